@@ -1,0 +1,62 @@
+# stillpay — run `make help` for the targets.
+SHELL := /bin/bash
+GO      ?= go
+BIN     ?= bin
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+PKG     := github.com/stillpay/stillpay
+LDFLAGS := -X $(PKG)/terminal/cli.version=$(VERSION) -X $(PKG)/terminal/cli.commit=$(COMMIT)
+# Seconds each fuzz target runs during `make test` (the short pass) and `make fuzz` (the long one).
+FUZZTIME_SHORT ?= 3s
+FUZZTIME       ?= 2m
+CROSS_TARGETS  := linux/arm/7 linux/arm64 linux/amd64
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## Show this help.
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+.PHONY: build
+build: ## Build posagent, settlementd and wallet into bin/.
+	@mkdir -p $(BIN)
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/...
+
+.PHONY: test
+test: ## Run every test with the race detector, then a short pass of every fuzz target.
+	$(GO) test -race -count=1 -timeout 15m ./...
+	FUZZTIME=$(FUZZTIME_SHORT) ./scripts/fuzz.sh
+
+.PHONY: fuzz
+fuzz: ## Run every fuzz target for FUZZTIME (default 2m) each.
+	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
+
+.PHONY: demo
+demo: build ## Run the whole system with simulated hardware on the embedded store.
+	$(GO) run ./cmd/stilldemo -bin $(BIN)
+
+.PHONY: bench
+bench: build ## Run the benchmarks and print figures next to same-run baselines.
+	./scripts/bench.sh
+
+.PHONY: cross
+cross: ## Build static posagent binaries for linux/armv7, arm64 and amd64 into bin/cross/.
+	@set -e; for t in $(CROSS_TARGETS); do \
+	  os=$${t%%/*}; rest=$${t#*/}; arch=$${rest%%/*}; arm=$${rest#*/}; [ "$$arch" = arm ] || arm=; \
+	  out=$(BIN)/cross/$$os-$$arch$${arm:+v$$arm}; mkdir -p $$out; \
+	  echo "posagent $$os/$$arch$${arm:+ GOARM=$$arm} -> $$out/posagent"; \
+	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch GOARM=$$arm $(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" -o $$out/posagent ./cmd/posagent; \
+	done
+
+.PHONY: bundle
+bundle: cross ## Build per-architecture install bundles (tar.gz, sums, signature) into bin/bundles/.
+	./scripts/bundle.sh $(BIN) $(VERSION)
+
+.PHONY: lint
+lint: ## gofmt and go vet.
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+.PHONY: clean
+clean: ## Remove build output.
+	rm -rf $(BIN)

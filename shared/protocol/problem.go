@@ -1,0 +1,114 @@
+package protocol
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ContentTypeProblem is the media type of error bodies (RFC 9457).
+const ContentTypeProblem = "application/problem+json"
+
+// Code is a stable, machine-readable error or decline code. Clients switch on it; the text in
+// Problem.Detail is for people and may change.
+type Code string
+
+// Request errors: the request itself is wrong and retrying it unchanged will not help.
+const (
+	CodeMalformedJSON     Code = "malformed_json"
+	CodeUnknownField      Code = "unknown_field"
+	CodeBodyTooLarge      Code = "body_too_large"
+	CodeInvalidAmount     Code = "invalid_amount"
+	CodeInvalidCurrency   Code = "invalid_currency"
+	CodeInvalidField      Code = "invalid_field"
+	CodeBatchTooLarge     Code = "batch_too_large"
+	CodeNotFound          Code = "not_found"
+	CodeMethodNotAllowed  Code = "method_not_allowed"
+	CodeIdempotencyReused Code = "idempotency_key_reused" // same key, different body (409)
+	CodeInProgress        Code = "request_in_progress"    // same key still being processed (409)
+	CodeInternal          Code = "internal"
+	CodeUnavailable       Code = "unavailable"
+)
+
+// Authentication errors for terminals, users and operators.
+const (
+	CodeUnauthenticated      Code = "unauthenticated"
+	CodeBadCredentials       Code = "bad_credentials"
+	CodeSignatureMissing     Code = "signature_missing"
+	CodeSignatureInvalid     Code = "signature_invalid"
+	CodeRequestStale         Code = "request_stale"
+	CodeNonceReplayed        Code = "nonce_replayed"
+	CodeTerminalUnknown      Code = "terminal_unknown"
+	CodeTerminalRevoked      Code = "terminal_revoked"
+	CodeEnrollCodeInvalid    Code = "enroll_code_invalid"
+	CodeEnrollCodeUsed       Code = "enroll_code_used"
+	CodeForbidden            Code = "forbidden"
+	CodeThrottled            Code = "throttled"
+	CodeUserLocked           Code = "user_locked"
+	CodeAccountNotFound      Code = "account_not_found"
+	CodeLimitsNotAllowed     Code = "limits_not_allowed"
+	CodeAuthorizationUnknown Code = "authorization_unknown"
+)
+
+// Declines: the request was well formed and authenticated, and the payment is refused. A decline is a
+// final answer for its idempotency key and is replayed byte-identically.
+const (
+	CodePayloadMalformed     Code = "payload_malformed"
+	CodePayloadChecksum      Code = "payload_checksum"
+	CodePayloadVersion       Code = "payload_version"
+	CodeDeviceSignature      Code = "device_signature_invalid"
+	CodeCredentialInvalid    Code = "credential_invalid"
+	CodeCredentialExpired    Code = "credential_expired"
+	CodeCredentialRevoked    Code = "credential_revoked"
+	CodeCodeInvalid          Code = "code_invalid"
+	CodeCodeUsed             Code = "code_used"
+	CodeCodeExpired          Code = "code_expired"
+	CodeUnknownUser          Code = "unknown_user"
+	CodeCurrencyMismatch     Code = "currency_mismatch"
+	CodeOverCap              Code = "over_cap_per_payment"
+	CodeOfflineCountExceeded Code = "offline_count_exceeded"
+	CodeInsufficientFunds    Code = "insufficient_funds"
+	CodeOverFloorLimit       Code = "over_floor_limit"
+	CodeOfflineLimit         Code = "offline_limit_reached"
+	CodeTransactionUnknown   Code = "transaction_unknown"
+	CodeRefundExceeds        Code = "refund_exceeds_payment"
+	CodeAlreadyVoided        Code = "already_voided"
+)
+
+// Problem is the body of every non-2xx answer.
+type Problem struct {
+	Type   string `json:"type,omitempty"` // "about:blank" or a URI naming the code
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Code   Code   `json:"code"`
+	Detail string `json:"detail,omitempty"`
+	// Field names the offending request field, when there is one.
+	Field string `json:"field,omitempty"`
+	// RetryAfterSeconds is set on throttling answers.
+	RetryAfterSeconds int `json:"retry_after_seconds,omitempty"`
+}
+
+// Error makes *Problem an error, so clients can return it and callers can errors.As it.
+func (p *Problem) Error() string {
+	if p.Detail != "" {
+		return fmt.Sprintf("%s (%d %s): %s", p.Code, p.Status, p.Title, p.Detail)
+	}
+	return fmt.Sprintf("%s (%d %s)", p.Code, p.Status, p.Title)
+}
+
+// Is lets errors.Is(err, &Problem{Code: X}) match any problem with code X.
+func (p *Problem) Is(target error) bool {
+	var t *Problem
+	if errors.As(target, &t) {
+		return t.Code == p.Code
+	}
+	return false
+}
+
+// ProblemCode returns the code of a *Problem in err's chain, or "".
+func ProblemCode(err error) Code {
+	var p *Problem
+	if errors.As(err, &p) {
+		return p.Code
+	}
+	return ""
+}
