@@ -1,0 +1,166 @@
+package imaging
+
+import (
+	"errors"
+	"fmt"
+	"image"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+)
+
+// DefaultMaxSide is the downscale target for the longer side of a frame.
+const DefaultMaxSide = 640
+
+// Options controls Decode. The zero Options means DefaultOptions().
+type Options struct {
+	// MaxSide downscales frames whose longer side is larger (default
+	// DefaultMaxSide; negative keeps full resolution).
+	MaxSide int
+	// Crop limits decoding to this rectangle of the image (in image
+	// coordinates) when it is not empty.
+	Crop image.Rectangle
+	// TryInverted also tries the light-on-dark version of the frame.
+	TryInverted bool
+}
+
+// DefaultOptions downscales to DefaultMaxSide, does not crop and tries the
+// inverted frame.
+func DefaultOptions() Options {
+	return Options{MaxSide: DefaultMaxSide, TryInverted: true}
+}
+
+// Result is a decoded QR code.
+type Result struct {
+	Text      string
+	Symbology string // AIM identifier computed by gozxing: "]Q1" plain, "]Q2" ECI, "]Q3" GS1 ...
+	Inverted  bool   // the code was light on dark
+}
+
+// Decode finds and reads a QR code in img. It fails with ErrEmptyImage,
+// ErrNoCode, ErrUnreadable or ErrDecoderFailed.
+func Decode(img image.Image, opts Options) (Result, error) {
+	if opts == (Options{}) {
+		opts = DefaultOptions()
+	}
+	if img == nil {
+		return Result{}, ErrEmptyImage
+	}
+	r := img.Bounds()
+	if !opts.Crop.Empty() {
+		r = r.Intersect(opts.Crop)
+	}
+	if r.Empty() {
+		return Result{}, fmt.Errorf("%w: bounds %v, crop %v", ErrEmptyImage, img.Bounds(), opts.Crop)
+	}
+	maxSide := opts.MaxSide
+	if maxSide == 0 {
+		maxSide = DefaultMaxSide
+	}
+	g := downscale(toGray(img, r), maxSide)
+	return decodeGray(g, opts.TryInverted)
+}
+
+// stage is one way of turning luminance into black and white.
+type stage struct {
+	name      string
+	smooth    bool // 3x3 box filter first: tames sensor noise and JPEG ringing
+	histogram bool // global-histogram binarizer instead of the local (hybrid) one
+}
+
+// stages are tried in order until one reads the code. The first is what
+// works on nearly every frame; the others only run when it fails, so they
+// cost time on frames without a code, not on the usual frame.
+var stages = []stage{
+	{name: "hybrid"},
+	{name: "smoothed", smooth: true},
+	{name: "histogram", histogram: true},
+}
+
+func decodeGray(g grayImage, tryInverted bool) (Result, error) {
+	var firstErr error
+	for _, st := range stages {
+		img := g
+		if st.smooth {
+			img = boxFilter3(g)
+		}
+		polarities := []bool{false}
+		if tryInverted {
+			polarities = append(polarities, true)
+		}
+		for _, inverted := range polarities {
+			res, err := decodeStage(img, st, inverted)
+			if err == nil {
+				res.Inverted = inverted
+				return res, nil
+			}
+			// Report the most telling failure: "found but unreadable"
+			// beats "not found".
+			if firstErr == nil || (errors.Is(err, ErrUnreadable) && !errors.Is(firstErr, ErrUnreadable)) {
+				firstErr = err
+			}
+		}
+	}
+	return Result{}, firstErr
+}
+
+// decodeHints: TRY_HARDER makes the finder-pattern search scan every row,
+// which finds small codes in a wide frame for little extra time.
+var decodeHints = map[gozxing.DecodeHintType]interface{}{
+	gozxing.DecodeHintType_TRY_HARDER: true,
+}
+
+// decodeStage binarizes once and runs gozxing's detector, then the tolerant
+// one, on the same black-and-white image.
+func decodeStage(g grayImage, st stage, inverted bool) (res Result, err error) {
+	// gozxing is a port of Java code that indexes slices freely; a malformed
+	// frame must cost one frame, never the agent.
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = Result{}, fmt.Errorf("%w: panic: %v", ErrDecoderFailed, p)
+		}
+	}()
+	src, err := gozxing.NewPlanarYUVLuminanceSource(g.pix, g.w, g.h, 0, 0, g.w, g.h, false)
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: %v", ErrDecoderFailed, err)
+	}
+	if inverted {
+		src = gozxing.NewInvertedLuminanceSource(src)
+	}
+	var bin gozxing.Binarizer = gozxing.NewHybridBinarizer(src)
+	if st.histogram {
+		bin = gozxing.NewGlobalHistgramBinarizer(src)
+	}
+	bmp, err := gozxing.NewBinaryBitmap(bin)
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: %v", ErrDecoderFailed, err)
+	}
+	out, err := qrcode.NewQRCodeReader().Decode(bmp, decodeHints)
+	if err == nil {
+		sym, _ := out.GetResultMetadata()[gozxing.ResultMetadataType_SYMBOLOGY_IDENTIFIER].(string)
+		return Result{Text: out.GetText(), Symbology: sym}, nil
+	}
+	stockErr := classify(err)
+	bits, berr := bmp.GetBlackMatrix() // cached by the reader's call
+	if berr != nil {
+		return Result{}, stockErr
+	}
+	res, err = decodeTolerant(bits)
+	if err != nil {
+		if errors.Is(err, ErrUnreadable) && !errors.Is(stockErr, ErrUnreadable) {
+			return Result{}, err
+		}
+		return Result{}, stockErr
+	}
+	return res, nil
+}
+
+func classify(err error) error {
+	switch err.(type) {
+	case gozxing.NotFoundException:
+		return fmt.Errorf("%w (%v)", ErrNoCode, err)
+	case gozxing.ChecksumException, gozxing.FormatException:
+		return fmt.Errorf("%w (%v)", ErrUnreadable, err)
+	}
+	return fmt.Errorf("%w: %v", ErrDecoderFailed, err)
+}
