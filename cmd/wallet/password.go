@@ -1,0 +1,42 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/stillpay/stillpay/shared/keyfile"
+)
+
+// PasswordEnv names the environment variable a password may come from (for scripts and tests).
+const PasswordEnv = "STILLPAY_PASSWORD"
+
+// maxPasswordFile bounds what --password-file reads.
+const maxPasswordFile = 4 << 10
+
+var osGetenv = os.Getenv
+
+// password reads the password from the file, else the environment, else a prompt on the terminal.
+func (a *app) password(file string) (string, error) {
+	if file != "" {
+		b, err := keyfile.ReadSecret(file, maxPasswordFile)
+		if err != nil {
+			return "", fmt.Errorf("password file: %w", err)
+		}
+		return strings.TrimRight(string(b), "\r\n"), nil
+	}
+	if p := a.env(PasswordEnv); p != "" {
+		return p, nil
+	}
+	fmt.Fprint(a.stderr, "password: ")
+	restore := noEcho(a.stdin)
+	line, err := bufio.NewReader(a.stdin).ReadString('\n')
+	restore()
+	fmt.Fprintln(a.stderr)
+	if err != nil && line == "" {
+		return "", errors.New("no password: use --password-file, $" + PasswordEnv + " or type it")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}

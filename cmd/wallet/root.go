@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stillpay/stillpay/shared/wallet"
+)
+
+// app is what every subcommand shares: the streams and the wallet opened from --home.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	home           string
+	verbose        bool
+	env            func(string) string
+}
+
+func (a *app) open() (*wallet.Wallet, error) {
+	home := a.home
+	if home == "" {
+		var err error
+		if home, err = wallet.DefaultHome(); err != nil {
+			return nil, err
+		}
+	}
+	level := slog.LevelWarn
+	if a.verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
+	return wallet.Open(home, log), nil
+}
+
+// run executes the wallet command line and returns the process exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runWithEnv(ctx, args, stdin, stdout, stderr, osGetenv)
+}
+
+func runWithEnv(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, env: env}
+	root := &cobra.Command{
+		Use:   "wallet",
+		Short: "The stillpay customer wallet: offline payment codes as QR codes",
+		Long: `wallet is the customer's phone as a command-line program.
+
+  wallet login --server URL --user ID        log in (password from --password-file, $STILLPAY_PASSWORD or a prompt)
+  wallet authorize --account ID --cap 20.00  get an offline authorization (first approval)
+  wallet code                                show the next one-time payment code (no network)
+  wallet status                              limits, codes left, expiry
+
+State lives in --home (default $STILLPAY_WALLET_HOME or ~/.stillpay-wallet), files mode 0600.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&a.home, "home", "", "wallet state directory (default $STILLPAY_WALLET_HOME or ~/.stillpay-wallet)")
+	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log what the wallet does to stderr")
+	root.AddCommand(a.loginCommand(), a.authorizeCommand(), a.codeCommand(), a.statusCommand())
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	if err := root.ExecuteContext(ctx); err != nil {
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "wallet: ") {
+			msg = "wallet: " + msg
+		}
+		fmt.Fprintln(stderr, msg)
+		return 1
+	}
+	return 0
+}
