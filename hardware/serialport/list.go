@@ -68,7 +68,7 @@ const (
 )
 
 // knownVendors maps lower-case USB vendor ids to the device types POS boxes
-// meet. Sources: vendor udev rules and manuals (docs/hardware-scanner.md).
+// meet. Sources: vendor udev rules and manuals (docs/hardware.md).
 var knownVendors = map[string]vendor{
 	"0c2e": {"Honeywell", kindScanner},
 	"05e0": {"Zebra/Symbol", kindScanner},
