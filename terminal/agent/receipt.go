@@ -1,0 +1,172 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/stillpay/stillpay/hardware/printer"
+	"github.com/stillpay/stillpay/hardware/receipt"
+	"github.com/stillpay/stillpay/terminal/queue"
+)
+
+// Print statuses stored on a sale.
+const (
+	PrintPrinted   = "printed"
+	PrintUnknown   = "sent, not confirmed by the printer"
+	PrintNoPrinter = "no printer"
+)
+
+// defaultColumns is the receipt width when there is no printer to ask.
+const defaultColumns = 48
+
+// buildReceipt describes the receipt of an approved sale. It never shows the payload or any account
+// data: the customer is masked and the QR holds only the transaction id.
+func (a *Agent) buildReceipt(r queue.Record, reprint bool) receipt.Receipt {
+	id := a.opt.Identity
+	rc := receipt.New()
+	if id.MerchantName != "" {
+		rc.Add(receipt.Title(id.MerchantName))
+	}
+	for _, l := range append(append([]string{}, id.ReceiptHeader...), a.opt.Receipt.Header...) {
+		rc.Add(receipt.Center(l))
+	}
+	if reprint {
+		rc.Add(receipt.Center("*** COPY ***").Emphasized())
+	}
+	rc.Add(receipt.Rule(), receipt.Total("TOTAL", r.Amount.Receipt()), receipt.Rule())
+	at := r.ApprovedAt
+	if at.IsZero() {
+		at = r.UpdatedAt
+	}
+	rc.Add(
+		receipt.Pair("Customer", r.Masked),
+		receipt.Pair("Approval", r.ApprovalCode),
+		receipt.Pair("Date", at.Local().Format("2006-01-02 15:04:05")),
+		receipt.Pair("Terminal", id.TerminalID),
+		receipt.Pair("Txn", r.TxnID),
+	)
+	if r.Reference != "" {
+		rc.Add(receipt.Pair("Ref", r.Reference))
+	}
+	rc.Add(receipt.Rule())
+	if r.State == queue.StateApproved {
+		rc.Add(receipt.Center("ONLINE APPROVAL").Emphasized())
+	} else {
+		rc.Add(receipt.Center("OFFLINE APPROVAL").Emphasized(),
+			receipt.Center("guaranteed by credential "+r.AuthorizationID))
+	}
+	rc.Add(receipt.QR(r.TxnID))
+	for _, l := range a.opt.Receipt.Footer {
+		rc.Add(receipt.Center(l))
+	}
+	rc.Add(receipt.Feed(2))
+	return rc
+}
+
+// ReceiptText renders an approved sale's receipt as the printer prints it.
+func (a *Agent) ReceiptText(ctx context.Context, id string) (string, error) {
+	rec, err := a.approvedRecord(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	rc := a.buildReceipt(rec, false)
+	if a.opt.Printer != nil {
+		return rc.TextFor(a.opt.Printer.Profile()), nil
+	}
+	return rc.Text(defaultColumns), nil
+}
+
+func (a *Agent) approvedRecord(ctx context.Context, id string) (queue.Record, error) {
+	var rec queue.Record
+	err := a.opt.Store.View(ctx, func(tx queue.Tx) error {
+		var err error
+		rec, err = tx.Get(id)
+		return err
+	})
+	if errors.Is(err, queue.ErrNotFound) {
+		return rec, fmt.Errorf("%w: %s", ErrNoSale, id)
+	}
+	if err != nil {
+		return rec, err
+	}
+	if v := viewOf(rec); v.State != SaleApproved {
+		return rec, fmt.Errorf("%w: %s is %s", ErrNotApproved, id, v.State)
+	}
+	return rec, nil
+}
+
+// Reprint prints an approved sale's receipt again, marked as a copy.
+func (a *Agent) Reprint(ctx context.Context, id string) (string, error) {
+	rec, err := a.approvedRecord(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	if a.opt.Printer == nil {
+		return PrintNoPrinter, ErrNoPrinter
+	}
+	st := a.printReceipt(ctx, rec, true)
+	return st, nil
+}
+
+// printReceipt prints and records the print status. A printer failure never changes the sale: it
+// stays approved and the receipt can be reprinted.
+func (a *Agent) printReceipt(ctx context.Context, rec queue.Record, reprint bool) string {
+	a.printMu.Lock()
+	defer a.printMu.Unlock()
+	status := PrintNoPrinter
+	if a.opt.Printer != nil {
+		status = a.print(ctx, a.buildReceipt(rec, reprint))
+	}
+	a.stats.setPrinter(status)
+	err := a.opt.Store.Update(ctx, func(tx queue.Tx) error {
+		cur, err := tx.Get(rec.TxnID)
+		if err != nil {
+			return err
+		}
+		cur.PrintStatus, cur.Printed = status, cur.Printed || status == PrintPrinted
+		return tx.Put(cur)
+	})
+	if err != nil {
+		a.log.Warn("could not record the print status", "txn", rec.TxnID, "err", err)
+	}
+	a.notify()
+	return status
+}
+
+// printTimeout bounds one receipt job, status checks included.
+const printTimeout = 30 * time.Second
+
+func (a *Agent) print(ctx context.Context, rc receipt.Receipt) string {
+	job, err := rc.ESCPOS(a.opt.Printer.Profile())
+	if err != nil {
+		a.log.Error("receipt cannot be rendered", "err", err)
+		return "not printed: " + err.Error()
+	}
+	ctx, cancel := context.WithTimeout(ctx, printTimeout)
+	defer cancel()
+	res, err := a.opt.Printer.Print(ctx, job)
+	switch {
+	case err != nil:
+		a.log.Warn("receipt not printed", "err", err)
+		return "not printed: " + printHint(err)
+	case res == printer.Printed:
+		return PrintPrinted
+	default:
+		return PrintUnknown
+	}
+}
+
+// printHint says what the cashier should do about a print error.
+func printHint(err error) string {
+	switch {
+	case errors.Is(err, printer.ErrPaperOut):
+		return "printer out of paper; load paper and reprint"
+	case errors.Is(err, printer.ErrCoverOpen):
+		return "printer cover open; close it and reprint"
+	case errors.Is(err, printer.ErrDisconnected):
+		return "printer disconnected; check the cable and reprint"
+	}
+	return err.Error() + "; reprint when the printer is ready"
+}

@@ -1,0 +1,134 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/stillpay/stillpay/shared/money"
+	"github.com/stillpay/stillpay/shared/protocol"
+	"github.com/stillpay/stillpay/terminal/queue"
+)
+
+// Sale states as the register sees them.
+const (
+	SaleWaiting    = "waiting"    // waiting for the customer's code
+	SaleProcessing = "processing" // a code was scanned; the outcome is being decided
+	SaleApproved   = "approved"
+	SaleDeclined   = "declined"
+	SaleCancelled  = "cancelled"
+)
+
+// SaleView is a sale as the register sees it.
+type SaleView struct {
+	ID           string        `json:"id"`
+	State        string        `json:"state"`
+	Final        bool          `json:"final"`
+	Offline      bool          `json:"offline,omitempty"`
+	Amount       money.Amount  `json:"amount"`
+	Reference    string        `json:"reference,omitempty"`
+	Customer     string        `json:"customer,omitempty"` // masked
+	ApprovalCode string        `json:"approval_code,omitempty"`
+	Code         protocol.Code `json:"code,omitempty"`
+	Reason       string        `json:"reason,omitempty"`
+	PrintStatus  string        `json:"print_status,omitempty"`
+	// Forwarding is the state of an offline approval's forwarding: queued, settled or refused.
+	Forwarding string    `json:"forwarding,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// viewOf maps a stored record to what the register sees.
+func viewOf(r queue.Record) SaleView {
+	v := SaleView{ID: r.TxnID, Amount: r.Amount, Reference: r.Reference, Customer: r.Masked, ApprovalCode: r.ApprovalCode,
+		Code: r.DeclineCode, Reason: r.DeclineMessage, PrintStatus: r.PrintStatus, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	switch r.State {
+	case queue.StateWaiting:
+		v.State = SaleWaiting
+	case queue.StateSending:
+		v.State = SaleProcessing
+	case queue.StateApproved:
+		v.State, v.Final = SaleApproved, true
+	case queue.StateQueued, queue.StateSettled, queue.StateRefused:
+		v.State, v.Final, v.Offline, v.Forwarding = SaleApproved, true, true, string(r.State)
+	case queue.StateCancelled:
+		v.State, v.Final = SaleCancelled, true
+	default:
+		v.State, v.Final = SaleDeclined, true
+	}
+	return v
+}
+
+// Sale returns the sale with transaction id id.
+func (a *Agent) Sale(ctx context.Context, id string) (SaleView, error) {
+	a.mu.Lock()
+	for _, r := range a.unstored {
+		if r.TxnID == id {
+			a.mu.Unlock()
+			return viewOf(r), nil
+		}
+	}
+	a.mu.Unlock()
+	var rec queue.Record
+	err := a.opt.Store.View(ctx, func(tx queue.Tx) error {
+		var err error
+		rec, err = tx.Get(id)
+		return err
+	})
+	if errors.Is(err, queue.ErrNotFound) || (err == nil && rec.Kind == protocol.KindVoid) {
+		return SaleView{}, ErrNoSale
+	}
+	if err != nil {
+		return SaleView{}, err
+	}
+	return viewOf(rec), nil
+}
+
+// Wait returns the sale once it is final or its state differs from known, or when ctx ends (with
+// the latest view and no error).
+func (a *Agent) Wait(ctx context.Context, id, known string) (SaleView, error) {
+	for {
+		ch := a.changes()
+		v, err := a.Sale(ctx, id)
+		if err != nil || v.Final || v.State != known {
+			return v, err
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return v, nil
+		}
+	}
+}
+
+// Current returns the id of the sale in progress, or "".
+func (a *Agent) Current() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.current == nil {
+		return ""
+	}
+	return a.current.id
+}
+
+// Recent returns the last n sales, newest first.
+func (a *Agent) Recent(ctx context.Context, n int) ([]SaleView, error) {
+	var out []SaleView
+	err := a.opt.Store.View(ctx, func(tx queue.Tx) error {
+		var before uint64
+		for len(out) < n {
+			recs, err := tx.Recent(before, n)
+			if err != nil || len(recs) == 0 {
+				return err
+			}
+			for _, r := range recs {
+				if r.Kind != protocol.KindVoid && len(out) < n {
+					out = append(out, viewOf(r))
+				}
+			}
+			before = recs[len(recs)-1].Seq
+		}
+		return nil
+	})
+	return out, err
+}

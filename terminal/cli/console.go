@@ -1,0 +1,152 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stillpay/stillpay/terminal/agent"
+	"github.com/stillpay/stillpay/terminal/localapi"
+)
+
+func consoleCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "console",
+		Short: "Interactive cashier screen: type an amount, scan, see the outcome, reprint",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.apiClient()
+			if err != nil {
+				return err
+			}
+			return runConsole(cmd.Context(), c, cmd.InOrStdin(), cmd.OutOrStdout())
+		},
+	}
+}
+
+const consoleHelp = `Type an amount (e.g. 12.50) and press Enter, then scan the customer's code.
+While waiting: press Enter to cancel, or paste a code and press Enter.
+Commands: r = reprint the last approved receipt, l = last sales, s = status, q = quit.`
+
+// runConsole is the cashier's loop; it reads lines from in and writes the screen to out.
+func runConsole(ctx context.Context, c *localapi.Client, in io.Reader, out io.Writer) error {
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(in)
+		sc.Buffer(make([]byte, 4096), 64<<10)
+		for sc.Scan() {
+			lines <- strings.TrimSpace(sc.Text())
+		}
+		close(lines)
+	}()
+	st, err := c.Status(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "stillpay — %s (terminal %s)\n%s\n", st.MerchantName, st.TerminalID, consoleHelp)
+	lastApproved := ""
+	for {
+		fmt.Fprint(out, "\namount> ")
+		var line string
+		var ok bool
+		select {
+		case line, ok = <-lines:
+		case <-ctx.Done():
+			return nil
+		}
+		if !ok || line == "q" {
+			fmt.Fprintln(out)
+			return nil
+		}
+		switch line {
+		case "":
+			continue
+		case "?", "h", "help":
+			fmt.Fprintln(out, consoleHelp)
+			continue
+		case "r":
+			if lastApproved == "" {
+				fmt.Fprintln(out, "no approved sale to reprint yet")
+				continue
+			}
+			r, err := c.Reprint(ctx, lastApproved)
+			if err != nil {
+				fmt.Fprintln(out, "reprint failed:", err)
+				continue
+			}
+			fmt.Fprintf(out, "reprint of %s: %s\n", lastApproved, r.PrintStatus)
+			continue
+		case "l":
+			vs, err := c.Recent(ctx, 10)
+			if err != nil {
+				fmt.Fprintln(out, "error:", err)
+				continue
+			}
+			for _, v := range vs {
+				fmt.Fprintf(out, "  %s  %-10s %12s  %s %s\n", v.UpdatedAt.Local().Format("15:04:05"), v.State, v.Amount, v.ID, v.Reason)
+			}
+			continue
+		case "s":
+			st, err := c.Status(ctx)
+			if err != nil {
+				fmt.Fprintln(out, "error:", err)
+				continue
+			}
+			fmt.Fprintf(out, "queue: %d waiting; printer: %s; scanner: %s\n", st.QueueDepth, st.Printer, st.Scanner)
+			continue
+		}
+		v, err := c.StartSale(ctx, localapi.StartSaleRequest{Amount: line})
+		if err != nil {
+			fmt.Fprintln(out, "cannot start the sale:", err)
+			continue
+		}
+		fmt.Fprintf(out, "%s — scan the customer's code (Enter cancels)\n", v.Amount)
+		v, err = followSale(ctx, c, v, lines)
+		if err != nil {
+			fmt.Fprintln(out, "error:", err)
+			continue
+		}
+		printOutcome(out, v)
+		if v.State == agent.SaleApproved {
+			lastApproved = v.ID
+		}
+	}
+}
+
+// followSale waits for the sale's outcome while the cashier may cancel it or paste a code.
+func followSale(ctx context.Context, c *localapi.Client, v agent.SaleView, lines <-chan string) (agent.SaleView, error) {
+	type result struct {
+		v   agent.SaleView
+		err error
+	}
+	done := make(chan result, 1)
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		v, err := c.WaitFinal(wctx, v, nil)
+		done <- result{v, err}
+	}()
+	for {
+		select {
+		case r := <-done:
+			return r.v, r.err
+		case line, ok := <-lines:
+			if !ok || line == "" {
+				if !ok {
+					lines = nil // end of input: cancel once, then wait
+				}
+				c.Cancel(bg(), v.ID)
+				continue // the cancellation arrives through WaitFinal
+			}
+			if err := c.SubmitCode(bg(), v.ID, line); err != nil {
+				return v, err
+			}
+			// The sale has its code: what the cashier types next is for the next prompt.
+			lines = nil
+		}
+	}
+}

@@ -1,0 +1,18 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/stillpay/stillpay/hardware/hwcli"
+)
+
+// hardwareCommands are the device tools a developer or technician runs without a running agent:
+// decode images, list serial ports, and the scanner and printer simulators.
+func hardwareCommands() []*cobra.Command {
+	sim := &cobra.Command{
+		Use:   "sim",
+		Short: "Run simulated hardware: a pty barcode scanner or an ESC/POS printer (pty or TCP 9100)",
+	}
+	sim.AddCommand(hwcli.SimScannerCommand(), hwcli.SimPrinterCommand())
+	return []*cobra.Command{hwcli.DecodeCommand(), hwcli.PortsCommand(), sim}
+}

@@ -1,0 +1,120 @@
+// Package cli holds posagent's cobra commands: run (the daemon), sale, console, status, queue,
+// provision and version. cmd/posagent only calls Main.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stillpay/stillpay/terminal/config"
+	"github.com/stillpay/stillpay/terminal/doctor"
+	"github.com/stillpay/stillpay/terminal/update"
+)
+
+// Stamped by the Makefile with -ldflags "-X .../terminal/cli.version=... -X .../terminal/cli.commit=...".
+var (
+	version = "dev"
+	commit  = "unknown"
+)
+
+// DefaultConfigPath is where a bundle installs the config; POSAGENT_CONFIG or --config override it.
+const DefaultConfigPath = "/etc/posagent/posagent.yaml"
+
+// ExitError carries a process exit status with its message.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string { return e.Err.Error() }
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// Exit statuses besides 0 and 1.
+const (
+	// ExitNotApproved: the sale ended declined or cancelled.
+	ExitNotApproved = 2
+)
+
+type globals struct {
+	configPath string
+}
+
+// NewRoot returns the posagent command tree.
+func NewRoot() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:           "posagent",
+		Short:         "stillpay terminal agent: QR payments online and offline, scanner, printer, store-and-forward",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	def := os.Getenv("POSAGENT_CONFIG")
+	if def == "" {
+		def = DefaultConfigPath
+	}
+	root.PersistentFlags().StringVarP(&g.configPath, "config", "c", def, "config file (env POSAGENT_CONFIG)")
+	root.AddCommand(
+		runCommand(g), saleCommand(g), consoleCommand(g), statusCommand(g), queueCommand(g),
+		provisionCommand(g), versionCommand(),
+	)
+	root.AddCommand(doctor.Command(version), update.Command())
+	root.AddCommand(hardwareCommands()...)
+	return root
+}
+
+// Main runs the command line and returns the process exit status.
+func Main(args []string, stdout, stderr io.Writer) int {
+	root := NewRoot()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	// Commands that block (simulators, doctor --scan) stop cleanly on Ctrl-C or SIGTERM.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(stderr, "posagent:", err)
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	return 1
+}
+
+func versionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version and commit",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(cmd.OutOrStdout(), "posagent %s (commit %s)\n", version, commit)
+			return nil
+		},
+	}
+}
+
+// newLogger builds the slog logger the config asks for, on stderr.
+func newLogger(cfg config.Log, w io.Writer) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(cfg.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// loadConfig loads and validates the config, or explains what to fix.
+func (g *globals) loadConfig() (config.Config, error) {
+	return config.Load(g.configPath)
+}

@@ -1,0 +1,211 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stillpay/stillpay/hardware/imaging"
+	"github.com/stillpay/stillpay/hardware/printer"
+	"github.com/stillpay/stillpay/hardware/scanner"
+	"github.com/stillpay/stillpay/hardware/serialport"
+	"github.com/stillpay/stillpay/shared/keyfile"
+	"github.com/stillpay/stillpay/shared/protocol"
+	"github.com/stillpay/stillpay/terminal/agent"
+	"github.com/stillpay/stillpay/terminal/client"
+	"github.com/stillpay/stillpay/terminal/config"
+	"github.com/stillpay/stillpay/terminal/forwarder"
+	"github.com/stillpay/stillpay/terminal/localapi"
+	"github.com/stillpay/stillpay/terminal/offline"
+	"github.com/stillpay/stillpay/terminal/queue"
+)
+
+func runCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "run",
+		Short: "Run the agent: scanner, printer, sales, local API and forwarding",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.loadConfig()
+			if err != nil {
+				return err
+			}
+			log := newLogger(cfg.Log, cmd.ErrOrStderr())
+			ctx, cancel := context.WithCancel(cmd.Context())
+			defer cancel()
+			sigs := make(chan os.Signal, 1)
+			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+			defer signal.Stop(sigs)
+			go func() {
+				select {
+				case sig := <-sigs:
+					log.Info("signal received; stopping", "signal", sig.String())
+					cancel()
+				case <-ctx.Done():
+				}
+			}()
+			return runAgent(ctx, cfg, log)
+		},
+	}
+}
+
+// identityAndKey loads what provision wrote.
+func identityAndKey(cfg config.Config) (config.IdentityState, []byte, error) {
+	id, err := config.LoadIdentity(cfg.Identity.StateFile)
+	if err != nil {
+		return id, nil, err
+	}
+	key, err := keyfile.Load(cfg.Identity.KeyFile)
+	if err != nil {
+		return id, nil, fmt.Errorf("terminal key: %w (run posagent provision --force to make a new identity)", err)
+	}
+	return id, key, nil
+}
+
+func serverURL(cfg config.Config, id config.IdentityState) string {
+	if cfg.Server.URL != "" {
+		return cfg.Server.URL
+	}
+	return id.ServerURL
+}
+
+// runAgent wires everything and serves until ctx ends.
+func runAgent(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	id, key, err := identityAndKey(cfg)
+	if err != nil {
+		return err
+	}
+	store, err := queue.OpenBolt(cfg.Queue.Path, id.TerminalID)
+	if err != nil {
+		return fmt.Errorf("cannot start: %w", err)
+	}
+	defer store.Close()
+
+	api := client.New(client.Options{BaseURL: serverURL(cfg, id), TerminalID: id.TerminalID, Key: key, Timeout: cfg.Server.Timeout, Logger: log})
+	prn, err := openPrinter(ctx, cfg.Printer, log)
+	if err != nil {
+		log.Warn("printer unavailable; sales go on and receipts can be reprinted", "err", err)
+	}
+	if prn != nil {
+		defer prn.Close()
+	}
+	src, err := openSource(ctx, cfg.Scanner, log)
+	if err != nil {
+		return fmt.Errorf("scanner: %w", err)
+	}
+	if src != nil {
+		defer src.Close()
+	}
+
+	opts := agent.Options{
+		Store: store, Server: api, Verifier: offline.NewVerifier(id.ServerKeys, id.Limits, cfg.Offline.Enabled),
+		Source: src, Identity: id, Receipt: cfg.Receipt, Currency: cfg.Sale.Currency, ScanTimeout: cfg.Sale.ScanTimeout, Logger: log,
+	}
+	if prn != nil {
+		opts.Printer = prn
+	}
+	ag := agent.New(opts)
+	if _, err := ag.Recover(ctx); err != nil {
+		return fmt.Errorf("cannot start: closing the previous run's sales: %w", err)
+	}
+	fwd := forwarder.New(forwarder.Options{Store: store, Server: api, Interval: cfg.Forwarder.Interval,
+		MaxBackoff: cfg.Forwarder.MaxBackoff, BatchSize: cfg.Forwarder.BatchSize, Logger: log})
+
+	l, err := localapi.Listen(cfg.LocalAPI.Listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler: localapi.NewServer(localapi.Deps{
+			Agent: ag, Store: store, Forwarder: fwd, Currency: cfg.Sale.Currency, Version: version, Logger: log,
+			Export: func(ctx context.Context) (protocol.Export, error) {
+				return forwarder.Export(ctx, store, id.TerminalID, key, time.Now())
+			},
+			Scanner: func() string {
+				if src == nil {
+					return "none"
+				}
+				return src.State().String()
+			},
+			Printer: func(ctx context.Context) string { return printerStatus(ctx, prn, ag) },
+		}),
+		ReadHeaderTimeout: 5 * time.Second,
+	}
+	errc := make(chan error, 3)
+	go func() { errc <- srv.Serve(l) }()
+	go func() { errc <- ag.Run(ctx) }()
+	go fwd.Run(ctx)
+	log.Info("posagent running", "terminal", id.TerminalID, "local_api", cfg.LocalAPI.Listen, "queue", cfg.Queue.Path, "version", version)
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("stopping", "err", err)
+		} else {
+			log.Error("stopping: the scanner source closed")
+		}
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srv.Shutdown(shutdown)
+	ag.Close()
+	log.Info("posagent stopped")
+	return nil
+}
+
+// printerStatus asks the printer, or tells why there is none.
+func printerStatus(ctx context.Context, prn printer.Printer, ag *agent.Agent) string {
+	if prn == nil {
+		return "unavailable"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	st, err := prn.Status(ctx)
+	switch {
+	case err != nil:
+		return "error: " + err.Error()
+	case st.Unknown:
+		return "unknown (no status answer); last print: " + ag.Stats().PrinterStatus()
+	case st.Err() != nil:
+		return st.Err().Error()
+	}
+	return "ready"
+}
+
+func openPrinter(ctx context.Context, c config.Printer, log *slog.Logger) (printer.Printer, error) {
+	pc := printer.Config{Profile: c.Profile}
+	switch c.Type {
+	case config.PrinterNone:
+		return nil, nil
+	case config.PrinterSerial:
+		pc.Transport, pc.Serial = printer.TransportSerial, serialport.Config{Path: c.Port, Baud: c.Baud}
+	case config.PrinterTCP:
+		pc.Transport, pc.Addr = printer.TransportTCP, c.Address
+	case config.PrinterUSBLP:
+		pc.Transport, pc.Device = printer.TransportUSBLP, c.Device
+	}
+	return printer.Open(ctx, pc, log)
+}
+
+func openSource(ctx context.Context, c config.Scanner, log *slog.Logger) (scanner.Source, error) {
+	switch c.Type {
+	case config.ScannerSerial:
+		gap := c.Gap
+		if gap == 0 {
+			gap = -1 // off unless configured: the suffix frames
+		}
+		return scanner.Open(ctx, scanner.Config{Port: serialport.Config{Path: c.Port, Baud: c.Baud}, Suffix: c.Suffix, Gap: gap}, log)
+	case config.ScannerImages:
+		return imaging.NewDirSource(c.Dir, imaging.Options{}, false, log)
+	}
+	return nil, nil
+}

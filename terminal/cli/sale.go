@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stillpay/stillpay/terminal/agent"
+	"github.com/stillpay/stillpay/terminal/localapi"
+)
+
+func (g *globals) apiClient() (*localapi.Client, error) {
+	cfg, err := g.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	return localapi.NewClient(cfg.LocalAPI.Listen), nil
+}
+
+func saleCommand(g *globals) *cobra.Command {
+	var amount, currency, reference, code string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "sale --amount 12.50",
+		Short: "Take a payment through the running agent: waits for the scan and prints the outcome",
+		Long: "Starts a sale on the running agent, waits for the customer's code and prints the outcome and\n" +
+			"the receipt. Exit status: 0 approved, 2 declined or cancelled, 1 error.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.apiClient()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			out := cmd.OutOrStdout()
+			v, err := c.StartSale(ctx, localapi.StartSaleRequest{Amount: amount, Currency: currency, Reference: reference})
+			if err != nil {
+				return err
+			}
+			if !asJSON {
+				fmt.Fprintf(out, "sale %s: %s — waiting for the customer's code\n", v.ID, v.Amount)
+			}
+			if code != "" {
+				if err := c.SubmitCode(ctx, v.ID, code); err != nil {
+					return err
+				}
+			}
+			v, err = c.WaitFinal(ctx, v, func(v agent.SaleView) {
+				if !asJSON && !v.Final {
+					fmt.Fprintf(out, "sale %s: %s\n", v.ID, v.State)
+				}
+			})
+			if err != nil {
+				return err
+			}
+			receipt := ""
+			if v.State == agent.SaleApproved {
+				receipt, _ = c.Receipt(ctx, v.ID)
+			}
+			if asJSON {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(struct {
+					agent.SaleView
+					Receipt string `json:"receipt,omitempty"`
+				}{v, receipt}); err != nil {
+					return err
+				}
+			} else {
+				printOutcome(out, v)
+				io.WriteString(out, receipt)
+			}
+			if v.State != agent.SaleApproved {
+				return &ExitError{Code: ExitNotApproved, Err: fmt.Errorf("sale %s %s", v.ID, v.State)}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&amount, "amount", "", "amount, e.g. 12.50 (required)")
+	cmd.Flags().StringVar(&currency, "currency", "", "ISO 4217 currency (default: the terminal's)")
+	cmd.Flags().StringVar(&reference, "reference", "", "the register's reference for the sale")
+	cmd.Flags().StringVar(&code, "code", "", "a payment code typed in instead of scanned")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the outcome as JSON")
+	cmd.MarkFlagRequired("amount")
+	return cmd
+}
+
+// printOutcome writes the outcome in one or two lines a cashier understands.
+func printOutcome(w io.Writer, v agent.SaleView) {
+	switch v.State {
+	case agent.SaleApproved:
+		how := "online"
+		if v.Offline {
+			how = "OFFLINE (guaranteed by the customer's credential; forwarded when the server is back)"
+		}
+		fmt.Fprintf(w, "APPROVED %s %s — customer %s, approval %s, %s\n", v.ID, v.Amount, v.Customer, v.ApprovalCode, how)
+		if v.PrintStatus != "" && v.PrintStatus != agent.PrintPrinted {
+			fmt.Fprintf(w, "receipt: %s\n", v.PrintStatus)
+		}
+	case agent.SaleDeclined:
+		fmt.Fprintf(w, "DECLINED %s %s — %s: %s\n", v.ID, v.Amount, v.Code, v.Reason)
+	default:
+		fmt.Fprintf(w, "%s %s %s — %s\n", strings.ToUpper(v.State), v.ID, v.Amount, v.Reason)
+	}
+}
+
+// bg is a context for console calls that must not be cut by a cancelled read.
+func bg() context.Context { return context.Background() }

@@ -1,0 +1,184 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/stillpay/stillpay/hardware/escpos"
+	"github.com/stillpay/stillpay/shared/money"
+)
+
+// Problem is one thing wrong with a config value.
+type Problem struct {
+	Key      string // dotted path, e.g. "printer.address"
+	Got      string // the value found, quoted; "" when the key is missing
+	Expected string // what would be accepted
+}
+
+func (p Problem) String() string {
+	if p.Got == "" {
+		return fmt.Sprintf("%s: missing; want %s", p.Key, p.Expected)
+	}
+	return fmt.Sprintf("%s: %s is not valid; want %s", p.Key, p.Got, p.Expected)
+}
+
+// ValidationError lists every problem Validate found, so a technician fixes them in one pass.
+type ValidationError struct {
+	Problems []Problem
+}
+
+func (e *ValidationError) Error() string {
+	lines := make([]string, 0, len(e.Problems)+1)
+	lines = append(lines, fmt.Sprintf("config has %d problem(s):", len(e.Problems)))
+	for _, p := range e.Problems {
+		lines = append(lines, "  "+p.String())
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap returns ErrInvalid.
+func (e *ValidationError) Unwrap() error { return ErrInvalid }
+
+// Validate checks every value and returns a *ValidationError listing all problems, or nil.
+func (c *Config) Validate() error {
+	var ps []Problem
+	add := func(key, got, expected string) {
+		if got != "" {
+			got = fmt.Sprintf("%q", got)
+		}
+		ps = append(ps, Problem{Key: key, Got: got, Expected: expected})
+	}
+	positive := func(key string, d time.Duration, max time.Duration) {
+		if d <= 0 || d > max {
+			add(key, d.String(), fmt.Sprintf("a duration such as \"3s\", above 0 and at most %s", max))
+		}
+	}
+
+	// server.url may be empty: provision records the URL it enrolled with in the identity file.
+	if u, err := url.Parse(c.Server.URL); c.Server.URL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		add("server.url", c.Server.URL, `an http:// or https:// URL with a host`)
+	}
+	positive("server.timeout", c.Server.Timeout, time.Minute)
+
+	if c.Identity.KeyFile == "" {
+		add("identity.key_file", "", "a path for the terminal's private key (posagent provision creates it)")
+	}
+	if c.Identity.StateFile == "" {
+		add("identity.state_file", "", "a path for the identity file (posagent provision writes it)")
+	}
+	if c.Queue.Path == "" {
+		add("queue.path", "", "a path for the bbolt queue file on persistent storage")
+	}
+
+	switch c.Scanner.Type {
+	case ScannerSerial:
+		if c.Scanner.Port == "" {
+			add("scanner.port", "", "the scanner's serial device, e.g. /dev/ttyACM0 (see: posagent ports)")
+		}
+		if c.Scanner.Baud <= 0 || c.Scanner.Baud > 4_000_000 {
+			add("scanner.baud", fmt.Sprint(c.Scanner.Baud), "a baud rate such as 9600 or 115200")
+		}
+		switch strings.ToUpper(c.Scanner.Suffix) {
+		case "", "AUTO", "CR", "LF", "CRLF":
+		default:
+			add("scanner.suffix", c.Scanner.Suffix, "one of auto, CR, LF, CRLF")
+		}
+		if c.Scanner.Gap < 0 || c.Scanner.Gap > 5*time.Second {
+			add("scanner.gap", c.Scanner.Gap.String(), "0 (off) or a short duration such as 50ms")
+		}
+	case ScannerImages:
+		if c.Scanner.Dir == "" {
+			add("scanner.dir", "", "the directory where the camera drops images")
+		}
+	case ScannerNone:
+	default:
+		add("scanner.type", c.Scanner.Type, "one of serial, images, none")
+	}
+
+	switch c.Printer.Type {
+	case PrinterSerial:
+		if c.Printer.Port == "" {
+			add("printer.port", "", "the printer's serial device, e.g. /dev/ttyUSB0 (see: posagent ports)")
+		}
+		if c.Printer.Baud <= 0 || c.Printer.Baud > 4_000_000 {
+			add("printer.baud", fmt.Sprint(c.Printer.Baud), "a baud rate such as 19200 or 115200")
+		}
+	case PrinterTCP:
+		if _, port, err := net.SplitHostPort(c.Printer.Address); err != nil || port == "" {
+			add("printer.address", c.Printer.Address, `host:port of a network printer, e.g. "192.0.2.10:9100"`)
+		}
+	case PrinterUSBLP:
+		if c.Printer.Device == "" {
+			add("printer.device", "", "a USB printer device such as /dev/usb/lp0")
+		}
+	case PrinterNone:
+	default:
+		add("printer.type", c.Printer.Type, "one of serial, tcp, usblp, none")
+	}
+	if _, err := escpos.LookupProfile(c.Printer.Profile); c.Printer.Type != PrinterNone && err != nil {
+		add("printer.profile", c.Printer.Profile, "one of "+strings.Join(escpos.ProfileNames(), ", "))
+	}
+
+	if err := validateListen(c.LocalAPI.Listen); err != "" {
+		add("local_api.listen", c.LocalAPI.Listen, err)
+	}
+
+	if _, err := money.LookupCurrency(c.Sale.Currency); err != nil {
+		add("sale.currency", c.Sale.Currency, "an ISO 4217 code the system supports, e.g. EUR, USD, CNY")
+	}
+	positive("sale.scan_timeout", c.Sale.ScanTimeout, 10*time.Minute)
+
+	for i, l := range append(append([]string{}, c.Receipt.Header...), c.Receipt.Footer...) {
+		if len(l) > 64 {
+			key := "receipt.header"
+			if i >= len(c.Receipt.Header) {
+				key = "receipt.footer"
+			}
+			add(key, l[:20]+"…", "lines of at most 64 characters")
+		}
+	}
+
+	positive("forwarder.interval", c.Forwarder.Interval, time.Hour)
+	positive("forwarder.max_backoff", c.Forwarder.MaxBackoff, 24*time.Hour)
+	if c.Forwarder.BatchSize < 1 || c.Forwarder.BatchSize > 1000 {
+		add("forwarder.batch_size", fmt.Sprint(c.Forwarder.BatchSize), "between 1 and 1000")
+	}
+
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		add("log.level", c.Log.Level, "one of debug, info, warn, error")
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		add("log.format", c.Log.Format, "text or json")
+	}
+
+	if len(ps) > 0 {
+		return &ValidationError{Problems: ps}
+	}
+	return nil
+}
+
+// validateListen returns "" or what a valid listen address looks like.
+func validateListen(s string) string {
+	const want = `"127.0.0.1:PORT" (loopback only) or "unix:/path/to.sock"`
+	if rest, ok := strings.CutPrefix(s, "unix:"); ok {
+		if rest == "" {
+			return want
+		}
+		return ""
+	}
+	host, _, err := net.SplitHostPort(s)
+	if err != nil {
+		return want
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return want + ": the register API has no authentication, so it must not listen on the network"
+	}
+	return ""
+}

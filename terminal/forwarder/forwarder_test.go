@@ -1,0 +1,194 @@
+package forwarder
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/stillpay/stillpay/shared/money"
+	"github.com/stillpay/stillpay/shared/protocol"
+	"github.com/stillpay/stillpay/terminal/client"
+	"github.com/stillpay/stillpay/terminal/queue"
+)
+
+// fakeServer records batches and answers per item with decide, or fails the whole batch.
+type fakeServer struct {
+	batches [][]protocol.BatchItem
+	down    bool
+	decide  func(protocol.BatchItem) protocol.TransactionResponse
+}
+
+func (f *fakeServer) Batch(_ context.Context, req protocol.BatchRequest) (protocol.BatchResponse, error) {
+	f.batches = append(f.batches, req.Items)
+	if f.down {
+		return protocol.BatchResponse{}, &client.UnreachableError{Attempts: 1, Err: errors.New("connection refused")}
+	}
+	resp := protocol.BatchResponse{BatchID: req.BatchID}
+	for _, it := range req.Items {
+		r := protocol.TransactionResponse{TerminalTxnID: it.TerminalTxnID, Status: protocol.StatusApproved}
+		if f.decide != nil {
+			r = f.decide(it)
+		}
+		resp.Results = append(resp.Results, r)
+	}
+	return resp, nil
+}
+
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func fill(t *testing.T, s queue.Store, n int) []queue.Record {
+	t.Helper()
+	var out []queue.Record
+	err := s.Update(context.Background(), func(tx queue.Tx) error {
+		for i := 0; i < n; i++ {
+			seq, _ := tx.NextSeq()
+			r := queue.Record{Seq: seq, TxnID: queue.TxnID("T-1", seq), Kind: protocol.KindOffline, State: queue.StateQueued,
+				Amount: money.Amount{Minor: int64(100 + i), Currency: "EUR"}, Payload: "SP1:X", ApprovedAt: t0, CreatedAt: t0}
+			if i%5 == 4 {
+				r.Kind, r.Payload, r.TargetTxnID = protocol.KindVoid, "", queue.TxnID("T-1", seq-1)
+			}
+			if err := tx.Put(r); err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func states(t *testing.T, s queue.Store) map[queue.State]int {
+	m := map[queue.State]int{}
+	s.View(context.Background(), func(tx queue.Tx) error {
+		recs, _ := tx.Recent(0, 1<<20)
+		for _, r := range recs {
+			m[r.State]++
+		}
+		return nil
+	})
+	return m
+}
+
+func TestDrainInOrderInBatches(t *testing.T) {
+	s := queue.NewMemory()
+	recs := fill(t, s, 2500)
+	srv := &fakeServer{}
+	f := New(Options{Store: s, Server: srv})
+	for i := 0; i < 3; i++ {
+		if _, err := f.DrainOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(srv.batches) != 3 || len(srv.batches[0]) != 1000 || len(srv.batches[2]) != 500 {
+		t.Fatalf("batch sizes: %d batches", len(srv.batches))
+	}
+	i := 0
+	for _, b := range srv.batches {
+		for _, it := range b {
+			if it.TerminalTxnID != recs[i].TxnID {
+				t.Fatalf("item %d is %s, want %s", i, it.TerminalTxnID, recs[i].TxnID)
+			}
+			i++
+		}
+	}
+	if st := states(t, s); st[queue.StateSettled] != 2500 {
+		t.Fatalf("states: %v", st)
+	}
+	if more, err := f.DrainOnce(context.Background()); more || err != nil || len(srv.batches) != 3 {
+		t.Fatalf("empty outbox sent something: %v %v", more, err)
+	}
+}
+
+func TestRetriesSendIdenticalItems(t *testing.T) {
+	s := queue.NewMemory()
+	fill(t, s, 7)
+	srv := &fakeServer{down: true}
+	f := New(Options{Store: s, Server: srv})
+	for i := 0; i < 3; i++ {
+		if _, err := f.DrainOnce(context.Background()); !errors.Is(err, client.ErrUnreachable) {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	srv.down = false
+	if _, err := f.DrainOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(srv.batches); i++ {
+		if !reflect.DeepEqual(srv.batches[i], srv.batches[0]) {
+			t.Fatalf("attempt %d differs from the first:\n%+v\n%+v", i, srv.batches[i], srv.batches[0])
+		}
+	}
+	if f.Status().Errors != 3 || f.Status().Failing != 0 {
+		t.Fatalf("status: %+v", f.Status())
+	}
+}
+
+func TestRefusedItemsAreKeptAndRetried(t *testing.T) {
+	s := queue.NewMemory()
+	recs := fill(t, s, 5) // items 0-3 offline, 4 a void
+	srv := &fakeServer{decide: func(it protocol.BatchItem) protocol.TransactionResponse {
+		r := protocol.TransactionResponse{TerminalTxnID: it.TerminalTxnID, Status: protocol.StatusApproved}
+		switch it.TerminalTxnID {
+		case recs[1].TxnID:
+			r.Status, r.Code, r.Message = protocol.StatusDeclined, protocol.CodeCredentialRevoked, "revoked"
+		case recs[4].TxnID:
+			r.Status, r.Code = protocol.StatusDeclined, protocol.CodeTransactionUnknown // void of nothing: done
+		}
+		return r
+	}}
+	f := New(Options{Store: s, Server: srv})
+	if _, err := f.DrainOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st := states(t, s); st[queue.StateSettled] != 4 || st[queue.StateRefused] != 1 {
+		t.Fatalf("states: %v", st)
+	}
+	if _, err := Retry(context.Background(), s, recs[0].TxnID, t0); !errors.Is(err, ErrNotRefused) {
+		t.Fatalf("retry of a settled item: %v", err)
+	}
+	srv.decide = nil
+	if _, err := Retry(context.Background(), s, recs[1].TxnID, t0); err != nil {
+		t.Fatal(err)
+	}
+	f.DrainOnce(context.Background())
+	if got := srv.batches[1]; len(got) != 1 || got[0].TerminalTxnID != recs[1].TxnID {
+		t.Fatalf("retry sent %+v", got)
+	}
+	if st := states(t, s); st[queue.StateSettled] != 5 {
+		t.Fatalf("states after retry: %v", st)
+	}
+}
+
+func TestExportIsSignedAndMatchesTheBatch(t *testing.T) {
+	s := queue.NewMemory()
+	recs := fill(t, s, 6)
+	pub, priv, _ := ed25519.GenerateKey(nil)
+	e, err := Export(context.Background(), s, "T-1", priv, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := protocol.VerifyExport(e, pub); err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Items) != 6 || !reflect.DeepEqual(e.Items[0], BatchItem(recs[0])) || e.Items[4].TargetTxnID != recs[3].TxnID || e.Items[4].Amount != (money.Amount{}) {
+		t.Fatalf("items: %+v", e.Items)
+	}
+}
+
+func TestBackoffGrowsWithJitterAndCaps(t *testing.T) {
+	f := New(Options{Store: queue.NewMemory(), Server: &fakeServer{}, Interval: time.Second, MaxBackoff: 8 * time.Second})
+	for fails, ceiling := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 10: 8 * time.Second} {
+		f.failures = fails
+		for i := 0; i < 50; i++ {
+			if d := f.backoff(); d < ceiling/2 || d > ceiling {
+				t.Fatalf("failures %d: backoff %v outside [%v, %v]", fails, d, ceiling/2, ceiling)
+			}
+		}
+	}
+}

@@ -1,0 +1,65 @@
+// Package paytest makes real, signed payment payloads for the terminal's tests: a server key, a
+// credential signed by it and a wallet device key, as settlementd and the wallet would make them.
+package paytest
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"fmt"
+	"time"
+
+	"github.com/stillpay/stillpay/shared/credential"
+	"github.com/stillpay/stillpay/shared/otp"
+	"github.com/stillpay/stillpay/shared/payload"
+	"github.com/stillpay/stillpay/shared/protocol"
+)
+
+// Issuer plays the server's part: it signs credentials.
+type Issuer struct {
+	KeyID string
+	Key   ed25519.PrivateKey
+}
+
+// NewIssuer makes a fresh server key.
+func NewIssuer() *Issuer {
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	return &Issuer{KeyID: "k1", Key: priv}
+}
+
+// ServerKeys is what enrollment gives the terminal.
+func (i *Issuer) ServerKeys() []protocol.ServerKey {
+	return []protocol.ServerKey{{KeyID: i.KeyID, PublicKey: i.Key.Public().(ed25519.PublicKey), Current: true}}
+}
+
+// Wallet is one authorization on a phone: its credential and device key.
+type Wallet struct {
+	Cred      credential.Credential
+	CredBytes []byte
+	Device    ed25519.PrivateKey
+	next      uint32
+}
+
+// Authorize issues a credential for user valid from issued for ttl.
+func (i *Issuer) Authorize(user, authID, currency string, capMinor int64, maxCodes uint32, issued time.Time, ttl time.Duration) *Wallet {
+	_, dev, _ := ed25519.GenerateKey(rand.Reader)
+	c, err := credential.Sign(credential.Credential{
+		UserID: user, AuthorizationID: authID, DevicePublicKey: dev.Public().(ed25519.PublicKey),
+		Currency: currency, CapPerPayment: capMinor, MaxCodes: maxCodes,
+		IssuedAt: issued, ExpiresAt: issued.Add(ttl),
+	}, i.KeyID, i.Key)
+	if err != nil {
+		panic(fmt.Sprintf("paytest: sign credential: %v", err))
+	}
+	return &Wallet{Cred: c, CredBytes: c.Marshal(), Device: dev}
+}
+
+// Code returns the next payload text, for the time step containing at. The one-time code digits are
+// arbitrary: only the server, which holds the secret, can check them.
+func (w *Wallet) Code(at time.Time) string {
+	text, err := payload.Build(w.CredBytes, w.next, otp.StepAt(at), 12345678, w.Device)
+	if err != nil {
+		panic(fmt.Sprintf("paytest: build payload: %v", err))
+	}
+	w.next++
+	return text
+}

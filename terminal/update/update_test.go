@@ -1,0 +1,289 @@
+package update
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stillpay/stillpay/internal/release"
+)
+
+var (
+	releaseKey  = ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize))
+	releasePub  = releaseKey.Public().(ed25519.PublicKey)
+	strangerKey = ed25519.NewKeyFromSeed(bytes.Repeat([]byte{8}, ed25519.SeedSize))
+)
+
+// script is a stand-in posagent: `version` prints its version, as the real one does.
+func script(version string, exit int) []byte {
+	return []byte("#!/bin/sh\necho \"posagent " + version + "\"\nexit " + string(rune('0'+exit)) + "\n")
+}
+
+// bundleFile writes a signed bundle carrying bin to a temp file.
+func bundleFile(t *testing.T, version string, bin []byte, target release.Target, key ed25519.PrivateKey) string {
+	t.Helper()
+	m := release.Manifest{Format: release.FormatVersion, Product: release.Product, Version: version, Target: target}
+	var buf bytes.Buffer
+	err := release.Build(&buf, m, map[string]release.File{
+		release.BinaryName: {Mode: 0o755, Data: bin},
+		"install.sh":       {Mode: 0o755, Data: []byte("#!/bin/sh\n")},
+	}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), m.FileName())
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// tamperFile rewrites one file inside a bundle after signing.
+func tamperFile(t *testing.T, bundle, name string, fn func([]byte) []byte) string {
+	t.Helper()
+	raw, err := os.ReadFile(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gz, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(gz)
+	var out bytes.Buffer
+	gw := gzip.NewWriter(&out)
+	tw := tar.NewWriter(gw)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(tr)
+		if strings.HasSuffix(h.Name, "/"+name) {
+			data = fn(data)
+			h.Size = int64(len(data))
+		}
+		tw.WriteHeader(h)
+		tw.Write(data)
+	}
+	tw.Close()
+	gw.Close()
+	path := filepath.Join(t.TempDir(), "tampered.tar.gz")
+	os.WriteFile(path, out.Bytes(), 0o644)
+	return path
+}
+
+// install lays out an installed binary at DIR/opt/stillpay/bin/posagent with a symlink from
+// DIR/usr/local/bin/posagent, as install.sh does, and returns the symlink.
+func install(t *testing.T, bin []byte) (link, real string) {
+	t.Helper()
+	root := t.TempDir()
+	real = filepath.Join(root, "opt", "stillpay", "bin", "posagent")
+	link = filepath.Join(root, "usr", "local", "bin", "posagent")
+	os.MkdirAll(filepath.Dir(real), 0o755)
+	os.MkdirAll(filepath.Dir(link), 0o755)
+	if err := os.WriteFile(real, bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	return link, real
+}
+
+func read(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "<" + err.Error() + ">"
+	}
+	return string(b)
+}
+
+var here = CurrentTarget()
+
+func opts(binary string) Options {
+	return Options{Binary: binary, Trusted: []ed25519.PublicKey{releasePub}}
+}
+
+func TestApplyKeepsPreviousAndRollsBack(t *testing.T) {
+	ctx := context.Background()
+	link, real := install(t, script("v1", 0))
+	v2 := bundleFile(t, "v2", script("v2", 0), here, releaseKey)
+
+	res, err := Apply(ctx, v2, opts(link))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Binary != real || res.Previous != real+".prev" || res.Version != "v2" || res.SelfTest != "posagent v2" || res.KeyID != release.KeyID(releasePub) {
+		t.Fatalf("result %+v", res)
+	}
+	if read(t, real) != string(script("v2", 0)) || read(t, real+".prev") != string(script("v1", 0)) {
+		t.Fatal("binary not replaced or previous not kept")
+	}
+	if st, _ := os.Stat(real); st.Mode().Perm() != 0o755 {
+		t.Fatalf("mode %v", st.Mode())
+	}
+	if l, _ := os.Readlink(link); l != real {
+		t.Fatal("the symlink was replaced instead of its target")
+	}
+
+	// The same bundle again changes nothing, and keeps v1 as the rollback target.
+	res, err = Apply(ctx, v2, opts(link))
+	if err != nil || !res.Unchanged || read(t, real+".prev") != string(script("v1", 0)) {
+		t.Fatalf("reapply: %+v %v", res, err)
+	}
+
+	v3 := bundleFile(t, "v3", script("v3", 0), here, releaseKey)
+	if _, err := Apply(ctx, v3, opts(link)); err != nil {
+		t.Fatal(err)
+	}
+	if read(t, real) != string(script("v3", 0)) || read(t, real+".prev") != string(script("v2", 0)) {
+		t.Fatal("second update")
+	}
+
+	res, err = Rollback(ctx, opts(link))
+	if err != nil || res.SelfTest != "posagent v2" {
+		t.Fatalf("rollback: %+v %v", res, err)
+	}
+	if read(t, real) != string(script("v2", 0)) || read(t, real+".prev") != string(script("v3", 0)) {
+		t.Fatal("rollback did not swap")
+	}
+	if _, err := Rollback(ctx, opts(link)); err != nil || read(t, real) != string(script("v3", 0)) {
+		t.Fatalf("second rollback goes forward again: %v", err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(real))
+	for _, e := range entries {
+		if e.Name() != "posagent" && e.Name() != "posagent.prev" && e.Name() != ".posagent.update.lock" {
+			t.Errorf("left behind: %s", e.Name())
+		}
+	}
+}
+
+// refusalCases: bundles Apply must refuse without touching the installed binary.
+var refusalCases = []struct {
+	name    string
+	bundle  func(t *testing.T) string
+	trusted []ed25519.PublicKey
+	want    error
+	hint    string
+}{
+	{name: "changed byte in the binary", want: release.ErrChecksum, hint: "download the bundle again",
+		bundle: func(t *testing.T) string {
+			return tamperFile(t, bundleFile(t, "v2", script("v2", 0), here, releaseKey), release.BinaryName, func(b []byte) []byte { b[12] ^= 1; return b })
+		}},
+	{name: "changed byte in the sums", want: release.ErrBadSignature, hint: "do not install it",
+		bundle: func(t *testing.T) string {
+			return tamperFile(t, bundleFile(t, "v2", script("v2", 0), here, releaseKey), release.SumsName, func(b []byte) []byte { b[5] ^= 1; return b })
+		}},
+	{name: "changed byte in the signature", want: release.ErrBadSignature,
+		bundle: func(t *testing.T) string {
+			return tamperFile(t, bundleFile(t, "v2", script("v2", 0), here, releaseKey), release.SignatureName, func(b []byte) []byte { b[len(b)-5] ^= 1; return b })
+		}},
+	{name: "signed by a stranger", want: release.ErrUntrustedKey, hint: "--trusted-key",
+		bundle: func(t *testing.T) string { return bundleFile(t, "v2", script("v2", 0), here, strangerKey) }},
+	{name: "no trusted key", want: release.ErrNoTrustedKeys, trusted: []ed25519.PublicKey{},
+		bundle: func(t *testing.T) string { return bundleFile(t, "v2", script("v2", 0), here, releaseKey) }},
+	{name: "another architecture", want: ErrWrongTarget, hint: "architecture",
+		bundle: func(t *testing.T) string {
+			other := release.Target{OS: "linux", Arch: "riscv64"}
+			return bundleFile(t, "v2", script("v2", 0), other, releaseKey)
+		}},
+	{name: "binary that does not run here", want: ErrSelfTest, hint: "nothing was changed",
+		bundle: func(t *testing.T) string { return bundleFile(t, "v2", script("v2", 3), here, releaseKey) }},
+	{name: "not a bundle", want: release.ErrMalformed,
+		bundle: func(t *testing.T) string {
+			p := filepath.Join(t.TempDir(), "notes.txt")
+			os.WriteFile(p, []byte("hello"), 0o644)
+			return p
+		}},
+}
+
+func TestApplyRefusesAndChangesNothing(t *testing.T) {
+	for _, tc := range refusalCases {
+		t.Run(tc.name, func(t *testing.T) {
+			link, real := install(t, script("v1", 0))
+			o := opts(link)
+			if tc.trusted != nil {
+				o.Trusted = tc.trusted
+			}
+			_, err := Apply(context.Background(), tc.bundle(t), o)
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("error %v, want %v", err, tc.want)
+			}
+			if h := Hint(err); h == "" || !strings.Contains(h, tc.hint) {
+				t.Fatalf("hint %q lacks %q", h, tc.hint)
+			}
+			if read(t, real) != string(script("v1", 0)) {
+				t.Fatal("installed binary changed")
+			}
+			entries, _ := os.ReadDir(filepath.Dir(real))
+			for _, e := range entries {
+				if e.Name() != "posagent" && e.Name() != ".posagent.update.lock" {
+					t.Errorf("left behind: %s", e.Name())
+				}
+			}
+		})
+	}
+}
+
+func TestRollbackWithoutPrevious(t *testing.T) {
+	link, _ := install(t, script("v1", 0))
+	if _, err := Rollback(context.Background(), opts(link)); !errors.Is(err, ErrNoPrevious) || Hint(err) == "" {
+		t.Fatalf("error %v", err)
+	}
+}
+
+func TestRollbackRefusesBrokenPrevious(t *testing.T) {
+	link, real := install(t, script("v2", 0))
+	os.WriteFile(real+".prev", script("v1", 4), 0o755)
+	if _, err := Rollback(context.Background(), opts(link)); !errors.Is(err, ErrSelfTest) {
+		t.Fatalf("error %v", err)
+	}
+	if read(t, real) != string(script("v2", 0)) {
+		t.Fatal("a broken previous binary was swapped in")
+	}
+}
+
+// TestRollbackFinishesAnInterruptedRollback simulates a power cut between the two renames.
+func TestRollbackFinishesAnInterruptedRollback(t *testing.T) {
+	link, real := install(t, script("v1", 0))
+	os.WriteFile(filepath.Join(filepath.Dir(real), ".posagent.swap"), script("v2", 0), 0o755)
+	res, err := Rollback(context.Background(), opts(link))
+	if err != nil || res.SelfTest != "posagent v2" {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if read(t, real) != string(script("v2", 0)) || read(t, real+".prev") != string(script("v1", 0)) {
+		t.Fatal("interrupted rollback not completed")
+	}
+}
+
+func TestCompatible(t *testing.T) {
+	arm := func(v string) release.Target { return release.Target{OS: "linux", Arch: "arm", ARM: v} }
+	for _, tc := range []struct {
+		bundle, here release.Target
+		ok           bool
+	}{
+		{arm("7"), arm("7"), true},
+		{arm("6"), arm("7"), true},
+		{arm("7"), arm("6"), false},
+		{release.Target{OS: "linux", Arch: "arm64"}, arm("7"), false},
+		{release.Target{OS: "linux", Arch: "amd64"}, release.Target{OS: "linux", Arch: "amd64"}, true},
+		{release.Target{OS: "darwin", Arch: "amd64"}, release.Target{OS: "linux", Arch: "amd64"}, false},
+	} {
+		if got := compatible(tc.bundle, tc.here); got != tc.ok {
+			t.Errorf("compatible(%s, %s) = %v", tc.bundle, tc.here, got)
+		}
+	}
+}
