@@ -6,6 +6,12 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 PKG     := github.com/stillpay/stillpay
 LDFLAGS := -X $(PKG)/terminal/cli.version=$(VERSION) -X $(PKG)/terminal/cli.commit=$(COMMIT)
+# Release public keys (comma-separated, from `stillbundle pubkey`) that `posagent update` trusts
+# without --trusted-key; empty builds trust only keys the technician supplies.
+RELEASE_PUBKEYS ?=
+ifneq ($(RELEASE_PUBKEYS),)
+LDFLAGS += -X $(PKG)/terminal/update.builtinTrustedKeys=$(RELEASE_PUBKEYS)
+endif
 # Seconds each fuzz target runs during `make test` (the short pass) and `make fuzz` (the long one).
 FUZZTIME_SHORT ?= 3s
 FUZZTIME       ?= 2m
