@@ -24,6 +24,7 @@ const (
 	CodeNotFound          Code = "not_found"
 	CodeMethodNotAllowed  Code = "method_not_allowed"
 	CodeIdempotencyReused Code = "idempotency_key_reused" // same key, different body (409)
+	CodeAlreadyExists     Code = "already_exists"         // an id that is taken (409, admin API)
 	CodeInProgress        Code = "request_in_progress"    // same key still being processed (409)
 	CodeInternal          Code = "internal"
 	CodeUnavailable       Code = "unavailable"

@@ -1,0 +1,207 @@
+package admin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/stillpay/stillpay/server/store"
+	"github.com/stillpay/stillpay/shared/keyfile"
+	"github.com/stillpay/stillpay/shared/protocol"
+)
+
+// maxTokenFile bounds what LoadToken reads.
+const maxTokenFile = 4 << 10
+
+// maxAnswerBytes bounds an admin answer the client reads; listings are paged far below this.
+const maxAnswerBytes = 64 << 20
+
+// ErrNoToken is returned when the token file is empty.
+var ErrNoToken = errors.New("admin: the token file is empty")
+
+// LoadToken reads the admin token from a 0600 file (refusing one that others can read).
+func LoadToken(path string) (string, error) {
+	raw, err := keyfile.ReadSecret(path, maxTokenFile)
+	if err != nil {
+		return "", fmt.Errorf("admin: token: %w", err)
+	}
+	tok := strings.TrimSpace(string(raw))
+	if tok == "" {
+		return "", fmt.Errorf("%w: %s", ErrNoToken, path)
+	}
+	return tok, nil
+}
+
+// Client calls the admin API.
+type Client struct {
+	BaseURL string // e.g. http://127.0.0.1:8080
+	Token   string
+	HTTP    *http.Client // nil means a client with a 2-minute timeout
+}
+
+func (c *Client) httpClient() *http.Client {
+	if c.HTTP != nil {
+		return c.HTTP
+	}
+	return &http.Client{Timeout: 2 * time.Minute}
+}
+
+// do sends in (nil for none) and decodes the answer into out. A non-2xx answer is returned as a
+// *protocol.Problem.
+func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		raw, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("admin: encode: %w", err)
+		}
+		body = bytes.NewReader(raw)
+	}
+	u := strings.TrimRight(c.BaseURL, "/") + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return fmt.Errorf("admin: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.httpClient().Do(req)
+	if err != nil {
+		return fmt.Errorf("admin: %s %s: %w (is settlementd running there?)", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
+	if err != nil {
+		return fmt.Errorf("admin: %s %s: read answer: %w", method, path, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		p := &protocol.Problem{}
+		if json.Unmarshal(raw, p) != nil || p.Code == "" {
+			return fmt.Errorf("admin: %s %s: HTTP %d: %.200s", method, path, resp.StatusCode, raw)
+		}
+		return p
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("admin: %s %s: decode answer: %w", method, path, err)
+	}
+	return nil
+}
+
+// AddMerchant creates a merchant.
+func (c *Client) AddMerchant(ctx context.Context, req MerchantRequest) (store.Merchant, error) {
+	var m store.Merchant
+	return m, c.do(ctx, http.MethodPost, PathMerchants, nil, req, &m)
+}
+
+// AddTerminal creates a terminal and returns its one-time enrollment code.
+func (c *Client) AddTerminal(ctx context.Context, req TerminalRequest) (TerminalCreated, error) {
+	var t TerminalCreated
+	return t, c.do(ctx, http.MethodPost, PathTerminals, nil, req, &t)
+}
+
+// AddUser creates a wallet user.
+func (c *Client) AddUser(ctx context.Context, req UserRequest) (User, error) {
+	var u User
+	return u, c.do(ctx, http.MethodPost, PathUsers, nil, req, &u)
+}
+
+// AddAccount creates a funding account with an opening balance.
+func (c *Client) AddAccount(ctx context.Context, req AccountRequest) (Balance, error) {
+	var b Balance
+	return b, c.do(ctx, http.MethodPost, PathAccounts, nil, req, &b)
+}
+
+// ListFilter narrows a listing; empty fields are not sent.
+type ListFilter struct {
+	OwnerID         string
+	Kind            string
+	UserID          string
+	AccountID       string
+	TerminalID      string
+	MerchantID      string
+	AuthorizationID string
+	AfterID         string
+	Limit           int
+}
+
+func (f ListFilter) values() url.Values {
+	q := url.Values{}
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	set("owner_id", f.OwnerID)
+	set("kind", f.Kind)
+	set("user_id", f.UserID)
+	set("account_id", f.AccountID)
+	set("terminal_id", f.TerminalID)
+	set("merchant_id", f.MerchantID)
+	set("authorization_id", f.AuthorizationID)
+	set("after_id", f.AfterID)
+	if f.Limit > 0 {
+		q.Set("limit", fmt.Sprint(f.Limit))
+	}
+	return q
+}
+
+// Balances lists accounts and balances.
+func (c *Client) Balances(ctx context.Context, f ListFilter) (Balances, error) {
+	var b Balances
+	return b, c.do(ctx, http.MethodGet, PathAccounts, f.values(), nil, &b)
+}
+
+// Transactions lists terminal transactions, newest first.
+func (c *Client) Transactions(ctx context.Context, f ListFilter) (Transactions, error) {
+	var t Transactions
+	return t, c.do(ctx, http.MethodGet, PathTransactions, f.values(), nil, &t)
+}
+
+// Authorizations lists first approvals.
+func (c *Client) Authorizations(ctx context.Context, f ListFilter) (Authorizations, error) {
+	var a Authorizations
+	return a, c.do(ctx, http.MethodGet, PathAuthorizations, f.values(), nil, &a)
+}
+
+// Revoke revokes a terminal or an authorization.
+func (c *Client) Revoke(ctx context.Context, kind, id string) (Revoked, error) {
+	var r Revoked
+	return r, c.do(ctx, http.MethodPost, PathRevocations, nil, RevocationRequest{Kind: kind, ID: id}, &r)
+}
+
+// Unlock clears a user's or terminal's failed-code counters.
+func (c *Client) Unlock(ctx context.Context, kind store.SubjectKind, id string) error {
+	return c.do(ctx, http.MethodPost, PathUnlock, nil, UnlockRequest{Kind: kind, ID: id}, nil)
+}
+
+// Check runs the ledger check on the server.
+func (c *Client) Check(ctx context.Context) (CheckReport, error) {
+	var r CheckReport
+	return r, c.do(ctx, http.MethodPost, PathCheck, nil, nil, &r)
+}
+
+// RotateKey makes a new server signing key current.
+func (c *Client) RotateKey(ctx context.Context) (protocol.ServerKey, error) {
+	var k protocol.ServerKey
+	return k, c.do(ctx, http.MethodPost, PathRotateKey, nil, nil, &k)
+}
+
+// Import sends a terminal's signed export file to be applied as its batches.
+func (c *Client) Import(ctx context.Context, e protocol.Export) (ImportResult, error) {
+	var r ImportResult
+	return r, c.do(ctx, http.MethodPost, PathImports, nil, e, &r)
+}

@@ -1,0 +1,46 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/stillpay/stillpay/shared/protocol"
+)
+
+// problem builds a problem document; the title is the HTTP status text.
+func problem(status int, code protocol.Code, detail string) *protocol.Problem {
+	return &protocol.Problem{Title: http.StatusText(status), Status: status, Code: code, Detail: detail}
+}
+
+// writeProblem sends p as application/problem+json, with Retry-After when it asks for one.
+func writeProblem(w http.ResponseWriter, p *protocol.Problem) {
+	h := w.Header()
+	h.Set("Content-Type", protocol.ContentTypeProblem)
+	h.Set("Cache-Control", "no-store")
+	if p.RetryAfterSeconds > 0 {
+		h.Set("Retry-After", strconv.Itoa(p.RetryAfterSeconds))
+	}
+	w.WriteHeader(p.Status)
+	json.NewEncoder(w).Encode(p) // a failed write means the client went away; nothing to do
+}
+
+// writeJSON sends v with status. Bodies are produced by encoding/json from fixed types, so encoding
+// cannot fail for any value the handlers build.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		writeProblem(w, problem(http.StatusInternalServerError, protocol.CodeInternal, "encoding the answer failed"))
+		return
+	}
+	writeRaw(w, status, raw)
+}
+
+// writeRaw sends bytes that are already JSON, e.g. a stored answer replayed byte for byte.
+func writeRaw(w http.ResponseWriter, status int, raw []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(append(raw, '\n'))
+}

@@ -1,0 +1,157 @@
+package api
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/stillpay/stillpay/server/admin"
+	"github.com/stillpay/stillpay/server/service"
+	"github.com/stillpay/stillpay/shared/protocol"
+)
+
+// Config is what a Server needs.
+type Config struct {
+	Service *service.Service
+	// AdminToken guards /v1/admin/; empty disables the admin API (every call answers 401).
+	AdminToken string
+	Log        *slog.Logger
+	Metrics    *Metrics // nil makes a fresh registry
+}
+
+// Server routes and answers HTTP requests.
+type Server struct {
+	svc       *service.Service
+	log       *slog.Logger
+	metrics   *Metrics
+	adminHash [32]byte
+	adminOn   bool
+	mux       *http.ServeMux
+	// batchSlots holds a token per batch or import being processed (maxConcurrentBatches).
+	batchSlots chan struct{}
+}
+
+// New builds the handler tree.
+func New(cfg Config) *Server {
+	s := &Server{svc: cfg.Service, log: cfg.Log, metrics: cfg.Metrics, batchSlots: make(chan struct{}, maxConcurrentBatches)}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.metrics == nil {
+		s.metrics = NewMetrics()
+	}
+	if cfg.AdminToken != "" {
+		s.adminHash, s.adminOn = sha256.Sum256([]byte(cfg.AdminToken)), true
+	}
+	s.mux = http.NewServeMux()
+	s.routes()
+	return s
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		// A panic is a bug; the client still gets a problem document, and the process lives on.
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.Error("handler panic", "method", r.Method, "path", r.URL.Path, "panic", v)
+			writeProblem(w, problem(http.StatusInternalServerError, protocol.CodeInternal, "internal error"))
+		}
+	}()
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) routes() {
+	type route struct {
+		pattern string
+		name    string
+		h       http.HandlerFunc
+	}
+	routes := []route{
+		{"GET " + protocol.PathHealth, "healthz", s.health},
+		{"GET " + protocol.PathTime, "time", s.time},
+		{"GET " + protocol.PathServerKeys, "keys", s.serverKeys},
+		{"POST " + protocol.PathSessions, "sessions", s.login},
+		{"POST " + protocol.PathAuthorizations, "authorizations", s.authorize},
+		{"POST " + protocol.PathEnroll, "enroll", s.enroll},
+		{"GET " + protocol.PathTerminalConfig, "terminal_self", s.terminal(0, s.terminalSelf)},
+		{"POST " + protocol.PathTransactions, "transactions", s.terminal(protocol.MaxBodyBytes, s.transaction)},
+		{"POST " + protocol.PathBatches, "batches", s.terminal(protocol.MaxBatchBodyBytes, s.batch)},
+		{"POST " + protocol.PathVoids, "voids", s.terminal(protocol.MaxBodyBytes, s.void)},
+		{"POST " + protocol.PathRefunds, "refunds", s.terminal(protocol.MaxBodyBytes, s.refund)},
+
+		{"POST " + admin.PathMerchants, "admin_merchants", s.admin(s.adminCreateMerchant)},
+		{"GET " + admin.PathMerchants, "admin_merchants", s.admin(s.adminListMerchants)},
+		{"POST " + admin.PathTerminals, "admin_terminals", s.admin(s.adminCreateTerminal)},
+		{"GET " + admin.PathTerminals, "admin_terminals", s.admin(s.adminListTerminals)},
+		{"POST " + admin.PathUsers, "admin_users", s.admin(s.adminCreateUser)},
+		{"GET " + admin.PathUsers, "admin_users", s.admin(s.adminListUsers)},
+		{"POST " + admin.PathAccounts, "admin_accounts", s.admin(s.adminCreateAccount)},
+		{"GET " + admin.PathAccounts, "admin_accounts", s.admin(s.adminBalances)},
+		{"GET " + admin.PathTransactions, "admin_transactions", s.admin(s.adminTransactions)},
+		{"GET " + admin.PathAuthorizations, "admin_authorizations", s.admin(s.adminAuthorizations)},
+		{"POST " + admin.PathRevocations, "admin_revocations", s.admin(s.adminRevoke)},
+		{"POST " + admin.PathUnlock, "admin_unlock", s.admin(s.adminUnlock)},
+		{"POST " + admin.PathCheck, "admin_check", s.admin(s.adminCheck)},
+		{"POST " + admin.PathRotateKey, "admin_rotate_key", s.admin(s.adminRotateKey)},
+		{"POST " + admin.PathImports, "admin_imports", s.admin(s.adminImport)},
+	}
+	paths := map[string]bool{}
+	for _, rt := range routes {
+		s.mux.Handle(rt.pattern, s.metrics.instrument(rt.name, rt.h))
+		_, path, _ := strings.Cut(rt.pattern, " ")
+		paths[path] = true
+	}
+	// A known path with another method: a problem document, not the mux's plain-text 405.
+	for path := range paths {
+		s.mux.Handle(path, s.metrics.instrument("other", http.HandlerFunc(s.methodNotAllowed)))
+	}
+	s.mux.Handle("GET "+protocol.PathMetrics, s.metrics.Handler())
+	// Everything else: a problem document instead of the mux's plain-text 404/405.
+	s.mux.Handle("/", s.metrics.instrument("other", http.HandlerFunc(s.notFound)))
+}
+
+func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	writeProblem(w, problem(http.StatusMethodNotAllowed, protocol.CodeMethodNotAllowed, r.Method+" is not allowed here; see docs/api.md"))
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	writeProblem(w, problem(http.StatusNotFound, protocol.CodeNotFound, "no such endpoint; see docs/api.md"))
+}
+
+// fail answers err: a *protocol.Problem as it is, anything else as a logged 500 without details.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var p *protocol.Problem
+	if errors.As(err, &p) {
+		writeProblem(w, p)
+		return
+	}
+	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	writeProblem(w, problem(http.StatusInternalServerError, protocol.CodeInternal, "internal error; the server log has the details"))
+}
+
+// bearer returns the token of an "Authorization: Bearer ..." header.
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// admin guards an operator route with the admin token, compared in constant time.
+func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		got := sha256.Sum256([]byte(bearer(r)))
+		if !s.adminOn || subtle.ConstantTimeCompare(got[:], s.adminHash[:]) != 1 {
+			writeProblem(w, problem(http.StatusUnauthorized, protocol.CodeUnauthenticated, "the admin API needs the token from the admin token file"))
+			return
+		}
+		h(w, r)
+	}
+}

@@ -1,0 +1,115 @@
+package api
+
+import (
+	"context"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stillpay/stillpay/server/admin"
+	"github.com/stillpay/stillpay/server/bench"
+	"github.com/stillpay/stillpay/server/keys"
+	"github.com/stillpay/stillpay/server/service"
+	"github.com/stillpay/stillpay/server/store"
+	"github.com/stillpay/stillpay/server/store/boltstore"
+	"github.com/stillpay/stillpay/shared/money"
+)
+
+const testAdminToken = "test-admin-token"
+
+// stack is a whole settlementd in the test process: the real bbolt store in a temp dir, real keys, the
+// service and this package's handlers on a real HTTP server on 127.0.0.1.
+type stack struct {
+	t     *testing.T
+	store store.Store
+	svc   *service.Service
+	clock *service.FakeClock
+	srv   *httptest.Server
+	admin *admin.Client
+}
+
+func newStack(t *testing.T) *stack {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := boltstore.Open(dir, boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring, err := keys.Open(filepath.Join(dir, "keys"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := keys.OpenSealer(filepath.Join(dir, "seal.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Mid-morning UTC of today: far from midnight, so tests that move the clock stay within one
+	// throttling day. Every part of the stack (and the simulated terminal and wallet) uses this clock.
+	clock := service.NewFakeClock(time.Now().UTC().Truncate(24 * time.Hour).Add(10 * time.Hour))
+	svc, err := service.New(service.Config{Store: st, Keys: ring, Sealer: sealer, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(New(Config{Service: svc, AdminToken: testAdminToken}))
+	t.Cleanup(func() {
+		srv.Close()
+		st.Close()
+	})
+	return &stack{t: t, store: st, svc: svc, clock: clock, srv: srv,
+		admin: &admin.Client{BaseURL: srv.URL, Token: testAdminToken, HTTP: srv.Client()}}
+}
+
+// shop is a merchant with one enrolled terminal and one funded, authorized customer.
+type shop struct {
+	term   *bench.Terminal
+	wallet *bench.Wallet
+	user   string
+	acct   string
+}
+
+func eur(minor int64) money.Amount { return money.Amount{Minor: minor, Currency: "EUR"} }
+
+// newShop sets up merchant M1, terminal T1, user alice with 100.00 EUR, and a credential with a cap
+// of 20.00 and 5 codes (a hold of 100.00).
+func (s *stack) newShop() *shop {
+	t := s.t
+	t.Helper()
+	ctx := context.Background()
+	if _, err := s.admin.AddMerchant(ctx, admin.MerchantRequest{MerchantID: "M1", Name: "Corner shop", Currency: "EUR"}); err != nil {
+		t.Fatal(err)
+	}
+	tc, err := s.admin.AddTerminal(ctx, admin.TerminalRequest{TerminalID: "T1", MerchantID: "M1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	term, _, err := bench.Enroll(ctx, s.srv.Client(), s.srv.URL, tc.EnrollCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	term.Now = s.clock.Now
+	if _, err := s.admin.AddUser(ctx, admin.UserRequest{UserID: "alice", Password: "correct horse"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.admin.AddAccount(ctx, admin.AccountRequest{AccountID: "acc-alice", UserID: "alice", OpeningBalance: eur(10000)}); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := bench.Login(ctx, s.srv.Client(), s.srv.URL, "alice", "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := bench.Authorize(ctx, s.srv.Client(), s.srv.URL, tok, "acc-alice", eur(2000), 5, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &shop{term: term, wallet: w, user: "alice", acct: "acc-alice"}
+}
+
+func (s *stack) balance(id string) int64 {
+	s.t.Helper()
+	a, err := s.store.GetAccount(context.Background(), id)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return a.Balance
+}

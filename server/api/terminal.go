@@ -1,0 +1,168 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/stillpay/stillpay/server/service"
+	"github.com/stillpay/stillpay/server/store"
+	"github.com/stillpay/stillpay/shared/protocol"
+)
+
+// terminalHandler serves an authenticated terminal request with its exact body bytes. sr is the
+// request's signature; handlers pass it on so that its nonce is recorded (service.ProcessSigned,
+// service.UseNonce).
+type terminalHandler func(w http.ResponseWriter, r *http.Request, t store.Terminal, sr protocol.SignedRequest, body []byte)
+
+// terminal reads the body (up to limit bytes), checks the request signature, and passes the terminal
+// on. The signature covers the body's hash, so it is checked on the bytes as they came, before
+// decoding.
+func (s *Server) terminal(limit int64, h terminalHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var body []byte
+		if limit > 0 {
+			var p *protocol.Problem
+			if body, p = readBody(w, r, limit); p != nil {
+				writeProblem(w, p)
+				return
+			}
+		}
+		t, sr, err := s.svc.AuthenticateTerminal(r.Context(), r.Header, r.Method, r.URL.Path, body)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		h(w, r, t, sr, body)
+	}
+}
+
+func (s *Server) terminalSelf(w http.ResponseWriter, r *http.Request, t store.Terminal, sr protocol.SignedRequest, _ []byte) {
+	if err := s.svc.UseNonce(r.Context(), t, sr); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	resp, err := s.svc.TerminalConfig(r.Context(), t)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) transaction(w http.ResponseWriter, r *http.Request, t store.Terminal, sr protocol.SignedRequest, body []byte) {
+	var req protocol.TransactionRequest
+	if p := decodeStrict(body, &req); p != nil {
+		writeProblem(w, p)
+		return
+	}
+	s.single(w, r, t, sr, service.FromTransaction(req))
+}
+
+func (s *Server) void(w http.ResponseWriter, r *http.Request, t store.Terminal, sr protocol.SignedRequest, body []byte) {
+	var req protocol.VoidRequest
+	if p := decodeStrict(body, &req); p != nil {
+		writeProblem(w, p)
+		return
+	}
+	s.single(w, r, t, sr, service.FromVoid(req))
+}
+
+func (s *Server) refund(w http.ResponseWriter, r *http.Request, t store.Terminal, sr protocol.SignedRequest, body []byte) {
+	var req protocol.RefundRequest
+	if p := decodeStrict(body, &req); p != nil {
+		writeProblem(w, p)
+		return
+	}
+	s.single(w, r, t, sr, service.FromRefund(req))
+}
+
+// single answers one request: 200 approved, 402 declined (both final and replayed byte for byte for
+// the same key), or a problem.
+func (s *Server) single(w http.ResponseWriter, r *http.Request, t store.Terminal, sr protocol.SignedRequest, req service.Request) {
+	results, err := s.svc.ProcessSigned(r.Context(), t, sr, []service.Request{req})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	res := results[0]
+	s.count(res)
+	if res.Problem != nil {
+		writeProblem(w, res.Problem)
+		return
+	}
+	writeJSON(w, res.HTTPStatus(), res.Response)
+}
+
+func (s *Server) batch(w http.ResponseWriter, r *http.Request, t store.Terminal, sr protocol.SignedRequest, body []byte) {
+	release, ok := s.batchTurn(w, r)
+	if !ok {
+		return
+	}
+	defer release()
+	var req protocol.BatchRequest
+	if p := decodeStrict(body, &req); p != nil {
+		writeProblem(w, p)
+		return
+	}
+	if len(req.Items) == 0 {
+		writeProblem(w, problem(http.StatusBadRequest, protocol.CodeInvalidField, "a batch needs at least one item"))
+		return
+	}
+	if len(req.Items) > protocol.MaxBatchItems {
+		writeProblem(w, problem(http.StatusRequestEntityTooLarge, protocol.CodeBatchTooLarge, "a batch holds at most 1000 items; split it"))
+		return
+	}
+	if len(req.BatchID) > protocol.MaxIDLen {
+		writeProblem(w, problem(http.StatusBadRequest, protocol.CodeInvalidField, "batch_id may be at most 64 characters"))
+		return
+	}
+	s.metrics.batchSize.Observe(float64(len(req.Items)))
+	reqs := make([]service.Request, len(req.Items))
+	for i, it := range req.Items {
+		reqs[i] = service.FromBatchItem(it)
+	}
+	results, err := s.svc.ProcessSigned(r.Context(), t, sr, reqs)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	resp := protocol.BatchResponse{BatchID: req.BatchID, Results: make([]protocol.TransactionResponse, len(results))}
+	for i, res := range results {
+		s.count(res)
+		resp.Results[i] = res.AsItem(req.Items[i].TerminalTxnID)
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// count feeds the approval and decline metrics.
+func (s *Server) count(res service.Result) {
+	switch {
+	case res.Replayed:
+		// Counted when it was first answered.
+	case res.Problem != nil:
+		s.metrics.outcome(false, res.Kind, string(res.Problem.Code))
+	case res.Response.Status == protocol.StatusDeclined:
+		s.metrics.outcome(false, res.Kind, string(res.Response.Code))
+	default:
+		s.metrics.outcome(true, res.Kind, "")
+	}
+}
+
+// maxConcurrentBatches bounds the batches (and imports) processed at once. Each one already uses
+// every core to check its items, so more at once only multiplies memory and makes every batch
+// finish late; queued batches wait their turn in arrival order instead.
+const maxConcurrentBatches = 4
+
+// batchTurn waits for a batch slot and gives the request BatchWriteTimeout to answer. The returned
+// release must be called when the batch is done.
+func (s *Server) batchTurn(w http.ResponseWriter, r *http.Request) (release func(), ok bool) {
+	// A failure only means the writer cannot change deadlines (a test recorder); keep the default.
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(BatchWriteTimeout))
+	select {
+	case s.batchSlots <- struct{}{}:
+		return func() { <-s.batchSlots }, true
+	case <-r.Context().Done():
+		writeProblem(w, problem(http.StatusServiceUnavailable, protocol.CodeUnavailable, "the request ended while waiting for its turn; send it again"))
+		return nil, false
+	}
+}

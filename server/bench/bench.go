@@ -1,0 +1,342 @@
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/stillpay/stillpay/server/admin"
+	"github.com/stillpay/stillpay/shared/money"
+	"github.com/stillpay/stillpay/shared/protocol"
+)
+
+// Defaults of a run; `settlementd bench` exposes them as flags.
+const (
+	DefaultTerminals        = 64
+	DefaultSinglePerTerm    = 150 // one payment per request: 9,600 payments
+	DefaultBatch100PerTerm  = 4   // batches of 100: 25,600 payments
+	DefaultBatch1000PerTerm = 1   // batches of 1,000: 64,000 payments
+	DefaultBaselineOps      = 2000
+
+	// Goals of issue 3, as multiples of the baseline.
+	GoalSingle    = 4.0
+	GoalBatch1000 = 25.0
+
+	benchCapMinor   = 100  // cap per payment of the bench credentials (1.00)
+	benchCodes      = 1000 // codes per authorization (the default policy's maximum)
+	benchPassword   = "bench-password-1"
+	authsPerSession = 8
+)
+
+// Config says what to measure.
+type Config struct {
+	BaseURL    string
+	AdminToken string
+	// Terminals is the number of concurrent terminals.
+	Terminals int
+	// SinglePerTerminal, Batch100PerTerminal and Batch1000PerTerminal are the requests each terminal
+	// sends in each phase; 0 skips the phase.
+	SinglePerTerminal, Batch100PerTerminal, Batch1000PerTerminal int
+	// BaselineDir is where the bbolt baseline file goes (the same disk as the server's data);
+	// BaselineOps is its length; 0 skips it.
+	BaselineDir string
+	BaselineOps int
+	// Progress receives a line per step; nil discards.
+	Progress io.Writer
+	// Commits, when set, reads the store's group-commit counters (transactions committed, write
+	// requests in them), so the report shows how many writes shared each fsync.
+	Commits func() (commits, writes uint64)
+}
+
+// Row is one measured phase.
+type Row struct {
+	Name     string  `json:"name"`
+	Payments int     `json:"payments"`
+	Seconds  float64 `json:"seconds"`
+	PerSec   float64 `json:"payments_per_second"`
+	Ratio    float64 `json:"x_baseline,omitempty"`
+	Goal     float64 `json:"goal_x,omitempty"`
+	// Commits and WritesPerCommit are the store's group commits during the phase (with Config.Commits).
+	Commits         uint64  `json:"commits,omitempty"`
+	WritesPerCommit float64 `json:"writes_per_commit,omitempty"`
+}
+
+// Report is a whole run.
+type Report struct {
+	BaselinePerSec float64 `json:"baseline_payments_per_second"`
+	Rows           []Row   `json:"rows"`
+}
+
+// Print writes the report as a small table.
+func (r Report) Print(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "phase\tpayments\tseconds\tpayments/s\tx baseline\tgoal\twrites/commit\t")
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t\n", "bbolt fsync'd Update per payment (baseline)", "", "", r.BaselinePerSec, "1.0", "", "1")
+	for _, row := range r.Rows {
+		goal := ""
+		if row.Goal > 0 {
+			verdict := "met"
+			if row.Ratio < row.Goal {
+				verdict = "NOT met"
+			}
+			goal = fmt.Sprintf(">= %.0fx %s", row.Goal, verdict)
+		}
+		ratio := ""
+		if r.BaselinePerSec > 0 {
+			ratio = fmt.Sprintf("%.1f", row.Ratio)
+		}
+		perCommit := ""
+		if row.Commits > 0 {
+			perCommit = fmt.Sprintf("%.1f", row.WritesPerCommit)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.0f\t%s\t%s\t%s\t\n", row.Name, row.Payments, row.Seconds, row.PerSec, ratio, goal, perCommit)
+	}
+	tw.Flush()
+}
+
+// Run sets up a merchant, the terminals and enough funded credentials on the server, then measures
+// each phase.
+func Run(ctx context.Context, cfg Config) (Report, error) {
+	progress := cfg.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+	var rep Report
+	if cfg.BaselineOps > 0 {
+		fmt.Fprintf(progress, "baseline: %d fsync'd bbolt updates...\n", cfg.BaselineOps)
+		b, err := BaselineBBolt(cfg.BaselineDir, cfg.BaselineOps)
+		if err != nil {
+			return rep, err
+		}
+		rep.BaselinePerSec = b
+	}
+	client := &http.Client{
+		Timeout:   5 * time.Minute,
+		Transport: &http.Transport{MaxIdleConns: 4 * cfg.Terminals, MaxIdleConnsPerHost: 4 * cfg.Terminals},
+	}
+	codesNeeded := cfg.Terminals * (cfg.SinglePerTerminal + 100*cfg.Batch100PerTerminal + 1000*cfg.Batch1000PerTerminal)
+	fmt.Fprintf(progress, "setup: %d terminals, credentials for %d payments...\n", cfg.Terminals, codesNeeded)
+	f, err := setup(ctx, client, cfg, codesNeeded)
+	if err != nil {
+		return rep, err
+	}
+	phases := []struct {
+		name    string
+		perTerm int
+		size    int
+		goal    float64
+	}{
+		{"HTTP, 1 payment per request", cfg.SinglePerTerminal, 1, GoalSingle},
+		{"HTTP, batches of 100", cfg.Batch100PerTerminal, 100, 0},
+		{"HTTP, batches of 1,000", cfg.Batch1000PerTerminal, 1000, GoalBatch1000},
+	}
+	for _, ph := range phases {
+		if ph.perTerm == 0 {
+			continue
+		}
+		fmt.Fprintf(progress, "%s: %d terminals x %d requests...\n", ph.name, cfg.Terminals, ph.perTerm)
+		var c0, w0 uint64
+		if cfg.Commits != nil {
+			c0, w0 = cfg.Commits()
+		}
+		row, err := f.phase(ctx, ph.name, ph.perTerm, ph.size)
+		if err != nil {
+			return rep, err
+		}
+		if cfg.Commits != nil {
+			c1, w1 := cfg.Commits()
+			if row.Commits = c1 - c0; row.Commits > 0 {
+				row.WritesPerCommit = float64(w1-w0) / float64(row.Commits)
+			}
+		}
+		row.Goal = ph.goal
+		if rep.BaselinePerSec > 0 {
+			row.Ratio = row.PerSec / rep.BaselinePerSec
+		}
+		rep.Rows = append(rep.Rows, row)
+	}
+	return rep, nil
+}
+
+// fixture is what setup made.
+type fixture struct {
+	terms   []*Terminal
+	wallets []*Wallet
+	mu      sync.Mutex
+	next    int // wallet to take codes from
+}
+
+func setup(ctx context.Context, client *http.Client, cfg Config, codes int) (*fixture, error) {
+	ac := &admin.Client{BaseURL: cfg.BaseURL, Token: cfg.AdminToken, HTTP: client}
+	run := make([]byte, 4)
+	if _, err := rand.Read(run); err != nil {
+		return nil, err
+	}
+	id := "bench-" + hex.EncodeToString(run) // a fresh namespace, so a run can target a used server
+	merchant := id + "-m"
+	if _, err := ac.AddMerchant(ctx, admin.MerchantRequest{MerchantID: merchant, Name: "bench", Currency: "EUR"}); err != nil {
+		return nil, fmt.Errorf("bench: add merchant: %w", err)
+	}
+	f := &fixture{}
+	for i := range cfg.Terminals {
+		tc, err := ac.AddTerminal(ctx, admin.TerminalRequest{TerminalID: fmt.Sprintf("%s-t%03d", id, i), MerchantID: merchant})
+		if err != nil {
+			return nil, fmt.Errorf("bench: add terminal: %w", err)
+		}
+		t, _, err := Enroll(ctx, client, cfg.BaseURL, tc.EnrollCode)
+		if err != nil {
+			return nil, fmt.Errorf("bench: enroll: %w", err)
+		}
+		f.terms = append(f.terms, t)
+	}
+	auths := (codes + benchCodes - 1) / benchCodes
+	cap := money.Amount{Minor: benchCapMinor, Currency: "EUR"}
+	for u := 0; u*authsPerSession < auths; u++ {
+		user := fmt.Sprintf("%s-u%03d", id, u)
+		if _, err := ac.AddUser(ctx, admin.UserRequest{UserID: user, Password: benchPassword}); err != nil {
+			return nil, fmt.Errorf("bench: add user: %w", err)
+		}
+		n := min(authsPerSession, auths-u*authsPerSession)
+		opening := money.Amount{Minor: int64(n) * benchCapMinor * benchCodes, Currency: "EUR"}
+		if _, err := ac.AddAccount(ctx, admin.AccountRequest{AccountID: user + "-a", UserID: user, OpeningBalance: opening}); err != nil {
+			return nil, fmt.Errorf("bench: add account: %w", err)
+		}
+		tok, err := Login(ctx, client, cfg.BaseURL, user, benchPassword)
+		if err != nil {
+			return nil, fmt.Errorf("bench: login: %w", err)
+		}
+		for range n {
+			w, err := Authorize(ctx, client, cfg.BaseURL, tok, user+"-a", cap, benchCodes, time.Hour)
+			if err != nil {
+				return nil, fmt.Errorf("bench: authorize: %w", err)
+			}
+			f.wallets = append(f.wallets, w)
+		}
+	}
+	return f, nil
+}
+
+// code takes the next code from the wallets, in turn.
+func (f *fixture) code(now time.Time) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for f.next < len(f.wallets) {
+		c, err := f.wallets[f.next].Code(now)
+		if err == ErrNoCodesLeft {
+			f.next++
+			continue
+		}
+		return c, err
+	}
+	return "", ErrNoCodesLeft
+}
+
+// phase pre-builds every request body (so the clock measures the server, not the payload maker),
+// then lets every terminal send its requests one after another, all terminals at once.
+func (f *fixture) phase(ctx context.Context, name string, perTerm, size int) (Row, error) {
+	now := time.Now()
+	bodies := make([][][]byte, len(f.terms))
+	for ti, t := range f.terms {
+		for r := range perTerm {
+			var body any
+			if size == 1 {
+				code, err := f.code(now)
+				if err != nil {
+					return Row{}, err
+				}
+				body = protocol.TransactionRequest{TerminalTxnID: fmt.Sprintf("%s-s%d", t.ID, r), Amount: money.Amount{Minor: 1 + int64(r%benchCapMinor), Currency: "EUR"}, Payload: code}
+			} else {
+				b := protocol.BatchRequest{BatchID: fmt.Sprintf("%s-b%d-%d", t.ID, size, r)}
+				for i := range size {
+					code, err := f.code(now)
+					if err != nil {
+						return Row{}, err
+					}
+					b.Items = append(b.Items, protocol.BatchItem{Kind: protocol.KindOffline, TerminalTxnID: fmt.Sprintf("%s-b%d-%d-%d", t.ID, size, r, i),
+						Amount: money.Amount{Minor: 1 + int64(i%benchCapMinor), Currency: "EUR"}, Payload: code, ApprovedAt: now.UTC()})
+				}
+				body = b
+			}
+			raw, err := json.Marshal(body)
+			if err != nil {
+				return Row{}, err
+			}
+			bodies[ti] = append(bodies[ti], raw)
+		}
+	}
+	path := protocol.PathTransactions
+	if size > 1 {
+		path = protocol.PathBatches
+	}
+	var wg sync.WaitGroup
+	approved := make([]int, len(f.terms))
+	errs := make([]error, len(f.terms))
+	start := time.Now()
+	for ti, t := range f.terms {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, raw := range bodies[ti] {
+				ans, err := t.PostRaw(ctx, path, raw)
+				if err != nil {
+					errs[ti] = err
+					return
+				}
+				n, err := countApproved(ans, size)
+				if err != nil {
+					errs[ti] = err
+					return
+				}
+				approved[ti] += n
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start).Seconds()
+	total := 0
+	for ti := range f.terms {
+		if errs[ti] != nil {
+			return Row{}, fmt.Errorf("bench: %s: terminal %s: %w", name, f.terms[ti].ID, errs[ti])
+		}
+		total += approved[ti]
+	}
+	if want := len(f.terms) * perTerm * size; total != want {
+		return Row{}, fmt.Errorf("bench: %s: %d of %d payments approved", name, total, want)
+	}
+	return Row{Name: name, Payments: total, Seconds: elapsed, PerSec: float64(total) / elapsed}, nil
+}
+
+func countApproved(ans Answer, size int) (int, error) {
+	if p := ans.Problem(); p != nil && ans.Status != http.StatusPaymentRequired {
+		return 0, p
+	}
+	if size == 1 {
+		var r protocol.TransactionResponse
+		if err := ans.Decode(&r); err != nil {
+			return 0, err
+		}
+		if r.Status != protocol.StatusApproved {
+			return 0, fmt.Errorf("declined %s: %s", r.Code, r.Message)
+		}
+		return 1, nil
+	}
+	var br protocol.BatchResponse
+	if err := ans.Decode(&br); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range br.Results {
+		if r.Status != protocol.StatusApproved {
+			return 0, fmt.Errorf("batch item %s declined %s: %s", r.TerminalTxnID, r.Code, r.Message)
+		}
+		n++
+	}
+	return n, nil
+}

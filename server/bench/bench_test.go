@@ -1,0 +1,66 @@
+package bench_test
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stillpay/stillpay/server/api"
+	"github.com/stillpay/stillpay/server/bench"
+	"github.com/stillpay/stillpay/server/keys"
+	"github.com/stillpay/stillpay/server/service"
+	"github.com/stillpay/stillpay/server/store/boltstore"
+)
+
+// TestRunMeasuresEveryPhase runs the whole driver small against a real in-process server.
+func TestRunMeasuresEveryPhase(t *testing.T) {
+	dir := t.TempDir()
+	st, err := boltstore.Open(dir, boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ring, err := keys.Open(filepath.Join(dir, "keys"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := keys.OpenSealer(filepath.Join(dir, "seal.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := service.New(service.Config{Store: st, Keys: ring, Sealer: sealer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.New(api.Config{Service: svc, AdminToken: "tok"}))
+	defer srv.Close()
+	rep, err := bench.Run(context.Background(), bench.Config{
+		BaseURL: srv.URL, AdminToken: "tok", Terminals: 1,
+		SinglePerTerminal: 3, Batch100PerTerminal: 1, Batch1000PerTerminal: 1,
+		BaselineDir: t.TempDir(), BaselineOps: 20,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.BaselinePerSec <= 0 || len(rep.Rows) != 3 {
+		t.Fatalf("report %+v", rep)
+	}
+	for i, want := range []int{3, 100, 1000} {
+		r := rep.Rows[i]
+		if r.Payments != want || r.PerSec <= 0 || r.Ratio <= 0 {
+			t.Errorf("row %d: %+v, want %d payments", i, r, want)
+		}
+	}
+	var out bytes.Buffer
+	rep.Print(&out)
+	if !strings.Contains(out.String(), "batches of 1,000") || !strings.Contains(out.String(), "baseline") {
+		t.Fatalf("table:\n%s", out.String())
+	}
+	chk, err := st.Check(context.Background())
+	if err != nil || !chk.OK() {
+		t.Fatalf("ledger after the run: %+v %v", chk, err)
+	}
+}

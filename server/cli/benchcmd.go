@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stillpay/stillpay/server/admin"
+	"github.com/stillpay/stillpay/server/api"
+	"github.com/stillpay/stillpay/server/bench"
+	"github.com/stillpay/stillpay/server/service"
+	"github.com/stillpay/stillpay/server/store/boltstore"
+)
+
+func newBenchCmd() *cobra.Command {
+	cfg := bench.Config{
+		Terminals:            bench.DefaultTerminals,
+		SinglePerTerminal:    bench.DefaultSinglePerTerm,
+		Batch100PerTerminal:  bench.DefaultBatch100PerTerm,
+		Batch1000PerTerminal: bench.DefaultBatch1000PerTerm,
+		BaselineOps:          bench.DefaultBaselineOps,
+	}
+	var server, tokenFile, data, storeSpec string
+	var asJSON bool
+	var cpuProfile string
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure approved payments per second through HTTP against a bbolt fsync baseline",
+		Long: `Measure approved payments per second through HTTP with concurrent terminals: one payment per
+request, batches of 100 and batches of 1,000, next to a baseline measured in the same run (a bbolt
+loop with one fsync'd Update per payment).
+
+Without --server it starts settlementd in this process on a fresh data directory (--data, default a
+temporary directory) on 127.0.0.1. With --server URL --token-file FILE it measures a running
+settlementd (any store) and writes the baseline file in --data (default a temporary directory).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := bindEnv(cmd); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			if data == "" {
+				tmp, err := os.MkdirTemp("", "settlementd-bench-")
+				if err != nil {
+					return err
+				}
+				defer os.RemoveAll(tmp)
+				data = tmp
+			}
+			cfg.BaselineDir = data
+			cfg.Progress = cmd.ErrOrStderr()
+			if cpuProfile != "" {
+				fh, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer fh.Close()
+				if err := pprof.StartCPUProfile(fh); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
+			if server != "" {
+				if tokenFile == "" {
+					return errors.New("--server needs --token-file")
+				}
+				tok, err := admin.LoadToken(tokenFile)
+				if err != nil {
+					return err
+				}
+				cfg.BaseURL, cfg.AdminToken = server, tok
+				return runBench(ctx, cmd, cfg, asJSON)
+			}
+			return benchInProcess(ctx, cmd, cfg, filepath.Join(data, "server"), storeSpec, asJSON)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&server, "server", "", "measure this running settlementd instead of one started here")
+	fl.StringVar(&tokenFile, "token-file", "", "admin token file of --server")
+	fl.StringVar(&data, "data", "", "directory for the baseline file and the in-process server (default: temporary)")
+	addStoreFlag(fl, &storeSpec)
+	fl.IntVar(&cfg.Terminals, "terminals", cfg.Terminals, "concurrent terminals")
+	fl.IntVar(&cfg.SinglePerTerminal, "single", cfg.SinglePerTerminal, "one-payment requests per terminal (0 skips)")
+	fl.IntVar(&cfg.Batch100PerTerminal, "batch100", cfg.Batch100PerTerminal, "batches of 100 per terminal (0 skips)")
+	fl.IntVar(&cfg.Batch1000PerTerminal, "batch1000", cfg.Batch1000PerTerminal, "batches of 1,000 per terminal (0 skips)")
+	fl.IntVar(&cfg.BaselineOps, "baseline", cfg.BaselineOps, "updates in the bbolt baseline loop (0 skips)")
+	fl.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	fl.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (driver and in-process server) to this file")
+	return cmd
+}
+
+// benchInProcess starts settlementd on data and 127.0.0.1:0 in this process, then measures it.
+func benchInProcess(ctx context.Context, cmd *cobra.Command, cfg bench.Config, data, storeSpec string, asJSON bool) error {
+	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	a, err := openApp(ctx, data, storeSpec, filepath.Join(data, adminTokenFileName), service.DefaultPolicy(), log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	sctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- api.Serve(sctx, a.handler, api.ServeConfig{Listener: ln, Log: log}) }()
+	cfg.BaseURL, cfg.AdminToken = "http://"+ln.Addr().String(), a.token
+	if gs, ok := a.store.(interface{ Stats() boltstore.GroupStats }); ok {
+		cfg.Commits = func() (uint64, uint64) {
+			s := gs.Stats()
+			return s.Commits, s.Requests
+		}
+	}
+	err = runBench(ctx, cmd, cfg, asJSON)
+	stop()
+	if serr := <-done; err == nil {
+		err = serr
+	}
+	return err
+}
+
+func runBench(ctx context.Context, cmd *cobra.Command, cfg bench.Config, asJSON bool) error {
+	rep, err := bench.Run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(cmd.OutOrStdout())
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	rep.Print(cmd.OutOrStdout())
+	fmt.Fprintln(cmd.OutOrStdout())
+	return nil
+}

@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/stillpay/stillpay/shared/protocol"
+)
+
+// envPrefix prefixes every environment variable that sets a flag: --data is SETTLEMENTD_DATA,
+// --admin-token-file is SETTLEMENTD_ADMIN_TOKEN_FILE. A flag given on the command line wins.
+const envPrefix = "SETTLEMENTD_"
+
+// Main runs settlementd with args (without the program name) and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var p *protocol.Problem
+	if errors.As(err, &p) {
+		fmt.Fprintf(stderr, "settlementd: %s: %s\n", p.Code, p.Detail)
+	} else {
+		fmt.Fprintf(stderr, "settlementd: %v\n", err)
+	}
+	var ec exitCoder
+	if errors.As(err, &ec) {
+		return ec.ExitCode()
+	}
+	return 1
+}
+
+// exitCoder lets a command choose its exit code (admin check exits 2 when the ledger is wrong).
+type exitCoder interface{ ExitCode() int }
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "settlementd",
+		Short:         "stillpay settlement server: first and second approvals, batches, ledger",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(newServeCmd(), newAdminCmd(), newKeysCmd(), newBenchCmd())
+	return root
+}
+
+// bindEnv makes every flag of cmd that was not set on the command line take its value from the
+// environment variable SETTLEMENTD_<FLAG_NAME>, if set.
+func bindEnv(cmd *cobra.Command) error {
+	var errs []error
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if f.Changed {
+			return
+		}
+		name := envPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(name); ok {
+			if err := f.Value.Set(v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// newLogger builds the process logger on stderr.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: use text or json", format)
+}

@@ -1,0 +1,177 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stillpay/stillpay/server/admin"
+	"github.com/stillpay/stillpay/server/api"
+	"github.com/stillpay/stillpay/server/keys"
+	"github.com/stillpay/stillpay/server/service"
+	"github.com/stillpay/stillpay/server/store"
+	"github.com/stillpay/stillpay/shared/keyfile"
+)
+
+// Files in the data directory besides the store.
+const (
+	keysDirName        = "keys"
+	sealKeyName        = "seal.key"
+	adminTokenFileName = "admin.token"
+	defaultListen      = "127.0.0.1:8080"
+	defaultServerURL   = "http://" + defaultListen
+)
+
+type serveFlags struct {
+	data, listen, tlsCert, tlsKey, adminTokenFile, addrFile string
+	logFormat, logLevel                                     string
+	grace                                                   time.Duration
+	store                                                   string // --store: "" is the embedded store in data
+}
+
+func newServeCmd() *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the settlement server on the embedded store in --data",
+		Long: `Run the settlement server. On first start it creates, in --data (mode 0700):
+  stillpay.db   the embedded store (bbolt)
+  keys/         the server's Ed25519 signing keys (0600; rotate with 'settlementd admin rotate-key')
+  seal.key      the key that encrypts one-time-code secrets at rest (0600)
+  admin.token   the admin API token (0600), unless --admin-token-file names another file
+With --store postgres://... (or $STILLPAY_STORE) the ledger lives in PostgreSQL or CockroachDB
+instead, shared by any number of instances (docs/scaling.md); the keys stay in --data.
+Every flag can also be set as an environment variable: --data is SETTLEMENTD_DATA, and so on.
+SIGINT or SIGTERM shut down gracefully: in-flight requests finish first.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := bindEnv(cmd); err != nil {
+				return err
+			}
+			return runServe(cmd, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.data, "data", "", "data directory (required)")
+	addStoreFlag(fl, &f.store)
+	fl.StringVar(&f.listen, "listen", defaultListen, "address to listen on, host:port")
+	fl.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS")
+	fl.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	fl.StringVar(&f.adminTokenFile, "admin-token-file", "", "admin token file, created 0600 if missing (default DATA/admin.token)")
+	fl.StringVar(&f.addrFile, "addr-file", "", "write the address actually listened on to this file (useful with --listen 127.0.0.1:0)")
+	fl.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fl.DurationVar(&f.grace, "settlement-grace", service.DefaultPolicy().SettlementGrace, "how long unused holds stay after expiry or revocation, for late offline batches")
+	return cmd
+}
+
+func runServe(cmd *cobra.Command, f serveFlags) error {
+	if f.data == "" {
+		return errors.New("--data DIR is required (or SETTLEMENTD_DATA)")
+	}
+	log, err := newLogger(cmd.ErrOrStderr(), f.logFormat, f.logLevel)
+	if err != nil {
+		return err
+	}
+	tokenFile := f.adminTokenFile
+	if tokenFile == "" {
+		tokenFile = filepath.Join(f.data, adminTokenFileName)
+	}
+	pol := service.DefaultPolicy()
+	pol.SettlementGrace = f.grace
+	app, err := openApp(cmd.Context(), f.data, f.store, tokenFile, pol, log)
+	if err != nil {
+		return err
+	}
+	defer app.close()
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return err
+	}
+	addr := ln.Addr().String()
+	if f.addrFile != "" {
+		if err := os.WriteFile(f.addrFile, []byte(addr+"\n"), 0o644); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	ctx := cmd.Context()
+	go app.svc.RunSweeper(ctx)
+	keyID, _ := app.ring.Current()
+	log.Info("settlementd listening", "addr", addr, "tls", f.tlsCert != "", "data", f.data, "key_id", keyID, "admin_token_file", tokenFile)
+	err = api.Serve(ctx, app.handler, api.ServeConfig{
+		Listener: ln, TLSCert: f.tlsCert, TLSKey: f.tlsKey, Log: log,
+	})
+	if err != nil {
+		return err
+	}
+	log.Info("settlementd stopped")
+	return nil
+}
+
+// app is a settlementd assembled on a data directory.
+type app struct {
+	store   store.Store
+	ring    *keys.Ring
+	svc     *service.Service
+	handler *api.Server
+	token   string
+}
+
+// openApp opens (creating on first start) the keys, the seal key, the admin token and the store in
+// data, and builds the service and the handlers on them.
+func openApp(ctx context.Context, data, storeSpec, tokenFile string, pol service.Policy, log *slog.Logger) (*app, error) {
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		return nil, err
+	}
+	ring, err := keys.Open(filepath.Join(data, keysDirName), log)
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := keys.OpenSealer(filepath.Join(data, sealKeyName))
+	if err != nil {
+		return nil, err
+	}
+	token, err := ensureAdminToken(tokenFile)
+	if err != nil {
+		return nil, err
+	}
+	st, err := openStore(ctx, storeSpec, data, log)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := service.New(service.Config{Store: st, Keys: ring, Sealer: sealer, Log: log, Policy: pol})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &app{store: st, ring: ring, svc: svc, token: token,
+		handler: api.New(api.Config{Service: svc, AdminToken: token, Log: log})}, nil
+}
+
+func (a *app) close() error { return a.store.Close() }
+
+// ensureAdminToken loads the admin token, creating a random one (0600) on first start.
+func ensureAdminToken(path string) (string, error) {
+	tok, err := admin.LoadToken(path)
+	if !errors.Is(err, keyfile.ErrNotFound) {
+		return tok, err
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("admin token: %w", err)
+	}
+	if err := keyfile.WriteSecret(path, []byte(hex.EncodeToString(b)+"\n")); err != nil {
+		return "", fmt.Errorf("admin token: %w", err)
+	}
+	return admin.LoadToken(path)
+}

@@ -1,0 +1,200 @@
+package keys
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/stillpay/stillpay/shared/keyfile"
+	"github.com/stillpay/stillpay/shared/protocol"
+)
+
+// Errors from Open and Rotate. Test with errors.Is.
+var (
+	ErrManifest   = errors.New("keys: manifest is malformed")
+	ErrMissingKey = errors.New("keys: manifest names a key file that is missing")
+)
+
+// manifestName is the file in the key directory that lists the keys and names the current one.
+const manifestName = "manifest.json"
+
+// maxManifestBytes bounds what Open reads; a manifest lists a few dozen keys at most.
+const maxManifestBytes = 1 << 20
+
+// keyIDPattern is what a key id looks like: ids become file names, so nothing else is accepted, and
+// they must fit credential.MaxKeyIDLen.
+var keyIDPattern = regexp.MustCompile(`^k-[0-9a-f]{12}$`)
+
+type manifest struct {
+	Current string          `json:"current"`
+	Keys    []manifestEntry `json:"keys"`
+}
+
+type manifestEntry struct {
+	KeyID   string    `json:"key_id"`
+	Created time.Time `json:"created"`
+}
+
+type entry struct {
+	id      string
+	created time.Time
+	priv    ed25519.PrivateKey
+}
+
+// Ring is the set of server keys. It is safe for concurrent use; Rotate takes effect at once for
+// every later signature.
+type Ring struct {
+	dir string
+	log *slog.Logger
+	now func() time.Time
+
+	mu      sync.RWMutex
+	keys    []entry // oldest first
+	current int     // index into keys
+}
+
+// KeyID derives a key's id from its public key, so an id can never name two different keys.
+func KeyID(pub ed25519.PublicKey) string {
+	sum := sha256.Sum256(pub)
+	return "k-" + hex.EncodeToString(sum[:6])
+}
+
+// Open loads the keys in dir, creating dir and a first key when there are none.
+func Open(dir string, log *slog.Logger) (*Ring, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	r := &Ring{dir: dir, log: log, now: time.Now}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("keys: %w", err)
+	}
+	raw, err := keyfile.ReadSecret(filepath.Join(dir, manifestName), maxManifestBytes)
+	switch {
+	case errors.Is(err, keyfile.ErrNotFound):
+		if _, err := r.Rotate(); err != nil {
+			return nil, err
+		}
+		log.Info("created the first server signing key", "key_id", r.keys[0].id, "dir", dir)
+		return r, nil
+	case err != nil:
+		return nil, fmt.Errorf("keys: %w", err)
+	}
+	var m manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrManifest, err)
+	}
+	r.current = -1
+	for _, e := range m.Keys {
+		if !keyIDPattern.MatchString(e.KeyID) {
+			return nil, fmt.Errorf("%w: key id %q", ErrManifest, e.KeyID)
+		}
+		priv, err := keyfile.Load(filepath.Join(dir, e.KeyID+".key"))
+		if errors.Is(err, keyfile.ErrNotFound) {
+			return nil, fmt.Errorf("%w: %s", ErrMissingKey, e.KeyID)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("keys: %w", err)
+		}
+		if got := KeyID(priv.Public().(ed25519.PublicKey)); got != e.KeyID {
+			return nil, fmt.Errorf("%w: file %s.key holds key %s", ErrManifest, e.KeyID, got)
+		}
+		if e.KeyID == m.Current {
+			r.current = len(r.keys)
+		}
+		r.keys = append(r.keys, entry{id: e.KeyID, created: e.Created, priv: priv})
+	}
+	if r.current < 0 {
+		return nil, fmt.Errorf("%w: current key %q is not listed", ErrManifest, m.Current)
+	}
+	return r, nil
+}
+
+// Rotate creates a new key and makes it current. The old keys stay: they still verify, and stored
+// approvals they signed still render. The key file is written before the manifest, so a crash
+// between the two leaves the old key current and an unused file behind.
+func (r *Ring) Rotate() (protocol.ServerKey, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var priv ed25519.PrivateKey
+	var id string
+	for {
+		pub, p, err := ed25519.GenerateKey(nil)
+		if err != nil {
+			return protocol.ServerKey{}, fmt.Errorf("keys: generate: %w", err)
+		}
+		priv, id = p, KeyID(pub)
+		if _, err := os.Stat(filepath.Join(r.dir, id+".key")); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+	}
+	if err := keyfile.Save(filepath.Join(r.dir, id+".key"), priv); err != nil {
+		return protocol.ServerKey{}, fmt.Errorf("keys: %w", err)
+	}
+	keys := append(append([]entry(nil), r.keys...), entry{id: id, created: r.now().UTC().Truncate(time.Second), priv: priv})
+	m := manifest{Current: id}
+	for _, e := range keys {
+		m.Keys = append(m.Keys, manifestEntry{KeyID: e.id, Created: e.created})
+	}
+	raw, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return protocol.ServerKey{}, fmt.Errorf("keys: %w", err)
+	}
+	if err := keyfile.WriteSecret(filepath.Join(r.dir, manifestName), append(raw, '\n')); err != nil {
+		return protocol.ServerKey{}, fmt.Errorf("keys: %w", err)
+	}
+	r.keys, r.current = keys, len(keys)-1
+	r.log.Info("server signing key rotated", "key_id", id, "keys", len(keys))
+	return r.publicLocked(r.current), nil
+}
+
+// Current returns the key that signs new credentials and approvals.
+func (r *Ring) Current() (keyID string, key ed25519.PrivateKey) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	e := r.keys[r.current]
+	return e.id, e.priv
+}
+
+// Private returns the private key with the given id, current or retired, to re-render a stored
+// approval exactly as it was first signed.
+func (r *Ring) Private(keyID string) (ed25519.PrivateKey, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, e := range r.keys {
+		if e.id == keyID {
+			return e.priv, true
+		}
+	}
+	return nil, false
+}
+
+// Public lists every key's public half, oldest first, the current one marked.
+func (r *Ring) Public() []protocol.ServerKey {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]protocol.ServerKey, len(r.keys))
+	for i := range r.keys {
+		out[i] = r.publicLocked(i)
+	}
+	return out
+}
+
+func (r *Ring) publicLocked(i int) protocol.ServerKey {
+	e := r.keys[i]
+	return protocol.ServerKey{
+		KeyID:     e.id,
+		PublicKey: []byte(e.priv.Public().(ed25519.PublicKey)),
+		Created:   e.created,
+		Current:   i == r.current,
+	}
+}

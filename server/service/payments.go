@@ -1,0 +1,453 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/stillpay/stillpay/server/store"
+	"github.com/stillpay/stillpay/shared/money"
+	"github.com/stillpay/stillpay/shared/otp"
+	"github.com/stillpay/stillpay/shared/payload"
+	"github.com/stillpay/stillpay/shared/protocol"
+)
+
+// Result is the answer to one Request.
+type Result struct {
+	// Problem is set when the request could not be taken at all (an invalid field, throttling, a
+	// reused key); nothing was recorded and a corrected or later request may succeed.
+	Problem *protocol.Problem
+	// Response is the final, recorded answer otherwise.
+	Response protocol.TransactionResponse
+	// Kind is the request's kind (online, offline, void, refund), for metrics.
+	Kind string
+	// Replayed is true when the answer was stored before this request (a retry).
+	Replayed bool
+}
+
+// HTTPStatus is the status a single request's answer is sent with: 200 approved, 402 declined, the
+// problem's own status otherwise.
+func (r Result) HTTPStatus() int {
+	switch {
+	case r.Problem != nil:
+		return r.Problem.Status
+	case r.Response.Status == protocol.StatusDeclined:
+		return http.StatusPaymentRequired
+	}
+	return http.StatusOK
+}
+
+// AsItem is the result as a batch item: a problem becomes a declined item carrying the problem's
+// code, which is not final (nothing was recorded for it).
+func (r Result) AsItem(txnID string) protocol.TransactionResponse {
+	if r.Problem != nil {
+		return protocol.TransactionResponse{TerminalTxnID: txnID, Status: protocol.StatusDeclined, Code: r.Problem.Code, Message: r.Problem.Detail}
+	}
+	return r.Response
+}
+
+// work is one request on its way through Process.
+type work struct {
+	req     Request
+	op      store.PaymentOp
+	result  *Result // decided without the store
+	replay  *store.Txn
+	failed  bool   // a wrong code or forged payload: the store counts it against the user and the terminal
+	userID  string // the authorization's user, once the payload's credential matched it
+	pending bool   // goes to ApplyPayments
+
+	payload  *payload.Payload // parsed once, for payments that are not replays
+	parseErr error
+}
+
+// Process answers a terminal's requests: one for /v1/transactions, /v1/voids and /v1/refunds, up to
+// protocol.MaxBatchItems for a batch or an import. The returned slice has one Result per request in
+// order. The error is for the whole call (the store failed); the terminal retries with the same
+// keys and nothing is applied twice.
+func (s *Service) Process(ctx context.Context, t store.Terminal, reqs []Request) ([]Result, error) {
+	return s.process(ctx, t, reqs, nil)
+}
+
+// ProcessSigned is Process for a signed request: it records the request's nonce alongside the
+// store write, so both share one group commit (one fsync) instead of waiting for two. A replayed
+// nonce fails the whole call with nonce_replayed. Whatever the replay's own write did is what the
+// original request did: it is an exact copy, with the same idempotency keys, so a payment still
+// applies once.
+func (s *Service) ProcessSigned(ctx context.Context, t store.Terminal, sr protocol.SignedRequest, reqs []Request) ([]Result, error) {
+	return s.process(ctx, t, reqs, func(ctx context.Context) error { return s.UseNonce(ctx, t, sr) })
+}
+
+// process answers reqs; nonce, when set, is a write to run alongside the store's.
+func (s *Service) process(ctx context.Context, t store.Terminal, reqs []Request, nonce func(context.Context) error) ([]Result, error) {
+	if len(reqs) == 0 {
+		return nil, nil
+	}
+	if len(reqs) > protocol.MaxBatchItems {
+		return nil, problem(http.StatusRequestEntityTooLarge, protocol.CodeBatchTooLarge, "at most %d requests per call", protocol.MaxBatchItems)
+	}
+	now := s.clock.Now()
+	ws := make([]work, len(reqs))
+	for i := range reqs {
+		ws[i].req = reqs[i]
+		if err := s.validate(reqs[i], now); err != nil {
+			ws[i].result = problemResult(err, reqs[i].Kind)
+		}
+	}
+	if err := s.findReplays(ctx, t, ws); err != nil {
+		return nil, err
+	}
+	parallel(len(ws), func(i int) {
+		if w := &ws[i]; w.result == nil && w.replay == nil && w.req.opKind() == store.OpPayment {
+			w.payload, w.parseErr = payload.Parse(w.req.Payload)
+		}
+	})
+	auths, err := s.loadAuthorizations(ctx, ws)
+	if err != nil {
+		return nil, err
+	}
+	s.verifyAll(t, ws, auths, now)
+	if err := s.applyThrottle(ctx, t, ws, now); err != nil {
+		return nil, err
+	}
+	return s.apply(ctx, ws, nonce)
+}
+
+// validate checks what a request must satisfy before anything is looked up.
+func (s *Service) validate(r Request, now time.Time) error {
+	if err := checkID("terminal_txn_id", r.TerminalTxnID); err != nil {
+		return err
+	}
+	switch r.Kind {
+	case protocol.KindOnline, protocol.KindOffline:
+		if err := checkAmount("amount", r.Amount); err != nil {
+			return err
+		}
+		if r.Payload == "" || len(r.Payload) > protocol.MaxPayloadChars {
+			return invalidField("payload", "payload must be the scanned text, 1 to %d characters", protocol.MaxPayloadChars)
+		}
+		if r.TargetTxnID != "" {
+			return invalidField("target_txn_id", "target_txn_id is only for voids and refunds")
+		}
+	case protocol.KindVoid, protocol.KindRefund:
+		if err := checkID("target_txn_id", r.TargetTxnID); err != nil {
+			return err
+		}
+		if r.TargetTxnID == r.TerminalTxnID {
+			return invalidField("target_txn_id", "a void or refund needs its own terminal_txn_id, not the target's")
+		}
+		if r.Kind == protocol.KindRefund {
+			if err := checkAmount("amount", r.Amount); err != nil {
+				return err
+			}
+		} else if r.Amount != (money.Amount{}) {
+			return invalidField("amount", "a void takes no amount: it cancels the whole target")
+		}
+		if r.Payload != "" {
+			return invalidField("payload", "voids and refunds carry no payload")
+		}
+	default:
+		return invalidField("kind", "kind must be one of online, offline, void, refund")
+	}
+	if len(r.Reference) > protocol.MaxIDLen {
+		return invalidField("reference", "reference may be at most %d characters", protocol.MaxIDLen)
+	}
+	if r.Kind == protocol.KindOffline {
+		if r.ApprovedAt.IsZero() {
+			return invalidField("approved_at", "an offline item needs the terminal's approval time")
+		}
+		if r.ApprovedAt.After(now.Add(s.policy.MaxOfflineAgeSkew)) {
+			return invalidField("approved_at", "approved_at is in the future by the server clock; check the terminal clock")
+		}
+	} else if !r.ApprovedAt.IsZero() {
+		return invalidField("approved_at", "approved_at is only for offline items")
+	}
+	return nil
+}
+
+// findReplays looks up every key first: a retry gets its stored answer without verifying the
+// payload again (and without counting its wrong code twice).
+func (s *Service) findReplays(ctx context.Context, t store.Terminal, ws []work) error {
+	for i := range ws {
+		w := &ws[i]
+		if w.result != nil {
+			continue
+		}
+		txn, err := s.store.GetTxn(ctx, store.TxnKey{TerminalID: t.ID, TerminalTxnID: w.req.TerminalTxnID})
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("service: idempotency lookup: %w", err)
+		}
+		if txn.Tombstone {
+			continue // the store declines it already_voided, and records that
+		}
+		w.replay = &txn
+	}
+	return nil
+}
+
+// loadAuthorizations fetches the authorizations the payloads name, in one store call.
+func (s *Service) loadAuthorizations(ctx context.Context, ws []work) (map[string]store.Authorization, error) {
+	seen := map[string]bool{}
+	var ids []string
+	for i := range ws {
+		if p := ws[i].payload; p != nil && !seen[p.AuthorizationID] {
+			seen[p.AuthorizationID] = true
+			ids = append(ids, p.AuthorizationID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	m, err := s.store.GetAuthorizations(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("service: authorizations: %w", err)
+	}
+	return m, nil
+}
+
+// verifyAll checks every payment's payload, device signature and code, in parallel: these are the
+// CPU-heavy part of a batch (an Ed25519 verification each), and they touch no shared state.
+func (s *Service) verifyAll(t store.Terminal, ws []work, auths map[string]store.Authorization, now time.Time) {
+	parallel(len(ws), func(i int) { s.verify(t, &ws[i], auths, now) })
+}
+
+// parallel calls fn(0..n-1) on up to GOMAXPROCS goroutines and waits for all of them.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// verify turns one request into a store op, or into a decline decided here.
+func (s *Service) verify(t store.Terminal, w *work, auths map[string]store.Authorization, now time.Time) {
+	if w.result != nil || w.replay != nil {
+		return
+	}
+	r := w.req
+	op := store.PaymentOp{
+		Key:         store.TxnKey{TerminalID: t.ID, TerminalTxnID: r.TerminalTxnID},
+		RequestHash: r.hash(),
+		Kind:        r.opKind(),
+		Now:         now,
+		Amount:      r.Amount,
+		Offline:     r.Kind == protocol.KindOffline,
+		ApprovedAt:  r.ApprovedAt,
+		Reference:   r.Reference,
+		TargetTxnID: r.TargetTxnID,
+	}
+	var err error
+	if op.ApprovalID, err = newID("ap_", 12); err == nil {
+		op.ApprovalCode, err = newApprovalCode()
+	}
+	if err != nil {
+		w.result = &Result{Problem: problem(http.StatusServiceUnavailable, protocol.CodeUnavailable, "no randomness: %v", err), Kind: r.Kind}
+		return
+	}
+	op.KeyID, _ = s.keys.Current()
+	w.op, w.pending = op, true
+	if op.Kind != store.OpPayment {
+		return
+	}
+	decline := func(code protocol.Code, msg string) {
+		w.op.Decline = &store.Decline{Code: code, Message: msg, CountFailure: w.failed}
+	}
+	if w.parseErr != nil {
+		decline(payloadDeclineCode(w.parseErr), w.parseErr.Error())
+		return
+	}
+	p := w.payload
+	w.op.AuthorizationID = p.AuthorizationID
+	w.op.CodeCounter = uint64(p.Counter)
+	a, ok := auths[p.AuthorizationID]
+	switch {
+	case !ok:
+		w.failed = true
+		decline(protocol.CodeAuthorizationUnknown, "no such authorization")
+		return
+	case a.UserID != p.UserID || string(a.Credential) != string(p.CredentialBytes):
+		// The server issued this credential and kept its bytes: equality is the signature check.
+		w.failed = true
+		decline(protocol.CodeCredentialInvalid, "the credential is not the one issued for this authorization")
+		return
+	}
+	// Only now is the user id known to be genuine: failures before this point count against the
+	// terminal alone, or anyone could lock a user out with forged payloads naming them.
+	w.userID, w.op.UserID = a.UserID, a.UserID
+	if err := p.VerifyDevice(); err != nil {
+		w.failed = true
+		decline(protocol.CodeDeviceSignature, "the payload's device signature does not verify")
+		return
+	}
+	secret, err := s.sealer.Open(a.SealedSecret)
+	if err != nil {
+		s.log.Error("authorization secret does not open", "authorization_id", a.ID, "err", err)
+		w.result = &Result{Problem: problem(http.StatusInternalServerError, protocol.CodeInternal, "the authorization's secret is unreadable"), Kind: r.Kind}
+		w.pending = false
+		return
+	}
+	at := now
+	if op.Offline {
+		at = r.ApprovedAt // the code was checked by the terminal at this time; it was fresh then
+	}
+	err = otp.VerifyPaymentCode(secret, p.Step, p.Counter, p.Code, at)
+	switch {
+	case errors.Is(err, otp.ErrCodeExpired):
+		decline(protocol.CodeCodeExpired, "the code is too old; ask the customer for a fresh one")
+	case err != nil:
+		w.failed = true
+		decline(protocol.CodeCodeInvalid, "the code does not match")
+	}
+}
+
+// payloadDeclineCode maps payload.Parse errors to decline codes.
+func payloadDeclineCode(err error) protocol.Code {
+	switch {
+	case errors.Is(err, payload.ErrChecksum):
+		return protocol.CodePayloadChecksum
+	case errors.Is(err, payload.ErrVersion):
+		return protocol.CodePayloadVersion
+	}
+	return protocol.CodePayloadMalformed
+}
+
+// applyThrottle refuses online payments from a user or terminal over its failed-code limits. Offline
+// items are never refused here: the terminal approved them against a valid credential, and that
+// approval is guaranteed to settle; a wrong code among them is still declined and counted.
+func (s *Service) applyThrottle(ctx context.Context, t store.Terminal, ws []work, now time.Time) error {
+	verdicts := map[store.Subject]error{}
+	// check returns the subject's throttling problem (nil when under its limits), or a store error.
+	check := func(subj store.Subject) (verdict error, err error) {
+		if v, ok := verdicts[subj]; ok {
+			return v, nil
+		}
+		v := s.throttled(ctx, subj, now)
+		var p *protocol.Problem
+		if v != nil && !errors.As(v, &p) {
+			return nil, v
+		}
+		verdicts[subj] = v
+		return v, nil
+	}
+	for i := range ws {
+		w := &ws[i]
+		if !w.pending || w.req.Kind != protocol.KindOnline {
+			continue
+		}
+		subjects := []store.Subject{{Kind: store.SubjectTerminal, ID: t.ID}}
+		if w.userID != "" {
+			subjects = append(subjects, store.Subject{Kind: store.SubjectUser, ID: w.userID})
+		}
+		for _, subj := range subjects {
+			v, err := check(subj)
+			if err != nil {
+				return err
+			}
+			if v != nil {
+				w.result, w.pending, w.failed = problemResult(v, w.req.Kind), false, false
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// apply sends the pending ops to the store in one call (with the nonce write beside it) and renders
+// every result.
+func (s *Service) apply(ctx context.Context, ws []work, nonce func(context.Context) error) ([]Result, error) {
+	var ops []store.PaymentOp
+	for i := range ws {
+		if ws[i].pending {
+			ops = append(ops, ws[i].op)
+		}
+	}
+	nonceErr := make(chan error, 1)
+	if nonce != nil {
+		go func() { nonceErr <- nonce(ctx) }()
+	} else {
+		nonceErr <- nil
+	}
+	var outs []store.Outcome
+	var err error
+	if len(ops) > 0 {
+		outs, err = s.store.ApplyPayments(ctx, ops)
+	}
+	if nerr := <-nonceErr; nerr != nil {
+		return nil, nerr
+	}
+	if len(ops) > 0 {
+		if errors.Is(err, store.ErrClosed) {
+			return nil, problem(http.StatusServiceUnavailable, protocol.CodeUnavailable, "the server is shutting down; retry with the same terminal_txn_id")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("service: apply payments: %w", err)
+		}
+		if len(outs) != len(ops) {
+			return nil, fmt.Errorf("service: store answered %d outcomes for %d ops", len(outs), len(ops))
+		}
+	}
+	// Map each pending request to its outcome, then render in parallel: an approval is an Ed25519
+	// signature each.
+	outcome := make([]int, len(ws))
+	next := 0
+	for i := range ws {
+		if ws[i].pending {
+			outcome[i] = next
+			next++
+		}
+	}
+	results := make([]Result, len(ws))
+	parallel(len(ws), func(i int) {
+		w := &ws[i]
+		switch {
+		case w.pending:
+			results[i] = s.render(outs[outcome[i]], w.req.Kind)
+			results[i].Replayed = outs[outcome[i]].Replayed
+		case w.result != nil:
+			results[i] = *w.result
+		case w.replay != nil:
+			if string(w.replay.RequestHash) != string(w.req.hash()) {
+				results[i] = mismatchResult(w.req)
+				return
+			}
+			results[i] = s.render(w.replay.Outcome, w.req.Kind)
+			results[i].Replayed = true
+		}
+	})
+	return results, nil
+}
+
+func problemResult(err error, kind string) *Result {
+	var p *protocol.Problem
+	if !errors.As(err, &p) {
+		p = problem(http.StatusInternalServerError, protocol.CodeInternal, "internal error")
+	}
+	return &Result{Problem: p, Kind: kind}
+}
+
+func mismatchResult(r Request) Result {
+	return Result{Kind: r.Kind, Problem: problem(http.StatusConflict, protocol.CodeIdempotencyReused,
+		"terminal_txn_id %q was already used for a different request; use a new id for a new request", truncate(r.TerminalTxnID))}
+}

@@ -1,0 +1,87 @@
+package service
+
+import (
+	"crypto/rand"
+	"net/http"
+
+	"github.com/stillpay/stillpay/server/store"
+	"github.com/stillpay/stillpay/shared/protocol"
+)
+
+// approvalCodeAlphabet leaves out look-alikes (0/O, 1/I/L) since cashiers read the code aloud.
+const approvalCodeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+// approvalCodeLen is the length printed on receipts (protocol.Approval.ApprovalCode).
+const approvalCodeLen = 6
+
+func newApprovalCode() (string, error) {
+	b := make([]byte, approvalCodeLen)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	for i := range b {
+		b[i] = approvalCodeAlphabet[int(b[i])%len(approvalCodeAlphabet)]
+	}
+	return string(b), nil
+}
+
+// render turns a stored outcome into the answer. It is a pure function of the outcome and the key it
+// names, so a replay renders the same bytes.
+func (s *Service) render(o store.Outcome, kind string) Result {
+	res := Result{Kind: kind}
+	if o.Err != nil {
+		if isMismatch(o.Err) {
+			return mismatchResult(Request{Kind: kind, TerminalTxnID: o.Key.TerminalTxnID})
+		}
+		res.Problem = problem(http.StatusBadRequest, protocol.CodeInvalidField, "%v", o.Err)
+		return res
+	}
+	resp := protocol.TransactionResponse{TerminalTxnID: o.Key.TerminalTxnID}
+	if o.Status != store.StatusApproved {
+		resp.Status, resp.Code, resp.Message = protocol.StatusDeclined, o.Code, o.Message
+		res.Response = resp
+		return res
+	}
+	key, ok := s.keys.Private(o.KeyID)
+	if !ok {
+		s.log.Error("stored approval names a server key that is gone", "key_id", o.KeyID, "txn", o.Key.String())
+		res.Problem = problem(http.StatusInternalServerError, protocol.CodeInternal, "the approval's signing key is missing")
+		return res
+	}
+	signed, err := protocol.SignApproval(protocol.Approval{
+		ApprovalID:      o.ApprovalID,
+		ApprovalCode:    o.ApprovalCode,
+		TerminalID:      o.Key.TerminalID,
+		TerminalTxnID:   o.Key.TerminalTxnID,
+		MerchantID:      o.MerchantID,
+		Amount:          o.Amount,
+		MaskedCustomer:  MaskUser(o.UserID),
+		AuthorizationID: o.AuthorizationID,
+		Offline:         o.Offline,
+		ApprovedAt:      o.ApprovedAt,
+		SettledAt:       o.SettledAt,
+	}, o.KeyID, key)
+	if err != nil {
+		res.Problem = problem(http.StatusInternalServerError, protocol.CodeInternal, "signing the approval failed")
+		return res
+	}
+	resp.Approval = &signed
+	switch o.Kind {
+	case store.OpVoid:
+		resp.Status = protocol.StatusVoided
+	case store.OpRefund:
+		resp.Status = protocol.StatusRefunded
+	default:
+		resp.Status = protocol.StatusApproved
+	}
+	res.Response = resp
+	return res
+}
+
+// MaskUser shows enough of a user id for a receipt ("al***e") and nothing that identifies an account.
+func MaskUser(id string) string {
+	if len(id) <= 3 {
+		return "***"
+	}
+	return id[:2] + "***" + id[len(id)-1:]
+}

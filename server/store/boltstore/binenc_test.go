@@ -1,0 +1,145 @@
+package boltstore
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/stillpay/stillpay/server/store"
+	"github.com/stillpay/stillpay/shared/money"
+	"github.com/stillpay/stillpay/shared/protocol"
+)
+
+var codecAt = time.Date(2026, 3, 2, 10, 0, 0, 123456000, time.UTC)
+
+var codecTxns = []store.Txn{
+	{},
+	{Outcome: store.Outcome{Key: store.TxnKey{TerminalID: "T1", TerminalTxnID: "T1-000000042"}, Kind: store.OpPayment,
+		Status: store.StatusApproved, Offline: true, Amount: money.Amount{Minor: 1250, Currency: "EUR"}, MerchantID: "M1",
+		UserID: "alice", AccountID: "A1", AuthorizationID: "Z1", CodeCounter: 1 << 40, Reference: "reg-7",
+		ApprovalID: "ap_1", ApprovalCode: "4F7K2Q", KeyID: "k1", ApprovedAt: codecAt, SettledAt: codecAt.Add(time.Hour),
+		EntryID: 99, Seq: 12}, RequestHash: []byte{1, 2, 3}, RefundedMinor: 250, VoidedBy: "v1", VoidedAt: codecAt},
+	{Outcome: store.Outcome{Key: store.TxnKey{TerminalID: "T1", TerminalTxnID: "x"}, Kind: store.OpVoid, Status: store.StatusDeclined,
+		Code: protocol.CodeAlreadyVoided, Message: "voided — ünïcode", Amount: money.Amount{Minor: -5, Currency: "JPY"}}, Tombstone: true},
+}
+
+var codecEntries = []store.Entry{
+	{},
+	{ID: 7, Kind: store.EntryPayment, Currency: "EUR", Ref: "T1/42", At: codecAt,
+		Legs: []store.Leg{{AccountID: "hold:Z1", Delta: -1000}, {AccountID: "A1", Delta: 1000}, {AccountID: "A1", Delta: -700}, {AccountID: "merchant:M1", Delta: 700}}},
+}
+
+var codecUsedCodes = []store.UsedCode{
+	{},
+	{AuthorizationID: "Z1", Counter: 3, TerminalID: "T1", TerminalTxnID: "T1-1", At: codecAt},
+}
+
+var codecAuths = []store.Authorization{
+	{},
+	{ID: "Z1", UserID: "alice", AccountID: "A1", HoldAccountID: "hold:Z1", Currency: "EUR", CapPerPayment: 2000, MaxCodes: 20,
+		HoldMinor: 40000, DevicePublicKey: make([]byte, 32), SealedSecret: []byte("sealed"), Credential: []byte("cred"),
+		KeyID: "k1", CreatedAt: codecAt, ExpiresAt: codecAt.Add(24 * time.Hour), RevokedAt: codecAt.Add(time.Hour),
+		UsedCodes: 3, ReplayedCodes: 1, ReleasedMinor: 6000, HoldClosedAt: codecAt.Add(48 * time.Hour)},
+}
+
+func TestCodecRoundTrip(t *testing.T) {
+	for i, want := range codecAuths {
+		got, err := decodeAuthorization(encodeAuthorization(&want))
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("authorization %d: %+v, %v; want %+v", i, got, err, want)
+		}
+	}
+	for i, want := range codecTxns {
+		got, err := decodeTxn(encodeTxn(&want))
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("txn %d: %+v, %v; want %+v", i, got, err, want)
+		}
+	}
+	for i, want := range codecEntries {
+		got, err := decodeEntry(encodeEntry(&want))
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("entry %d: %+v, %v; want %+v", i, got, err, want)
+		}
+	}
+	for i, want := range codecUsedCodes {
+		got, err := decodeUsedCode(encodeUsedCode(&want))
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("used code %d: %+v, %v; want %+v", i, got, err, want)
+		}
+	}
+}
+
+func TestCodecRejects(t *testing.T) {
+	good := encodeTxn(&codecTxns[1])
+	for _, tc := range []struct {
+		name string
+		b    []byte
+	}{
+		{"empty", nil},
+		{"JSON", []byte(`{"key":{}}`)},
+		{"other format", encodeEntry(&codecEntries[1])},
+		{"truncated", good[:len(good)-3]},
+		{"trailing bytes", append(append([]byte(nil), good...), 0)},
+		{"string longer than the record", []byte{fmtTxn, 0xff, 0x01}},
+	} {
+		if _, err := decodeTxn(tc.b); !errors.Is(err, errCorrupt) {
+			t.Errorf("%s: %v, want errCorrupt", tc.name, err)
+		}
+	}
+	if _, err := decodeEntry([]byte{fmtEntry, 1, 0, 0, 0, 0, 0xff, 0xff, 0x03}); !errors.Is(err, errCorrupt) {
+		t.Errorf("entry with too many legs: %v, want errCorrupt", err)
+	}
+}
+
+// fuzzDecode checks that decode never panics and that what it accepts re-encodes to the same value.
+func fuzzDecode[T any](f *testing.F, seeds [][]byte, decode func([]byte) (T, error), encode func(*T) []byte) {
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, err := decode(b)
+		if err != nil {
+			if !errors.Is(err, errCorrupt) {
+				t.Fatalf("error %v does not wrap errCorrupt", err)
+			}
+			return
+		}
+		again, err := decode(encode(&v))
+		if err != nil || !reflect.DeepEqual(again, v) {
+			t.Fatalf("re-encoded %+v decodes to %+v, %v", v, again, err)
+		}
+	})
+}
+
+func FuzzDecodeTxn(f *testing.F) {
+	var seeds [][]byte
+	for _, v := range codecTxns {
+		seeds = append(seeds, encodeTxn(&v))
+	}
+	fuzzDecode(f, seeds, decodeTxn, encodeTxn)
+}
+
+func FuzzDecodeEntry(f *testing.F) {
+	var seeds [][]byte
+	for _, v := range codecEntries {
+		seeds = append(seeds, encodeEntry(&v))
+	}
+	fuzzDecode(f, seeds, decodeEntry, encodeEntry)
+}
+
+func FuzzDecodeUsedCode(f *testing.F) {
+	var seeds [][]byte
+	for _, v := range codecUsedCodes {
+		seeds = append(seeds, encodeUsedCode(&v))
+	}
+	fuzzDecode(f, seeds, decodeUsedCode, encodeUsedCode)
+}
+
+func FuzzDecodeAuthorization(f *testing.F) {
+	var seeds [][]byte
+	for _, v := range codecAuths {
+		seeds = append(seeds, encodeAuthorization(&v))
+	}
+	fuzzDecode(f, seeds, decodeAuthorization, encodeAuthorization)
+}

@@ -1,0 +1,221 @@
+package boltstore
+
+import (
+	"context"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/stillpay/stillpay/server/ledger"
+	"github.com/stillpay/stillpay/server/store"
+)
+
+// Check verifies, from one snapshot: bbolt's own page consistency; the ledger invariants (ledger.Checker:
+// balances per currency sum to zero, entries balance, no negative non-system balance, balances equal
+// their journal legs, holds equal what authorizations leave unreleased, used codes ≤ MaxCodes); and that
+// every index points at a record that points back.
+func (s *Store) Check(ctx context.Context) (store.Report, error) {
+	c := ledger.NewChecker()
+	// bbolt's page check reads the freelist, which only the writer may touch: it runs as a write request
+	// (writing nothing). The ledger checks read a snapshot beside the writer.
+	err := s.w.do(ctx, 1, func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			c.Problem("bbolt: %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return store.Report{}, fmt.Errorf("boltstore: check: %w", err)
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		if err := checkAccounts(tx, c); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bktEntries).ForEach(func(k, v []byte) error {
+			e, err := decodeEntry(v)
+			if err != nil {
+				c.Problem("entry %d: %v", getU64(k), err)
+				return nil
+			}
+			if e.ID != getU64(k) {
+				c.Problem("entry stored under %d says id %d", getU64(k), e.ID)
+			}
+			c.Entry(e)
+			return nil
+		}); err != nil {
+			return err
+		}
+		authTxns, err := checkAuthorizations(tx, c)
+		if err != nil {
+			return err
+		}
+		if err := checkTxns(tx, c, authTxns); err != nil {
+			return err
+		}
+		return checkTerminals(tx, c)
+	})
+	if err != nil {
+		return store.Report{}, fmt.Errorf("boltstore: check: %w", err)
+	}
+	return c.Finish()
+}
+
+func checkAccounts(tx *bolt.Tx, c *ledger.Checker) error {
+	owned := 0
+	err := tx.Bucket(bktAccounts).ForEach(func(k, v []byte) error {
+		a, err := readAccount(tx, string(k))
+		if err != nil {
+			c.Problem("account %s: %v", k, err)
+			return nil
+		}
+		if a.OwnerID != "" {
+			owned++
+			if tx.Bucket(bktAccountByOwner).Get(pair(a.OwnerID, a.ID)) == nil {
+				c.Problem("account %s missing from its owner index", a.ID)
+			}
+		}
+		c.Account(a)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if n := tx.Bucket(bktAccountByOwner).Stats().KeyN; n != owned {
+		c.Problem("owner index has %d keys for %d owned accounts", n, owned)
+	}
+	if n, m := tx.Bucket(bktBalances).Stats().KeyN, tx.Bucket(bktAccounts).Stats().KeyN; n != m {
+		c.Problem("%d balances for %d accounts", n, m)
+	}
+	return nil
+}
+
+// checkAuthorizations feeds the authorizations and used codes and checks their indexes; it returns the
+// number of per-authorization txn index entries for checkTxns.
+func checkAuthorizations(tx *bolt.Tx, c *ledger.Checker) (int, error) {
+	open, auths, txnEntries := 0, 0, 0
+	txns := tx.Bucket(bktTxns)
+	err := tx.Bucket(bktAuthData).ForEach(func(k, v []byte) error {
+		id, tag, rest, ok := splitAuthKey(k)
+		switch {
+		case !ok:
+			c.Problem("malformed authorization key %q", k)
+		case tag == tagAuth:
+			auths++
+			a, err := decodeAuthorization(v)
+			if err != nil {
+				c.Problem("authorization %s: %v", id, err)
+				return nil
+			}
+			if a.ID != id {
+				c.Problem("authorization stored under %q says id %s", id, a.ID)
+			}
+			c.Authorization(a)
+			if tx.Bucket(bktAuthByUser).Get(pair(a.UserID, a.ID)) == nil || tx.Bucket(bktAuthByAccount).Get(pair(a.AccountID, a.ID)) == nil {
+				c.Problem("authorization %s missing from its indexes", a.ID)
+			}
+			if a.HoldClosedAt.IsZero() {
+				open++
+				if tx.Bucket(bktAuthOpen).Get(authOpenKey(a)) == nil {
+					c.Problem("open authorization %s missing from the sweep index", a.ID)
+				}
+			}
+		case tag == tagCode && len(rest) == 8:
+			u, err := decodeUsedCode(v)
+			if err != nil {
+				c.Problem("used code %q: %v", k, err)
+				return nil
+			}
+			if u.AuthorizationID != id || u.Counter != getU64(rest) {
+				c.Problem("used code under %q says %s/%d", k, u.AuthorizationID, u.Counter)
+			}
+			c.UsedCode(u)
+		case tag == tagTxn && len(rest) == 8:
+			txnEntries++
+			if t, err := getTxn(txns, v); err != nil {
+				c.Problem("authorization %s lists a missing txn %q", id, v)
+			} else if t.AuthorizationID != id || t.Seq != getU64(rest) {
+				c.Problem("authorization %s lists txn %s of %s seq %d", id, t.Key, t.AuthorizationID, t.Seq)
+			}
+		default:
+			c.Problem("unknown authorization key %q", k)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if tx.Bucket(bktAuthByUser).Stats().KeyN != auths || tx.Bucket(bktAuthByAccount).Stats().KeyN != auths {
+		c.Problem("authorization indexes do not match %d authorizations", auths)
+	}
+	if m := tx.Bucket(bktAuthOpen).Stats().KeyN; m != open {
+		c.Problem("sweep index has %d keys for %d open authorizations", m, open)
+	}
+	return txnEntries, nil
+}
+
+func checkTxns(tx *bolt.Tx, c *ledger.Checker, authTxns int) error {
+	want := map[string]int{}
+	err := tx.Bucket(bktTxns).ForEach(func(k, v []byte) error {
+		t, err := decodeTxn(v)
+		if err != nil {
+			c.Problem("txn %q: %v", k, err)
+			return nil
+		}
+		c.Txn(t)
+		if string(txnKey(t.Key)) != string(k) {
+			c.Problem("txn stored under %q says key %s", k, t.Key)
+		}
+		if string(tx.Bucket(bktTxnBySeq).Get(u64(t.Seq))) != string(k) {
+			c.Problem("txn %s missing from the sequence index", t.Key)
+		}
+		for _, ix := range txnIndexes(&t) {
+			want[string(ix.bucket)]++
+			if string(tx.Bucket(ix.bucket).Get(ix.key)) != string(k) {
+				c.Problem("txn %s missing from index %s", t.Key, ix.bucket)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if n, m := tx.Bucket(bktTxnBySeq).Stats().KeyN, tx.Bucket(bktTxns).Stats().KeyN; n != m {
+		c.Problem("sequence index has %d keys for %d txns", n, m)
+	}
+	for _, b := range [][]byte{bktTxnByMerchant, bktTxnByUser} {
+		if n := tx.Bucket(b).Stats().KeyN; n != want[string(b)] {
+			c.Problem("index %s has %d keys, want %d", b, n, want[string(b)])
+		}
+	}
+	if authTxns != want[string(bktAuthData)] {
+		c.Problem("authorizations list %d txns, want %d", authTxns, want[string(bktAuthData)])
+	}
+	return nil
+}
+
+func checkTerminals(tx *bolt.Tx, c *ledger.Checker) error {
+	err := tx.Bucket(bktTerminals).ForEach(func(k, v []byte) error {
+		var t store.Terminal
+		if err := getJSONRaw(v, "terminal", &t); err != nil {
+			return err
+		}
+		if string(tx.Bucket(bktTerminalByCode).Get(t.EnrollCodeHash)) != t.ID {
+			c.Problem("terminal %s missing from the enrollment code index", t.ID)
+		}
+		if tx.Bucket(bktTerminalByMer).Get(pair(t.MerchantID, t.ID)) == nil {
+			c.Problem("terminal %s missing from the merchant index", t.ID)
+		}
+		if tx.Bucket(bktMerchants).Get([]byte(t.MerchantID)) == nil {
+			c.Problem("terminal %s belongs to unknown merchant %s", t.ID, t.MerchantID)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	n := tx.Bucket(bktTerminals).Stats().KeyN
+	if tx.Bucket(bktTerminalByCode).Stats().KeyN != n || tx.Bucket(bktTerminalByMer).Stats().KeyN != n {
+		c.Problem("terminal indexes do not match %d terminals", n)
+	}
+	return nil
+}

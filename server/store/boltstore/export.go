@@ -1,0 +1,262 @@
+package boltstore
+
+import (
+	"context"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/stillpay/stillpay/server/ledger"
+	"github.com/stillpay/stillpay/server/store"
+)
+
+// exportBucket calls fn with each record of a bucket of JSON records.
+func exportBucket[T any](ctx context.Context, b *bolt.Bucket, wrap func(*T) store.Record, fn func(store.Record) error) error {
+	return b.ForEach(func(k, v []byte) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rec := new(T)
+		if err := getJSONRaw(v, string(k), rec); err != nil {
+			return err
+		}
+		return fn(wrap(rec))
+	})
+}
+
+// exportBinary calls fn with each record of a bucket of binary records.
+func exportBinary[T any](ctx context.Context, b *bolt.Bucket, decode func([]byte) (T, error), wrap func(*T) store.Record, fn func(store.Record) error) error {
+	return b.ForEach(func(k, v []byte) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rec, err := decode(v)
+		if err != nil {
+			return err
+		}
+		return fn(wrap(&rec))
+	})
+}
+
+// exportAuthData calls fn with the records of one kind (tag) in bktAuthData.
+func exportAuthData[T any](ctx context.Context, b *bolt.Bucket, tag byte, decode func([]byte) (T, error), wrap func(*T) store.Record, fn func(store.Record) error) error {
+	return b.ForEach(func(k, v []byte) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if _, t, _, ok := splitAuthKey(k); !ok || t != tag {
+			return nil
+		}
+		rec, err := decode(v)
+		if err != nil {
+			return err
+		}
+		return fn(wrap(&rec))
+	})
+}
+
+func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		steps := []func() error{
+			func() error {
+				return exportBucket(ctx, tx.Bucket(bktMerchants), func(v *store.Merchant) store.Record { return store.Record{Merchant: v} }, fn)
+			},
+			func() error {
+				return exportBucket(ctx, tx.Bucket(bktUsers), func(v *store.User) store.Record { return store.Record{User: v} }, fn)
+			},
+			func() error {
+				return tx.Bucket(bktAccounts).ForEach(func(k, _ []byte) error {
+					if err := ctx.Err(); err != nil {
+						return err
+					}
+					a, err := readAccount(tx, string(k))
+					if err != nil {
+						return err
+					}
+					return fn(store.Record{Account: &a})
+				})
+			},
+			func() error {
+				return exportBucket(ctx, tx.Bucket(bktTerminals), func(v *store.Terminal) store.Record { return store.Record{Terminal: v} }, fn)
+			},
+			func() error {
+				return exportAuthData(ctx, tx.Bucket(bktAuthData), tagAuth, decodeAuthorization, func(v *store.Authorization) store.Record { return store.Record{Authorization: v} }, fn)
+			},
+			func() error {
+				return exportBinary(ctx, tx.Bucket(bktEntries), decodeEntry, func(v *store.Entry) store.Record { return store.Record{Entry: v} }, fn)
+			},
+			func() error {
+				return exportBinary(ctx, tx.Bucket(bktTxns), decodeTxn, func(v *store.Txn) store.Record { return store.Record{Txn: v} }, fn)
+			},
+			func() error {
+				return tx.Bucket(bktAuthData).ForEach(func(k, v []byte) error {
+					if err := ctx.Err(); err != nil {
+						return err
+					}
+					if _, tag, _, ok := splitAuthKey(k); !ok || tag != tagCode {
+						return nil
+					}
+					u, err := decodeUsedCode(v)
+					if err != nil {
+						return err
+					}
+					return fn(store.Record{UsedCode: &u})
+				})
+			},
+			func() error {
+				return exportBucket(ctx, tx.Bucket(bktSessions), func(v *store.Session) store.Record { return store.Record{Session: v} }, fn)
+			},
+			func() error {
+				return tx.Bucket(bktNonces).ForEach(func(k, v []byte) error {
+					if err := ctx.Err(); err != nil {
+						return err
+					}
+					term, nonce := splitPair(k)
+					return fn(store.Record{Nonce: &store.Nonce{TerminalID: term, Nonce: nonce, ExpiresAt: timeFromKey(v)}})
+				})
+			},
+			func() error {
+				return exportBucket(ctx, tx.Bucket(bktFailures), func(v *store.Failures) store.Record { return store.Record{Failures: v} }, fn)
+			},
+		}
+		for _, step := range steps {
+			if err := step(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) Import(ctx context.Context, recs []store.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	return s.w.do(ctx, len(recs), func(tx *bolt.Tx) error {
+		for i, r := range recs {
+			if err := importRecord(tx, r); err != nil {
+				// Earlier records of this call are written: the whole call rolls back.
+				return abort(fmt.Errorf("record %d: %w", i, err))
+			}
+		}
+		return nil
+	})
+}
+
+func exists(tx *bolt.Tx, bucket, key []byte, what string) error {
+	if tx.Bucket(bucket).Get(key) != nil {
+		return fmt.Errorf("%w: %s", store.ErrExists, what)
+	}
+	return nil
+}
+
+func importRecord(tx *bolt.Tx, r store.Record) error {
+	switch {
+	case r.Merchant != nil:
+		if err := ledger.ValidID("merchant id", r.Merchant.ID); err != nil {
+			return err
+		}
+		if err := exists(tx, bktMerchants, []byte(r.Merchant.ID), "merchant "+r.Merchant.ID); err != nil {
+			return err
+		}
+		return putJSON(tx.Bucket(bktMerchants), []byte(r.Merchant.ID), r.Merchant)
+	case r.User != nil:
+		if err := ledger.ValidID("user id", r.User.ID); err != nil {
+			return err
+		}
+		if err := exists(tx, bktUsers, []byte(r.User.ID), "user "+r.User.ID); err != nil {
+			return err
+		}
+		return putJSON(tx.Bucket(bktUsers), []byte(r.User.ID), r.User)
+	case r.Account != nil:
+		if r.Account.ID == "" || len(r.Account.ID) > 2*store.MaxIDLen {
+			return fmt.Errorf("%w: account id", store.ErrInvalidArgument)
+		}
+		if err := exists(tx, bktAccounts, []byte(r.Account.ID), "account "+r.Account.ID); err != nil {
+			return err
+		}
+		return putAccount(tx, *r.Account)
+	case r.Terminal != nil:
+		if err := ledger.ValidID("terminal id", r.Terminal.ID); err != nil {
+			return err
+		}
+		if err := exists(tx, bktTerminals, []byte(r.Terminal.ID), "terminal "+r.Terminal.ID); err != nil {
+			return err
+		}
+		if err := ledger.ValidHash("enrollment code hash", r.Terminal.EnrollCodeHash); err != nil {
+			return err
+		}
+		return putTerminal(tx, *r.Terminal)
+	case r.Authorization != nil:
+		if err := ledger.ValidID("authorization id", r.Authorization.ID); err != nil {
+			return err
+		}
+		if err := exists(tx, bktAuthData, authKey(r.Authorization.ID), "authorization "+r.Authorization.ID); err != nil {
+			return err
+		}
+		return putAuthorizationRecord(tx, *r.Authorization)
+	case r.Entry != nil:
+		if r.Entry.ID == 0 {
+			return fmt.Errorf("%w: entry without id", store.ErrInvalidArgument)
+		}
+		if err := exists(tx, bktEntries, u64(r.Entry.ID), fmt.Sprintf("entry %d", r.Entry.ID)); err != nil {
+			return err
+		}
+		b := tx.Bucket(bktEntries)
+		if r.Entry.ID > b.Sequence() {
+			if err := b.SetSequence(r.Entry.ID); err != nil {
+				return err
+			}
+		}
+		// Verbatim: balances came with the accounts, so the legs are not applied again.
+		return abort(b.Put(u64(r.Entry.ID), encodeEntry(r.Entry)))
+	case r.Txn != nil:
+		if r.Txn.Seq == 0 {
+			return fmt.Errorf("%w: txn without seq", store.ErrInvalidArgument)
+		}
+		if err := ledger.ValidateStoredTxn(*r.Txn); err != nil {
+			return err
+		}
+		if err := exists(tx, bktTxns, txnKey(r.Txn.Key), "txn "+r.Txn.Key.String()); err != nil {
+			return err
+		}
+		if err := exists(tx, bktTxnBySeq, u64(r.Txn.Seq), fmt.Sprintf("txn seq %d", r.Txn.Seq)); err != nil {
+			return err
+		}
+		t := *r.Txn
+		t.Replayed, t.Err = false, nil
+		return ltx{tx: tx}.InsertTxn(&t)
+	case r.UsedCode != nil:
+		k := usedCodeKey(r.UsedCode.AuthorizationID, r.UsedCode.Counter)
+		if err := ledger.ValidID("authorization id", r.UsedCode.AuthorizationID); err != nil {
+			return err
+		}
+		if err := exists(tx, bktAuthData, k, "used code"); err != nil {
+			return err
+		}
+		return ltx{tx: tx}.PutUsedCode(*r.UsedCode)
+	case r.Session != nil:
+		if err := ledger.ValidHash("token hash", r.Session.TokenHash); err != nil {
+			return err
+		}
+		if err := exists(tx, bktSessions, r.Session.TokenHash, "session"); err != nil {
+			return err
+		}
+		return putJSON(tx.Bucket(bktSessions), r.Session.TokenHash, r.Session)
+	case r.Nonce != nil:
+		if err := ledger.ValidNonce(*r.Nonce); err != nil {
+			return err
+		}
+		return useNonce(tx, *r.Nonce)
+	case r.Failures != nil:
+		if err := ledger.ValidSubject(r.Failures.Subject); err != nil {
+			return err
+		}
+		k := failureKey(r.Failures.Subject)
+		if err := exists(tx, bktFailures, k, "failures"); err != nil {
+			return err
+		}
+		return putJSON(tx.Bucket(bktFailures), k, r.Failures)
+	}
+	return fmt.Errorf("%w: empty record", store.ErrInvalidArgument)
+}

@@ -1,0 +1,326 @@
+package boltstore
+
+import (
+	"bytes"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/stillpay/stillpay/server/ledger"
+	"github.com/stillpay/stillpay/server/store"
+)
+
+// ltx is ledger.Tx over a bbolt write transaction. Reads return plain errors; every write failure is an
+// errAbort.
+//
+// With a cache (newCachedTx), the records many ops of one request share (terminal, merchant,
+// authorizations, balances) are decoded once and written back once, by flush, at the end of the
+// request; without one every call goes straight to bbolt.
+type ltx struct {
+	tx *bolt.Tx
+	c  *txCache
+}
+
+type txCache struct {
+	decoded    *decodedCache
+	terminals  map[string]store.Terminal
+	merchants  map[string]store.Merchant
+	auths      map[string]store.Authorization
+	dirtyAuths map[string]bool
+	balances   map[string]int64
+	dirtyBals  map[string]bool
+}
+
+var _ ledger.Tx = ltx{}
+
+func newCachedTx(tx *bolt.Tx, decoded *decodedCache) ltx {
+	return ltx{tx: tx, c: &txCache{
+		decoded:   decoded,
+		terminals: map[string]store.Terminal{}, merchants: map[string]store.Merchant{},
+		auths: map[string]store.Authorization{}, dirtyAuths: map[string]bool{},
+		balances: map[string]int64{}, dirtyBals: map[string]bool{},
+	}}
+}
+
+// decodedCache keeps terminals and merchants decoded between write transactions. Every use compares
+// the stored bytes with the ones the value was decoded from, so it is never stale, whatever wrote them
+// and whether that commit stood; it only saves decoding JSON for every one-payment request. Only the
+// writer goroutine uses it.
+type decodedCache struct {
+	terminals map[string]decoded[store.Terminal]
+	merchants map[string]decoded[store.Merchant]
+}
+
+type decoded[T any] struct {
+	raw []byte
+	v   T
+}
+
+// maxDecoded bounds each map of the cache; past it the map starts over.
+const maxDecoded = 4096
+
+func newDecodedCache() *decodedCache {
+	return &decodedCache{terminals: map[string]decoded[store.Terminal]{}, merchants: map[string]decoded[store.Merchant]{}}
+}
+
+// getDecoded returns the record at key, decoded from JSON, from m when the stored bytes are unchanged.
+func getDecoded[T any](m map[string]decoded[T], b *bolt.Bucket, key, what string) (T, error) {
+	var v T
+	raw := b.Get([]byte(key))
+	if raw == nil {
+		return v, fmt.Errorf("%w: %s %s", store.ErrNotFound, what, key)
+	}
+	if d, ok := m[key]; ok && bytes.Equal(d.raw, raw) {
+		return d.v, nil
+	}
+	if err := getJSONRaw(raw, what+" "+key, &v); err != nil {
+		return v, err
+	}
+	if len(m) >= maxDecoded {
+		clear(m)
+	}
+	m[key] = decoded[T]{raw: bytes.Clone(raw), v: v}
+	return v, nil
+}
+
+// flush writes back what the cache holds dirty. A cached ltx must be flushed before its request ends.
+func (t ltx) flush() error {
+	if t.c == nil {
+		return nil
+	}
+	for id := range t.c.dirtyAuths {
+		a := t.c.auths[id]
+		if err := abort(t.tx.Bucket(bktAuthData).Put(authKey(id), encodeAuthorization(&a))); err != nil {
+			return err
+		}
+	}
+	for id := range t.c.dirtyBals {
+		if err := putBalance(t.tx, id, t.c.balances[id]); err != nil {
+			return err
+		}
+	}
+	clear(t.c.dirtyAuths)
+	clear(t.c.dirtyBals)
+	return nil
+}
+
+func (t ltx) Terminal(id string) (store.Terminal, error) {
+	if v, ok := t.c.terminal(id); ok {
+		return v, nil
+	}
+	var v store.Terminal
+	var err error
+	if t.c != nil && t.c.decoded != nil {
+		v, err = getDecoded(t.c.decoded.terminals, t.tx.Bucket(bktTerminals), id, "terminal")
+	} else {
+		err = getJSON(t.tx.Bucket(bktTerminals), []byte(id), "terminal "+id, &v)
+	}
+	if err == nil && t.c != nil {
+		t.c.terminals[id] = v
+	}
+	return v, err
+}
+
+func (c *txCache) terminal(id string) (store.Terminal, bool) {
+	if c == nil {
+		return store.Terminal{}, false
+	}
+	v, ok := c.terminals[id]
+	return v, ok
+}
+
+func (t ltx) Merchant(id string) (store.Merchant, error) {
+	if t.c != nil {
+		if v, ok := t.c.merchants[id]; ok {
+			return v, nil
+		}
+	}
+	var v store.Merchant
+	var err error
+	if t.c != nil && t.c.decoded != nil {
+		v, err = getDecoded(t.c.decoded.merchants, t.tx.Bucket(bktMerchants), id, "merchant")
+	} else {
+		err = getJSON(t.tx.Bucket(bktMerchants), []byte(id), "merchant "+id, &v)
+	}
+	if err == nil && t.c != nil {
+		t.c.merchants[id] = v
+	}
+	return v, err
+}
+
+func (t ltx) Authorization(id string) (store.Authorization, error) {
+	if t.c != nil {
+		if v, ok := t.c.auths[id]; ok {
+			return v, nil
+		}
+	}
+	v, err := getAuthorization(t.tx.Bucket(bktAuthData), id)
+	if err == nil && t.c != nil {
+		t.c.auths[id] = v
+	}
+	return v, err
+}
+
+func (t ltx) PutAuthorization(a store.Authorization) error {
+	if t.c != nil {
+		t.c.auths[a.ID] = a
+		t.c.dirtyAuths[a.ID] = true
+		return nil
+	}
+	return abort(t.tx.Bucket(bktAuthData).Put(authKey(a.ID), encodeAuthorization(&a)))
+}
+
+func (t ltx) Balance(id string) (int64, error) {
+	if t.c != nil {
+		if v, ok := t.c.balances[id]; ok {
+			return v, nil
+		}
+	}
+	v, err := getBalance(t.tx, id)
+	if err == nil && t.c != nil {
+		t.c.balances[id] = v
+	}
+	return v, err
+}
+
+func (t ltx) setBalance(id string, v int64) error {
+	if t.c != nil {
+		t.c.balances[id] = v
+		t.c.dirtyBals[id] = true
+		return nil
+	}
+	return putBalance(t.tx, id, v)
+}
+
+func txnKey(k store.TxnKey) []byte { return pair(k.TerminalID, k.TerminalTxnID) }
+
+// Txn returns the bare store.ErrNotFound for a key not seen: every new payment asks, and formatting a
+// message for each was measurable.
+func (t ltx) Txn(k store.TxnKey) (store.Txn, error) {
+	raw := t.tx.Bucket(bktTxns).Get(txnKey(k))
+	if raw == nil {
+		return store.Txn{}, store.ErrNotFound
+	}
+	return decodeTxn(raw)
+}
+
+func (t ltx) InsertTxn(v *store.Txn) error {
+	b := t.tx.Bucket(bktTxns)
+	if v.Seq == 0 {
+		seq, err := b.NextSequence()
+		if err != nil {
+			return abort(err)
+		}
+		v.Seq = seq
+	} else if v.Seq > b.Sequence() {
+		// Import keeps the exported numbering.
+		if err := b.SetSequence(v.Seq); err != nil {
+			return abort(err)
+		}
+	}
+	k := txnKey(v.Key)
+	if err := abort(b.Put(k, encodeTxn(v))); err != nil {
+		return err
+	}
+	seq := u64(v.Seq)
+	bySeq := t.tx.Bucket(bktTxnBySeq)
+	bySeq.FillPercent = appendFill
+	if err := bySeq.Put(seq, k); err != nil {
+		return abort(err)
+	}
+	for _, ix := range txnIndexes(v) {
+		if err := t.tx.Bucket(ix.bucket).Put(ix.key, k); err != nil {
+			return abort(err)
+		}
+	}
+	return nil
+}
+
+type txnIndex struct {
+	bucket []byte
+	key    []byte
+}
+
+// txnIndexes are the listing index entries of a txn (besides txn_by_seq). Listing by terminal reads
+// the txns bucket itself; by user, the user's authorizations' entries plus txn_by_user for txns that
+// name no authorization.
+func txnIndexes(v *store.Txn) []txnIndex {
+	var ix []txnIndex
+	if v.MerchantID != "" {
+		ix = append(ix, txnIndex{bktTxnByMerchant, prefixed(v.MerchantID, u64(v.Seq))})
+	}
+	switch {
+	case v.AuthorizationID != "":
+		ix = append(ix, txnIndex{bktAuthData, authTxnKey(v.AuthorizationID, v.Seq)})
+	case v.UserID != "":
+		ix = append(ix, txnIndex{bktTxnByUser, prefixed(v.UserID, u64(v.Seq))})
+	}
+	return ix
+}
+
+func (t ltx) UpdateTxn(v store.Txn) error {
+	return abort(t.tx.Bucket(bktTxns).Put(txnKey(v.Key), encodeTxn(&v)))
+}
+
+func (t ltx) CodeUsed(authID string, counter uint64) (bool, error) {
+	return t.tx.Bucket(bktAuthData).Get(usedCodeKey(authID, counter)) != nil, nil
+}
+
+func (t ltx) PutUsedCode(u store.UsedCode) error {
+	return abort(t.tx.Bucket(bktAuthData).Put(usedCodeKey(u.AuthorizationID, u.Counter), encodeUsedCode(&u)))
+}
+
+func (t ltx) AppendEntry(e *store.Entry) error {
+	b := t.tx.Bucket(bktEntries)
+	b.FillPercent = appendFill
+	if e.ID == 0 {
+		id, err := b.NextSequence()
+		if err != nil {
+			return abort(err)
+		}
+		e.ID = id
+	} else if e.ID > b.Sequence() {
+		if err := b.SetSequence(e.ID); err != nil {
+			return abort(err)
+		}
+	}
+	e.At = ledger.Norm(e.At)
+	if err := abort(b.Put(u64(e.ID), encodeEntry(e))); err != nil {
+		return err
+	}
+	for _, l := range e.Legs {
+		bal, err := t.Balance(l.AccountID)
+		if err != nil {
+			return abort(err)
+		}
+		if err := t.setBalance(l.AccountID, bal+l.Delta); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func failureKey(s store.Subject) []byte { return pair(string(s.Kind), s.ID) }
+
+func (t ltx) RecordFailure(s store.Subject, at time.Time) error {
+	_, err := recordFailure(t.tx, s, at, time.Time{})
+	return err
+}
+
+// recordFailure adds one failure at time at and returns the counts with window start since.
+func recordFailure(tx *bolt.Tx, s store.Subject, at, since time.Time) (store.FailureCount, error) {
+	at = ledger.Norm(at)
+	b := tx.Bucket(bktFailures)
+	f := store.Failures{Subject: s}
+	if b.Get(failureKey(s)) != nil {
+		if err := getJSON(b, failureKey(s), "failures", &f); err != nil {
+			return store.FailureCount{}, abort(err)
+		}
+	}
+	ledger.AddFailure(&f, at)
+	if err := putJSON(b, failureKey(s), f); err != nil {
+		return store.FailureCount{}, err
+	}
+	return ledger.CountFailures(f, since, at), nil
+}

@@ -1,0 +1,188 @@
+package boltstore
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/stillpay/stillpay/server/ledger"
+	"github.com/stillpay/stillpay/server/store"
+)
+
+func (s *Store) ApplyPayments(ctx context.Context, ops []store.PaymentOp) ([]store.Outcome, error) {
+	return s.apply(ctx, nil, ops)
+}
+
+func (s *Store) ApplySigned(ctx context.Context, nonce store.Nonce, ops []store.PaymentOp) ([]store.Outcome, error) {
+	nonce.ExpiresAt = ledger.Norm(nonce.ExpiresAt)
+	if err := ledger.ValidNonce(nonce); err != nil {
+		return nil, err
+	}
+	return s.apply(ctx, &nonce, ops)
+}
+
+func (s *Store) apply(ctx context.Context, nonce *store.Nonce, ops []store.PaymentOp) ([]store.Outcome, error) {
+	if err := ledger.CheckOpCount(len(ops)); err != nil {
+		return nil, err
+	}
+	var outs []store.Outcome
+	err := s.w.do(ctx, len(ops), func(tx *bolt.Tx) error {
+		outs = make([]store.Outcome, len(ops)) // reset: the writer may run this twice
+		if nonce != nil {
+			if err := useNonce(tx, *nonce); err != nil {
+				return err
+			}
+		}
+		t := newCachedTx(tx, s.decoded)
+		for i, op := range ops {
+			o, err := ledger.Apply(t, op)
+			if err != nil {
+				return abort(fmt.Errorf("op %s: %w", op.Key, err))
+			}
+			outs[i] = o
+		}
+		return t.flush()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return outs, nil
+}
+
+func (s *Store) GetTxn(ctx context.Context, key store.TxnKey) (store.Txn, error) {
+	var t store.Txn
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		t, err = ltx{tx: tx}.Txn(key)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("%w: txn %s", store.ErrNotFound, key)
+		}
+		return err
+	})
+	return t, err
+}
+
+func (s *Store) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, error) {
+	set := 0
+	for _, id := range []string{f.TerminalID, f.MerchantID, f.UserID, f.AuthorizationID} {
+		if id != "" {
+			set++
+		}
+	}
+	if set > 1 {
+		return nil, fmt.Errorf("%w: filter by one of terminal, merchant, user or authorization", store.ErrInvalidArgument)
+	}
+	before := f.BeforeSeq
+	if before == 0 {
+		before = math.MaxUint64
+	}
+	n := limit(f.Limit)
+	var out []store.Txn
+	err := s.db.View(func(tx *bolt.Tx) error {
+		txns := tx.Bucket(bktTxns)
+		add := func(key []byte) error {
+			t, err := getTxn(txns, key)
+			if err != nil {
+				return err
+			}
+			out = append(out, t)
+			return nil
+		}
+		switch {
+		case f.TerminalID != "":
+			prefix := pair(f.TerminalID, "")
+			from := append(pair(f.TerminalID, ""), 0xff)
+			if f.BeforeTxnID != "" {
+				from = pair(f.TerminalID, f.BeforeTxnID)
+			}
+			c := txns.Cursor()
+			for k, _ := seekBefore(c, from); k != nil && hasPrefix(k, prefix) && len(out) < n; k, _ = c.Prev() {
+				if err := add(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		case f.MerchantID != "":
+			return walkBack(tx.Bucket(bktTxnByMerchant), pair(f.MerchantID, ""), before, n, add)
+		case f.AuthorizationID != "":
+			return walkBack(tx.Bucket(bktAuthData), authTagKey(f.AuthorizationID, tagTxn, nil), before, n, add)
+		case f.UserID != "":
+			keys, err := userTxnKeys(tx, f.UserID, before, n)
+			if err != nil {
+				return err
+			}
+			for _, k := range keys {
+				if err := add(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		c := tx.Bucket(bktTxnBySeq).Cursor()
+		for k, v := seekBefore(c, u64(before)); k != nil && len(out) < n; k, v = c.Prev() {
+			if err := add(v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// walkBack calls fn with the values of up to n keys prefix+u64(seq) with seq < before, newest first.
+func walkBack(b *bolt.Bucket, prefix []byte, before uint64, n int, fn func(v []byte) error) error {
+	c := b.Cursor()
+	from := append(bytes.Clone(prefix), u64(before)...)
+	for k, v := seekBefore(c, from); k != nil && hasPrefix(k, prefix) && n > 0; k, v = c.Prev() {
+		if err := fn(v); err != nil {
+			return err
+		}
+		n--
+	}
+	return nil
+}
+
+// userTxnKeys merges, newest first, a user's txns from the indexes of each of the user's
+// authorizations and from txn_by_user (txns without an authorization).
+func userTxnKeys(tx *bolt.Tx, userID string, before uint64, n int) ([][]byte, error) {
+	type hit struct {
+		seq uint64
+		key []byte
+	}
+	var hits []hit
+	collect := func(b *bolt.Bucket, prefix []byte) {
+		c := b.Cursor()
+		from := append(bytes.Clone(prefix), u64(before)...)
+		taken := 0
+		for k, v := seekBefore(c, from); k != nil && hasPrefix(k, prefix) && taken < n; k, v = c.Prev() {
+			hits = append(hits, hit{getU64(k[len(k)-8:]), bytes.Clone(v)})
+			taken++
+		}
+	}
+	collect(tx.Bucket(bktTxnByUser), pair(userID, ""))
+	prefix := pair(userID, "")
+	c := tx.Bucket(bktAuthByUser).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
+		_, authID := splitPair(k)
+		collect(tx.Bucket(bktAuthData), authTagKey(authID, tagTxn, nil))
+	}
+	slices.SortFunc(hits, func(a, b hit) int { return cmp.Compare(b.seq, a.seq) })
+	keys := make([][]byte, 0, min(n, len(hits)))
+	for _, h := range hits[:min(n, len(hits))] {
+		keys = append(keys, h.key)
+	}
+	return keys, nil
+}
+
+// seekBefore positions c at the last key strictly before k.
+func seekBefore(c *bolt.Cursor, k []byte) ([]byte, []byte) {
+	if key, _ := c.Seek(k); key == nil {
+		return c.Last()
+	}
+	return c.Prev()
+}

@@ -1,0 +1,126 @@
+package boltstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/stillpay/stillpay/server/ledger"
+	"github.com/stillpay/stillpay/server/store"
+)
+
+func (s *Store) CreateTerminal(ctx context.Context, t store.Terminal) (store.Terminal, error) {
+	t, err := ledger.PrepareTerminal(t)
+	if err != nil {
+		return store.Terminal{}, err
+	}
+	err = s.w.do(ctx, 1, func(tx *bolt.Tx) error {
+		if tx.Bucket(bktMerchants).Get([]byte(t.MerchantID)) == nil {
+			return fmt.Errorf("%w: merchant %q", store.ErrNotFound, t.MerchantID)
+		}
+		if tx.Bucket(bktTerminals).Get([]byte(t.ID)) != nil {
+			return fmt.Errorf("%w: terminal %s", store.ErrExists, t.ID)
+		}
+		if tx.Bucket(bktTerminalByCode).Get(t.EnrollCodeHash) != nil {
+			return fmt.Errorf("%w: enrollment code hash already in use", store.ErrExists)
+		}
+		return putTerminal(tx, t)
+	})
+	if err != nil {
+		return store.Terminal{}, err
+	}
+	return t, nil
+}
+
+func putTerminal(tx *bolt.Tx, t store.Terminal) error {
+	if err := putJSON(tx.Bucket(bktTerminals), []byte(t.ID), t); err != nil {
+		return err
+	}
+	if err := abort(tx.Bucket(bktTerminalByCode).Put(t.EnrollCodeHash, []byte(t.ID))); err != nil {
+		return err
+	}
+	return abort(tx.Bucket(bktTerminalByMer).Put(pair(t.MerchantID, t.ID), nil))
+}
+
+func (s *Store) EnrollTerminal(ctx context.Context, e store.Enrollment) (store.Terminal, error) {
+	if err := ledger.ValidateEnrollment(e); err != nil {
+		return store.Terminal{}, err
+	}
+	at := ledger.Now(e.At)
+	var t store.Terminal
+	err := s.w.do(ctx, 1, func(tx *bolt.Tx) error {
+		id := tx.Bucket(bktTerminalByCode).Get(e.CodeHash)
+		if id == nil {
+			return fmt.Errorf("%w: enrollment code", store.ErrNotFound)
+		}
+		var cur store.Terminal
+		if err := getJSON(tx.Bucket(bktTerminals), id, "terminal "+string(id), &cur); err != nil {
+			return err
+		}
+		enrolled, changed, err := ledger.Enroll(cur, e, at)
+		if err != nil || !changed {
+			t = enrolled
+			return err
+		}
+		t = enrolled
+		return putJSON(tx.Bucket(bktTerminals), []byte(t.ID), t)
+	})
+	if err != nil {
+		return store.Terminal{}, err
+	}
+	return t, nil
+}
+
+func (s *Store) GetTerminal(ctx context.Context, id string) (store.Terminal, error) {
+	var t store.Terminal
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return getJSON(tx.Bucket(bktTerminals), []byte(id), "terminal "+id, &t)
+	})
+	return t, err
+}
+
+func (s *Store) ListTerminals(ctx context.Context, f store.TerminalFilter) ([]store.Terminal, error) {
+	if f.MerchantID == "" {
+		return listByID[store.Terminal](s.db, bktTerminals, f.Page)
+	}
+	n := limit(f.Limit)
+	var out []store.Terminal
+	err := s.db.View(func(tx *bolt.Tx) error {
+		prefix := pair(f.MerchantID, "")
+		c := tx.Bucket(bktTerminalByMer).Cursor()
+		for k, _ := c.Seek(pair(f.MerchantID, f.AfterID)); k != nil && hasPrefix(k, prefix) && len(out) < n; k, _ = c.Next() {
+			_, id := splitPair(k)
+			if id == f.AfterID {
+				continue
+			}
+			var t store.Terminal
+			if err := getJSON(tx.Bucket(bktTerminals), []byte(id), "terminal "+id, &t); err != nil {
+				return err
+			}
+			out = append(out, t)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (s *Store) RevokeTerminal(ctx context.Context, id string, at time.Time) (store.Terminal, error) {
+	at = ledger.Now(at)
+	var t store.Terminal
+	err := s.w.do(ctx, 1, func(tx *bolt.Tx) error {
+		if err := getJSON(tx.Bucket(bktTerminals), []byte(id), "terminal "+id, &t); err != nil {
+			return err
+		}
+		if t.State == store.TerminalRevoked {
+			return nil
+		}
+		t.State, t.RevokedAt = store.TerminalRevoked, at
+		return putJSON(tx.Bucket(bktTerminals), []byte(id), t)
+	})
+	if err != nil {
+		return store.Terminal{}, err
+	}
+	return t, nil
+}

@@ -1,0 +1,21 @@
+package store
+
+import "errors"
+
+// Sentinel errors. Implementations wrap them with %w and a detail naming the record; test with errors.Is.
+var (
+	ErrNotFound            = errors.New("store: not found")
+	ErrExists              = errors.New("store: already exists")
+	ErrInvalidArgument     = errors.New("store: invalid argument")
+	ErrInsufficientFunds   = errors.New("store: insufficient funds")
+	ErrCurrencyMismatch    = errors.New("store: currency mismatch")
+	ErrNotOwner            = errors.New("store: account does not belong to the user")
+	ErrRevoked             = errors.New("store: revoked")
+	ErrEnrollCodeUsed      = errors.New("store: enrollment code already used")
+	ErrEnrollCodeExpired   = errors.New("store: enrollment code expired")
+	ErrNonceReplayed       = errors.New("store: request nonce already used")
+	ErrIdempotencyMismatch = errors.New("store: idempotency key reused with a different request")
+	ErrTooManyOps          = errors.New("store: too many ops in one call")
+	ErrInconsistent        = errors.New("store: consistency check failed")
+	ErrClosed              = errors.New("store: closed")
+)

@@ -1,0 +1,228 @@
+package memstore
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"time"
+
+	"github.com/stillpay/stillpay/server/ledger"
+	"github.com/stillpay/stillpay/server/store"
+)
+
+func (s *Store) CreateMerchant(ctx context.Context, m store.Merchant) (store.Merchant, error) {
+	m, err := ledger.PrepareMerchant(m)
+	if err != nil {
+		return store.Merchant{}, err
+	}
+	if err := s.lock(ctx); err != nil {
+		return store.Merchant{}, err
+	}
+	defer s.mu.Unlock()
+	if _, ok := s.merchants[m.ID]; ok {
+		return store.Merchant{}, exists("merchant %s", m.ID)
+	}
+	if _, ok := s.accounts[m.AccountID]; ok {
+		return store.Merchant{}, exists("account %s", m.AccountID)
+	}
+	m.ReceiptHeader = slices.Clone(m.ReceiptHeader)
+	s.merchants[m.ID] = m
+	s.accounts[m.AccountID] = ledger.MerchantAccount(m)
+	return cloneMerchant(m), nil
+}
+
+func (s *Store) GetMerchant(ctx context.Context, id string) (store.Merchant, error) {
+	if err := s.lock(ctx); err != nil {
+		return store.Merchant{}, err
+	}
+	defer s.mu.Unlock()
+	m, ok := s.merchants[id]
+	if !ok {
+		return store.Merchant{}, notFound("merchant %s", id)
+	}
+	return cloneMerchant(m), nil
+}
+
+func (s *Store) ListMerchants(ctx context.Context, p store.Page) ([]store.Merchant, error) {
+	if err := s.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	out := page(s.merchants, p, nil)
+	for i := range out {
+		out[i] = cloneMerchant(out[i])
+	}
+	return out, nil
+}
+
+func (s *Store) CreateTerminal(ctx context.Context, t store.Terminal) (store.Terminal, error) {
+	t, err := ledger.PrepareTerminal(t)
+	if err != nil {
+		return store.Terminal{}, err
+	}
+	if err := s.lock(ctx); err != nil {
+		return store.Terminal{}, err
+	}
+	defer s.mu.Unlock()
+	if _, ok := s.merchants[t.MerchantID]; !ok {
+		return store.Terminal{}, notFound("merchant %q", t.MerchantID)
+	}
+	if _, ok := s.terminals[t.ID]; ok {
+		return store.Terminal{}, exists("terminal %s", t.ID)
+	}
+	if _, ok := s.termByCode[string(t.EnrollCodeHash)]; ok {
+		return store.Terminal{}, exists("enrollment code hash already in use")
+	}
+	t = cloneTerminal(t)
+	s.terminals[t.ID] = t
+	s.termByCode[string(t.EnrollCodeHash)] = t.ID
+	return cloneTerminal(t), nil
+}
+
+func (s *Store) EnrollTerminal(ctx context.Context, e store.Enrollment) (store.Terminal, error) {
+	if err := ledger.ValidateEnrollment(e); err != nil {
+		return store.Terminal{}, err
+	}
+	at := ledger.Now(e.At)
+	if err := s.lock(ctx); err != nil {
+		return store.Terminal{}, err
+	}
+	defer s.mu.Unlock()
+	id, ok := s.termByCode[string(e.CodeHash)]
+	if !ok {
+		return store.Terminal{}, notFound("enrollment code")
+	}
+	t, changed, err := ledger.Enroll(s.terminals[id], e, at)
+	if err != nil {
+		return store.Terminal{}, err
+	}
+	if changed {
+		s.terminals[id] = t
+	}
+	return cloneTerminal(t), nil
+}
+
+func (s *Store) GetTerminal(ctx context.Context, id string) (store.Terminal, error) {
+	if err := s.lock(ctx); err != nil {
+		return store.Terminal{}, err
+	}
+	defer s.mu.Unlock()
+	t, ok := s.terminals[id]
+	if !ok {
+		return store.Terminal{}, notFound("terminal %s", id)
+	}
+	return cloneTerminal(t), nil
+}
+
+func (s *Store) ListTerminals(ctx context.Context, f store.TerminalFilter) ([]store.Terminal, error) {
+	if err := s.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	out := page(s.terminals, f.Page, func(t store.Terminal) bool { return f.MerchantID == "" || t.MerchantID == f.MerchantID })
+	for i := range out {
+		out[i] = cloneTerminal(out[i])
+	}
+	return out, nil
+}
+
+func (s *Store) RevokeTerminal(ctx context.Context, id string, at time.Time) (store.Terminal, error) {
+	at = ledger.Now(at)
+	if err := s.lock(ctx); err != nil {
+		return store.Terminal{}, err
+	}
+	defer s.mu.Unlock()
+	t, ok := s.terminals[id]
+	if !ok {
+		return store.Terminal{}, notFound("terminal %s", id)
+	}
+	if t.State != store.TerminalRevoked {
+		t.State, t.RevokedAt = store.TerminalRevoked, at
+		s.terminals[id] = t
+	}
+	return cloneTerminal(t), nil
+}
+
+func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error) {
+	u, err := ledger.PrepareUser(u)
+	if err != nil {
+		return store.User{}, err
+	}
+	if err := s.lock(ctx); err != nil {
+		return store.User{}, err
+	}
+	defer s.mu.Unlock()
+	if _, ok := s.users[u.ID]; ok {
+		return store.User{}, exists("user %s", u.ID)
+	}
+	s.users[u.ID] = u
+	return u, nil
+}
+
+func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
+	if err := s.lock(ctx); err != nil {
+		return store.User{}, err
+	}
+	defer s.mu.Unlock()
+	u, ok := s.users[id]
+	if !ok {
+		return store.User{}, notFound("user %s", id)
+	}
+	return u, nil
+}
+
+func (s *Store) ListUsers(ctx context.Context, p store.Page) ([]store.User, error) {
+	if err := s.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	return page(s.users, p, nil), nil
+}
+
+func (s *Store) CreateSession(ctx context.Context, ss store.Session) error {
+	ss, err := ledger.PrepareSession(ss)
+	if err != nil {
+		return err
+	}
+	if err := s.lock(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if _, ok := s.users[ss.UserID]; !ok {
+		return notFound("user %q", ss.UserID)
+	}
+	if _, ok := s.sessions[string(ss.TokenHash)]; ok {
+		return exists("session")
+	}
+	ss.TokenHash = bytes.Clone(ss.TokenHash)
+	s.sessions[string(ss.TokenHash)] = ss
+	return nil
+}
+
+func (s *Store) GetSession(ctx context.Context, tokenHash []byte, now time.Time) (store.Session, error) {
+	if err := s.lock(ctx); err != nil {
+		return store.Session{}, err
+	}
+	defer s.mu.Unlock()
+	ss, ok := s.sessions[string(tokenHash)]
+	if !ok || len(tokenHash) == 0 {
+		return store.Session{}, notFound("session")
+	}
+	if !now.Before(ss.ExpiresAt) {
+		return store.Session{}, notFound("session expired")
+	}
+	ss.TokenHash = bytes.Clone(ss.TokenHash)
+	return ss, nil
+}
+
+func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte) error {
+	if err := ledger.ValidHash("token hash", tokenHash); err != nil {
+		return err
+	}
+	if err := s.lock(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	delete(s.sessions, string(tokenHash))
+	return nil
+}

@@ -1,0 +1,112 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/stillpay/stillpay/server/ledger"
+	"github.com/stillpay/stillpay/server/store"
+)
+
+func (s *Store) ApplyPayments(ctx context.Context, ops []store.PaymentOp) ([]store.Outcome, error) {
+	if err := checkOpCount(len(ops)); err != nil {
+		return nil, err
+	}
+	c := &call{ops: ops}
+	if err := s.w.do(ctx, c); err != nil {
+		return nil, err
+	}
+	return c.outs, nil
+}
+
+func (s *Store) ApplySigned(ctx context.Context, nonce store.Nonce, ops []store.PaymentOp) ([]store.Outcome, error) {
+	nonce.ExpiresAt = ledger.Norm(nonce.ExpiresAt)
+	if err := validNonce(nonce); err != nil {
+		return nil, err
+	}
+	if err := checkOpCount(len(ops)); err != nil {
+		return nil, err
+	}
+	c := &call{nonce: &nonce, ops: ops}
+	if err := s.w.do(ctx, c); err != nil {
+		return nil, err
+	}
+	return c.outs, nil
+}
+
+func (s *Store) GetTxn(ctx context.Context, key store.TxnKey) (store.Txn, error) {
+	t, ok, err := s.r.txns.get(ctx, key)
+	switch {
+	case err != nil:
+		return store.Txn{}, err
+	case !ok:
+		return store.Txn{}, fmt.Errorf("%w: txn %s", store.ErrNotFound, key)
+	}
+	return t, nil
+}
+
+func (s *Store) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, error) {
+	column, owner, set := "", "", 0
+	for _, c := range []struct{ id, column string }{
+		{f.TerminalID, "terminal_id"}, {f.MerchantID, "merchant_id"}, {f.UserID, "user_id"}, {f.AuthorizationID, "authorization_id"},
+	} {
+		if c.id != "" {
+			set++
+			column, owner = c.column, c.id
+		}
+	}
+	if set > 1 {
+		return nil, fmt.Errorf("%w: filter by one of terminal, merchant, user or authorization", store.ErrInvalidArgument)
+	}
+	if f.TerminalID != "" {
+		// A terminal's own order: its txn ids, descending (the primary key's order).
+		q := `SELECT ` + txnCols + ` FROM txns WHERE terminal_id = $1`
+		args := []any{f.TerminalID, limit(f.Limit)}
+		if f.BeforeTxnID != "" {
+			q += ` AND terminal_txn_id < $3`
+			args = append(args, f.BeforeTxnID)
+		}
+		rows, err := s.pool.Query(ctx, q+` ORDER BY terminal_txn_id DESC LIMIT $2`, args...)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		out, err := collect(rows, scanTxn)
+		return out, mapErr(err)
+	}
+	before := int64(math.MaxInt64)
+	if f.BeforeSeq != 0 && f.BeforeSeq < math.MaxInt64 {
+		before = int64(f.BeforeSeq)
+	}
+	q := `SELECT ` + txnCols + ` FROM txns WHERE seq < $1`
+	args := []any{before, limit(f.Limit)}
+	if column != "" {
+		// column comes from the fixed list above, never from input.
+		q += ` AND ` + column + ` = $3`
+		args = append(args, owner)
+	}
+	q += ` ORDER BY seq DESC LIMIT $2`
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	out, err := collect(rows, scanTxn)
+	return out, mapErr(err)
+}
+
+// GetTxns looks up many idempotency keys in one query; unknown keys are absent from the map. It is not
+// (yet) part of store.Store: a service that checks a batch's keys one GetTxn at a time pays a round
+// trip per item on a networked database, where one query would do.
+func (s *Store) GetTxns(ctx context.Context, keys []store.TxnKey) (map[store.TxnKey]store.Txn, error) {
+	if len(keys) > store.MaxOpsPerCall {
+		return nil, fmt.Errorf("%w: %d keys, at most %d", store.ErrTooManyOps, len(keys), store.MaxOpsPerCall)
+	}
+	if len(keys) == 0 {
+		return map[store.TxnKey]store.Txn{}, nil
+	}
+	term, id := make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		term[i], id[i] = k.TerminalID, k.TerminalTxnID
+	}
+	return queryMap(ctx, s, selectTxnsSQL, scanTxn, func(t store.Txn) store.TxnKey { return t.Key }, term, id)
+}
