@@ -275,7 +275,7 @@ func (s *Service) verify(t store.Terminal, w *work, auths map[string]store.Autho
 		w.op.Decline = &store.Decline{Code: code, Message: msg, CountFailure: w.failed}
 	}
 	if w.parseErr != nil {
-		decline(payloadDeclineCode(w.parseErr), w.parseErr.Error())
+		decline(parseDeclineCode(w.parseErr), w.parseErr.Error())
 		return
 	}
 	p := w.payload
@@ -322,13 +322,10 @@ func (s *Service) verify(t store.Terminal, w *work, auths map[string]store.Autho
 	}
 }
 
-// payloadDeclineCode maps payload.Parse errors to decline codes.
-func payloadDeclineCode(err error) protocol.Code {
-	switch {
-	case errors.Is(err, payload.ErrChecksum):
-		return protocol.CodePayloadChecksum
-	case errors.Is(err, payload.ErrVersion):
-		return protocol.CodePayloadVersion
+// parseDeclineCode maps a payload.Parse error to the decline code the terminal uses for it too.
+func parseDeclineCode(err error) protocol.Code {
+	if c := payload.DeclineCode(err); c != "" {
+		return c
 	}
 	return protocol.CodePayloadMalformed
 }

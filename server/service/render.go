@@ -2,6 +2,7 @@ package service
 
 import (
 	"crypto/rand"
+	"github.com/stillpay/stillpay/shared/payload"
 	"net/http"
 
 	"github.com/stillpay/stillpay/server/store"
@@ -55,7 +56,7 @@ func (s *Service) render(o store.Outcome, kind string) Result {
 		TerminalTxnID:   o.Key.TerminalTxnID,
 		MerchantID:      o.MerchantID,
 		Amount:          o.Amount,
-		MaskedCustomer:  MaskUser(o.UserID),
+		MaskedCustomer:  payload.Mask(o.UserID),
 		AuthorizationID: o.AuthorizationID,
 		Offline:         o.Offline,
 		ApprovedAt:      o.ApprovedAt,
@@ -76,12 +77,4 @@ func (s *Service) render(o store.Outcome, kind string) Result {
 	}
 	res.Response = resp
 	return res
-}
-
-// MaskUser shows enough of a user id for a receipt ("al***e") and nothing that identifies an account.
-func MaskUser(id string) string {
-	if len(id) <= 3 {
-		return "***"
-	}
-	return id[:2] + "***" + id[len(id)-1:]
 }

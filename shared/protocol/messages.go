@@ -119,7 +119,7 @@ type Approval struct {
 	TerminalTxnID   string       `json:"terminal_txn_id"`
 	MerchantID      string       `json:"merchant_id"`
 	Amount          money.Amount `json:"amount"`
-	MaskedCustomer  string       `json:"masked_customer"` // e.g. "al***e" : never account data
+	MaskedCustomer  string       `json:"masked_customer"` // payload.Mask of the user id, e.g. "a***e": never account data
 	AuthorizationID string       `json:"authorization_id"`
 	Offline         bool         `json:"offline"` // approved by the terminal offline, settled from the hold
 	ApprovedAt      time.Time    `json:"approved_at"`
