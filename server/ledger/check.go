@@ -2,6 +2,8 @@ package ledger
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/stillpay/stillpay/server/store"
@@ -16,6 +18,16 @@ type Checker struct {
 	legSums   map[string]int64
 	auths     []store.Authorization
 	usedCodes map[string]int
+	// entryRefs maps the journal entries of terminal requests to their request, and opRefs counts
+	// them per request: a request applied twice would show as two entries with one ref.
+	entryRefs  map[uint64]string
+	opRefs     map[string]int
+	txnEntries []txnEntry
+}
+
+type txnEntry struct {
+	key store.TxnKey
+	id  uint64
 }
 
 // NewChecker starts a check.
@@ -25,6 +37,8 @@ func NewChecker() *Checker {
 		accounts:  map[string]store.Account{},
 		legSums:   map[string]int64{},
 		usedCodes: map[string]int{},
+		entryRefs: map[uint64]string{},
+		opRefs:    map[string]int{},
 	}
 }
 
@@ -67,6 +81,13 @@ func (c *Checker) Entry(e store.Entry) {
 	if sum != 0 {
 		c.Problem("entry %d does not balance: legs sum to %d", e.ID, sum)
 	}
+	switch e.Kind {
+	case store.EntryPayment, store.EntryVoid, store.EntryRefund:
+		c.entryRefs[e.ID] = e.Ref
+		if c.opRefs[e.Ref]++; c.opRefs[e.Ref] == 2 {
+			c.Problem("request %s moved money twice (entry %d is its second)", e.Ref, e.ID)
+		}
+	}
 	if len(e.Legs) < 2 {
 		c.Problem("entry %d has %d legs", e.ID, len(e.Legs))
 	}
@@ -97,13 +118,16 @@ func (c *Checker) Txn(t store.Txn) {
 	if moves && t.EntryID == 0 {
 		c.Problem("approved txn %s has no journal entry", t.Key)
 	}
+	if t.EntryID != 0 {
+		c.txnEntries = append(c.txnEntries, txnEntry{t.Key, t.EntryID})
+	}
 }
 
 // Finish checks what needs all records and returns the report; the error wraps store.ErrInconsistent
 // and the first problem when anything is wrong.
 func (c *Checker) Finish() (store.Report, error) {
-	for cur, total := range c.report.Totals {
-		if total != 0 {
+	for _, cur := range slices.Sorted(maps.Keys(c.report.Totals)) {
+		if total := c.report.Totals[cur]; total != 0 {
 			c.Problem("balances in %s sum to %d, want 0", cur, total)
 		}
 	}
@@ -117,9 +141,9 @@ func (c *Checker) Finish() (store.Report, error) {
 			c.Problem("account %s has balance %d but its journal legs sum to %d", id, a.Balance, c.legSums[id])
 		}
 	}
-	for id, sum := range c.legSums {
-		if _, ok := c.accounts[id]; !ok && sum != 0 {
-			c.Problem("journal moves %d on missing account %s", sum, id)
+	for _, id := range slices.Sorted(maps.Keys(c.legSums)) {
+		if _, ok := c.accounts[id]; !ok && c.legSums[id] != 0 {
+			c.Problem("journal moves %d on missing account %s", c.legSums[id], id)
 		}
 	}
 	for _, a := range c.auths {
@@ -146,8 +170,17 @@ func (c *Checker) Finish() (store.Report, error) {
 		}
 		delete(c.usedCodes, a.ID)
 	}
-	for id, n := range c.usedCodes {
-		c.Problem("%d used codes of unknown authorization %s", n, id)
+	for _, id := range slices.Sorted(maps.Keys(c.usedCodes)) {
+		c.Problem("%d used codes of unknown authorization %s", c.usedCodes[id], id)
+	}
+	for _, te := range c.txnEntries {
+		if ref, ok := c.entryRefs[te.id]; !ok || ref != te.key.String() {
+			c.Problem("txn %s names entry %d, which is not its own", te.key, te.id)
+		}
+		delete(c.opRefs, te.key.String())
+	}
+	for _, ref := range slices.Sorted(maps.Keys(c.opRefs)) {
+		c.Problem("journal moves money for request %s, which has no txn", ref)
 	}
 	if len(c.report.Problems) > 0 {
 		return c.report, fmt.Errorf("%w: %s", store.ErrInconsistent, c.report.Problems[0])

@@ -28,6 +28,22 @@ func TestCheckerFindsProblems(t *testing.T) {
 		{"leg on an unknown account", func(m *memTx) {
 			m.entries = append(m.entries, store.Entry{ID: 77, Currency: "EUR", Legs: []store.Leg{{AccountID: "ghost", Delta: 1}, {AccountID: "A0", Delta: -1}}})
 		}, "unknown account"},
+		{"request applied twice", func(m *memTx) {
+			o, _ := Apply(m, opSpec{Txn: 1, Amount: 100, At: 5}.op())
+			e := m.entries[o.EntryID-1]
+			e.ID = 0
+			m.AppendEntry(&e)
+		}, "moved money twice"},
+		{"money moved without a txn", func(m *memTx) {
+			m.AppendEntry(&store.Entry{Kind: store.EntryRefund, Currency: "EUR", Ref: "T0/ghost",
+				Legs: []store.Leg{{AccountID: "A0", Delta: -1}, {AccountID: "merchant:M", Delta: 1}}})
+		}, "has no txn"},
+		{"txn names another entry", func(m *memTx) {
+			o, _ := Apply(m, opSpec{Txn: 1, Amount: 100, At: 5}.op())
+			t := m.txns[o.Key]
+			t.EntryID = 1
+			m.txns[o.Key] = t
+		}, "not its own"},
 		{"refunded more than paid", func(m *memTx) {
 			m.txns[store.TxnKey{TerminalID: "T0", TerminalTxnID: "r"}] = store.Txn{Outcome: store.Outcome{Key: store.TxnKey{TerminalID: "T0", TerminalTxnID: "r"}}, RefundedMinor: 5}
 		}, "refunded"},

@@ -12,6 +12,9 @@
 //     the window start; SweepReport.More; TxnFilter.BeforeTxnID (listing by terminal is by terminal txn
 //     id, descending).
 //   - v3: memstore (in-memory fake for fast tests: memstore.New()).
+//   - v4: boltstore.(*Store).WriteBackup (hot backup). Hint: for a signed payment or batch request,
+//     ApplySigned records the nonce with the ops in one group commit; UseNonce followed by
+//     ApplyPayments waits for two.
 package store
 
 import (
@@ -129,7 +132,8 @@ type Store interface {
 	// Check verifies the ledger and the indexes: balances per currency sum to zero, every entry balances,
 	// no non-system balance is negative, every balance equals the sum of its journal legs, every hold
 	// account holds what its authorization leaves unreleased, used codes ≤ MaxCodes and match the
-	// authorization's count, and every index agrees with its records. It returns ErrInconsistent, wrapped
+	// authorization's count, no terminal request moved money twice and every movement belongs to a
+	// recorded txn, and every index agrees with its records. It returns ErrInconsistent, wrapped
 	// with the first problem, when anything is wrong; Report.Problems lists them all (up to
 	// MaxReportProblems). An error that does not wrap ErrInconsistent means Check could not run.
 	Check(ctx context.Context) (Report, error)

@@ -61,7 +61,7 @@ func putNewAuthorization(tx *bolt.Tx, a store.Authorization, holdBalance int64, 
 
 // putAuthorizationRecord writes an authorization and its indexes.
 func putAuthorizationRecord(tx *bolt.Tx, a store.Authorization) error {
-	if err := abort(tx.Bucket(bktAuthData).Put(authKey(a.ID), encodeAuthorization(&a))); err != nil {
+	if err := abort(tx.Bucket(bktAuthData).Put(authKey(a.ID), encodeAuthorization(&a, nil))); err != nil {
 		return err
 	}
 	if err := abort(tx.Bucket(bktAuthByUser).Put(pair(a.UserID, a.ID), nil)); err != nil {
@@ -97,7 +97,7 @@ func (s *Store) GetAuthorizations(ctx context.Context, ids []string) (map[string
 			if raw == nil {
 				continue
 			}
-			a, err := decodeAuthorization(raw)
+			a, err := authOnly(raw)
 			if err != nil {
 				return err
 			}
@@ -185,7 +185,7 @@ func (s *Store) listAllAuthorizations(p store.Page) ([]store.Authorization, erro
 			if !ok || tag != tagAuth {
 				return fmt.Errorf("boltstore: authorization data out of order at %q", k)
 			}
-			a, err := decodeAuthorization(v)
+			a, err := authOnly(v)
 			if err != nil {
 				return err
 			}

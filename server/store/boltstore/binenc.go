@@ -13,14 +13,13 @@ import (
 	"github.com/stillpay/stillpay/shared/protocol"
 )
 
-// The records written for every payment (txn, journal entry, used code) are stored in a compact binary
-// form: encoding them as JSON was a fifth of the writer's CPU. Each starts with a format byte so the
-// form can change; everything else stays JSON.
+// The records written for every payment (txn, journal entry, authorization) are stored in a compact
+// binary form: encoding them as JSON was a fifth of the writer's CPU. Each starts with a format byte so
+// the form can change; everything else stays JSON.
 const (
-	fmtTxn      = 0xB1
-	fmtEntry    = 0xB2
-	fmtUsedCode = 0xB3
-	fmtAuth     = 0xB4 // every payment reads and rewrites its authorization's counters
+	fmtTxn   = 0xB1
+	fmtEntry = 0xB2
+	fmtAuth  = 0xB4 // every payment reads and rewrites its authorization, used codes included
 )
 
 // errCorrupt reports a stored record that does not decode.
@@ -245,39 +244,11 @@ func decodeEntry(b []byte) (store.Entry, error) {
 	return x, d.done("entry")
 }
 
-func encodeUsedCode(u *store.UsedCode) []byte {
-	e := enc{b: make([]byte, 0, 64)}
-	e.b = append(e.b, fmtUsedCode)
-	e.str(u.AuthorizationID)
-	e.uvarint(u.Counter)
-	e.str(u.TerminalID)
-	e.str(u.TerminalTxnID)
-	e.time(u.At)
-	return e.b
-}
-
-func decodeUsedCode(b []byte) (store.UsedCode, error) {
-	d := dec{b: b}
-	d.header(fmtUsedCode, "used code")
-	var u store.UsedCode
-	u.AuthorizationID = d.str()
-	u.Counter = d.uvarint()
-	u.TerminalID, u.TerminalTxnID = d.str(), d.str()
-	u.At = d.time()
-	return u, d.done("used code")
-}
-
-// getTxn reads the txn at key; store.ErrNotFound if absent.
-func getTxn(b *bolt.Bucket, key []byte) (store.Txn, error) {
-	raw := b.Get(key)
-	if raw == nil {
-		return store.Txn{}, fmt.Errorf("%w: txn %q", store.ErrNotFound, key)
-	}
-	return decodeTxn(raw)
-}
-
-func encodeAuthorization(a *store.Authorization) []byte {
-	e := enc{b: make([]byte, 0, 128+len(a.Credential)+len(a.SealedSecret))}
+// encodeAuthorization encodes an authorization with the counters of its used codes (ascending). The
+// used codes live in the record the payment rewrites anyway: as keys of their own they cost a lookup,
+// a write and, once an authorization had a few, a second dirty page per payment.
+func encodeAuthorization(a *store.Authorization, used []uint64) []byte {
+	e := enc{b: make([]byte, 0, 128+len(a.Credential)+len(a.SealedSecret)+2*len(used))}
 	e.b = append(e.b, fmtAuth)
 	for _, s := range []string{a.ID, a.UserID, a.AccountID, a.HoldAccountID, a.Currency, a.KeyID} {
 		e.str(s)
@@ -295,10 +266,20 @@ func encodeAuthorization(a *store.Authorization) []byte {
 	e.varint(int64(a.ReplayedCodes))
 	e.varint(a.ReleasedMinor)
 	e.time(a.HoldClosedAt)
+	e.uvarint(uint64(len(used)))
+	var prev uint64
+	for i, c := range used {
+		if i == 0 {
+			e.uvarint(c)
+		} else {
+			e.uvarint(c - prev)
+		}
+		prev = c
+	}
 	return e.b
 }
 
-func decodeAuthorization(b []byte) (store.Authorization, error) {
+func decodeAuthorization(b []byte) (store.Authorization, []uint64, error) {
 	d := dec{b: b}
 	d.header(fmtAuth, "authorization")
 	var a store.Authorization
@@ -311,14 +292,51 @@ func decodeAuthorization(b []byte) (store.Authorization, error) {
 	a.UsedCodes, a.ReplayedCodes = d.int(), d.int()
 	a.ReleasedMinor = d.varint()
 	a.HoldClosedAt = d.time()
-	return a, d.done("authorization")
+	n := d.uvarint()
+	if n > uint64(len(d.b)) { // each counter takes at least a byte
+		d.fail()
+		n = 0
+	}
+	var used []uint64
+	if n > 0 {
+		used = make([]uint64, 0, n)
+	}
+	var prev uint64
+	for i := range n {
+		c := d.uvarint()
+		if i > 0 {
+			if c == 0 || prev+c < prev { // strictly ascending, no overflow
+				d.fail()
+				break
+			}
+			c += prev
+		}
+		used = append(used, c)
+		prev = c
+	}
+	return a, used, d.done("authorization")
 }
 
-// getAuthorization reads authorization id; store.ErrNotFound if absent.
-func getAuthorization(b *bolt.Bucket, id string) (store.Authorization, error) {
+// getAuthorization reads authorization id and its used codes; store.ErrNotFound if absent.
+func getAuthorization(b *bolt.Bucket, id string) (store.Authorization, []uint64, error) {
 	raw := b.Get(authKey(id))
 	if raw == nil {
-		return store.Authorization{}, fmt.Errorf("%w: authorization %s", store.ErrNotFound, id)
+		return store.Authorization{}, nil, fmt.Errorf("%w: authorization %s", store.ErrNotFound, id)
 	}
 	return decodeAuthorization(raw)
+}
+
+// authOnly decodes an authorization record, dropping the used codes.
+func authOnly(b []byte) (store.Authorization, error) {
+	a, _, err := decodeAuthorization(b)
+	return a, err
+}
+
+// getTxn reads the txn at key; store.ErrNotFound if absent.
+func getTxn(b *bolt.Bucket, key []byte) (store.Txn, error) {
+	raw := b.Get(key)
+	if raw == nil {
+		return store.Txn{}, fmt.Errorf("%w: txn %q", store.ErrNotFound, key)
+	}
+	return decodeTxn(raw)
 }

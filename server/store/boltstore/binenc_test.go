@@ -30,11 +30,6 @@ var codecEntries = []store.Entry{
 		Legs: []store.Leg{{AccountID: "hold:Z1", Delta: -1000}, {AccountID: "A1", Delta: 1000}, {AccountID: "A1", Delta: -700}, {AccountID: "merchant:M1", Delta: 700}}},
 }
 
-var codecUsedCodes = []store.UsedCode{
-	{},
-	{AuthorizationID: "Z1", Counter: 3, TerminalID: "T1", TerminalTxnID: "T1-1", At: codecAt},
-}
-
 var codecAuths = []store.Authorization{
 	{},
 	{ID: "Z1", UserID: "alice", AccountID: "A1", HoldAccountID: "hold:Z1", Currency: "EUR", CapPerPayment: 2000, MaxCodes: 20,
@@ -43,11 +38,15 @@ var codecAuths = []store.Authorization{
 		UsedCodes: 3, ReplayedCodes: 1, ReleasedMinor: 6000, HoldClosedAt: codecAt.Add(48 * time.Hour)},
 }
 
+var codecUsed = [][]uint64{nil, {0}, {1, 2, 3, 1 << 40}, {7, 1<<64 - 1}}
+
 func TestCodecRoundTrip(t *testing.T) {
 	for i, want := range codecAuths {
-		got, err := decodeAuthorization(encodeAuthorization(&want))
-		if err != nil || !reflect.DeepEqual(got, want) {
-			t.Errorf("authorization %d: %+v, %v; want %+v", i, got, err, want)
+		for _, used := range codecUsed {
+			got, gotUsed, err := decodeAuthorization(encodeAuthorization(&want, used))
+			if err != nil || !reflect.DeepEqual(got, want) || !reflect.DeepEqual(gotUsed, used) {
+				t.Errorf("authorization %d with used %v: %+v %v, %v; want %+v", i, used, got, gotUsed, err, want)
+			}
 		}
 	}
 	for i, want := range codecTxns {
@@ -60,12 +59,6 @@ func TestCodecRoundTrip(t *testing.T) {
 		got, err := decodeEntry(encodeEntry(&want))
 		if err != nil || !reflect.DeepEqual(got, want) {
 			t.Errorf("entry %d: %+v, %v; want %+v", i, got, err, want)
-		}
-	}
-	for i, want := range codecUsedCodes {
-		got, err := decodeUsedCode(encodeUsedCode(&want))
-		if err != nil || !reflect.DeepEqual(got, want) {
-			t.Errorf("used code %d: %+v, %v; want %+v", i, got, err, want)
 		}
 	}
 }
@@ -89,6 +82,19 @@ func TestCodecRejects(t *testing.T) {
 	}
 	if _, err := decodeEntry([]byte{fmtEntry, 1, 0, 0, 0, 0, 0xff, 0xff, 0x03}); !errors.Is(err, errCorrupt) {
 		t.Errorf("entry with too many legs: %v, want errCorrupt", err)
+	}
+	a := encodeAuthorization(&codecAuths[1], []uint64{5, 9})
+	for _, tc := range []struct {
+		name string
+		b    []byte
+	}{
+		{"used codes not ascending", append(append([]byte(nil), a[:len(a)-3]...), 2, 5, 0)},
+		{"more used codes than bytes", append(append([]byte(nil), a[:len(a)-3]...), 100, 1)},
+		{"truncated", a[:len(a)-1]},
+	} {
+		if _, _, err := decodeAuthorization(tc.b); !errors.Is(err, errCorrupt) {
+			t.Errorf("authorization, %s: %v, want errCorrupt", tc.name, err)
+		}
 	}
 }
 
@@ -128,18 +134,23 @@ func FuzzDecodeEntry(f *testing.F) {
 	fuzzDecode(f, seeds, decodeEntry, encodeEntry)
 }
 
-func FuzzDecodeUsedCode(f *testing.F) {
-	var seeds [][]byte
-	for _, v := range codecUsedCodes {
-		seeds = append(seeds, encodeUsedCode(&v))
-	}
-	fuzzDecode(f, seeds, decodeUsedCode, encodeUsedCode)
+// authWithUsed pairs an authorization with its used codes for the generic fuzz helper.
+type authWithUsed struct {
+	a    store.Authorization
+	used []uint64
 }
 
 func FuzzDecodeAuthorization(f *testing.F) {
 	var seeds [][]byte
 	for _, v := range codecAuths {
-		seeds = append(seeds, encodeAuthorization(&v))
+		for _, used := range codecUsed {
+			seeds = append(seeds, encodeAuthorization(&v, used))
+		}
 	}
-	fuzzDecode(f, seeds, decodeAuthorization, encodeAuthorization)
+	fuzzDecode(f, seeds,
+		func(b []byte) (authWithUsed, error) {
+			a, used, err := decodeAuthorization(b)
+			return authWithUsed{a, used}, err
+		},
+		func(v *authWithUsed) []byte { return encodeAuthorization(&v.a, v.used) })
 }

@@ -3,6 +3,8 @@ package boltstore
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -99,6 +101,38 @@ func TestReopen(t *testing.T) {
 	}
 }
 
+// TestBackup: a backup taken while the store runs opens as a store that passes Check and has what
+// was acknowledged before it.
+func TestBackup(t *testing.T) {
+	s, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	seed(t, s)
+	dir := t.TempDir()
+	f, err := os.OpenFile(filepath.Join(dir, FileName), os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.WriteBackup(context.Background(), f)
+	if cerr := f.Close(); err != nil || cerr != nil || n == 0 {
+		t.Fatalf("WriteBackup = %d, %v, %v", n, err, cerr)
+	}
+	b, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	rep, err := b.Check(context.Background())
+	if err != nil || rep.Txns != 1 {
+		t.Fatalf("Check of the backup = %+v, %v", rep, err)
+	}
+	if a, err := b.GetAccount(context.Background(), "A1"); err != nil || a.Balance != 10_000-3000+1000-250 {
+		t.Errorf("A1 in the backup = %+v, %v", a, err)
+	}
+}
+
 // TestOpenLocked: a second process (here: a second Open) cannot open a store in use.
 func TestOpenLocked(t *testing.T) {
 	dir := t.TempDir()
@@ -124,7 +158,21 @@ func TestCheckFindsCorruption(t *testing.T) {
 			neg := int64(-5)
 			return tx.Bucket(bktBalances).Put([]byte("A1"), u64(uint64(neg)))
 		}},
-		{"used code removed", func(tx *bolt.Tx) error { return tx.Bucket(bktAuthData).Delete(usedCodeKey("Z1", 1)) }},
+		{"used code removed", func(tx *bolt.Tx) error {
+			a, _, err := getAuthorization(tx.Bucket(bktAuthData), "Z1")
+			if err != nil {
+				return err
+			}
+			return tx.Bucket(bktAuthData).Put(authKey("Z1"), encodeAuthorization(&a, nil))
+		}},
+		{"used code without a payment", func(tx *bolt.Tx) error {
+			a, _, err := getAuthorization(tx.Bucket(bktAuthData), "Z1")
+			if err != nil {
+				return err
+			}
+			a.UsedCodes = 2
+			return tx.Bucket(bktAuthData).Put(authKey("Z1"), encodeAuthorization(&a, []uint64{1, 2}))
+		}},
 		{"index entry removed", func(tx *bolt.Tx) error {
 			return tx.Bucket(bktAuthData).Delete(authTxnKey("Z1", 1))
 		}},

@@ -3,6 +3,8 @@ package boltstore
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -10,10 +12,10 @@ import (
 	"github.com/stillpay/stillpay/server/store"
 )
 
-// Check verifies, from one snapshot: bbolt's own page consistency; the ledger invariants (ledger.Checker:
-// balances per currency sum to zero, entries balance, no negative non-system balance, balances equal
-// their journal legs, holds equal what authorizations leave unreleased, used codes ≤ MaxCodes); and that
-// every index points at a record that points back.
+// Check verifies bbolt's own page consistency, then from one snapshot the ledger invariants
+// (ledger.Checker: balances per currency sum to zero, entries balance, no negative non-system balance,
+// balances equal their journal legs, holds equal what authorizations leave unreleased, used codes ≤
+// MaxCodes, no request moved money twice) and that every index points at a record that points back.
 func (s *Store) Check(ctx context.Context) (store.Report, error) {
 	c := ledger.NewChecker()
 	// bbolt's page check reads the freelist, which only the writer may touch: it runs as a write request
@@ -89,19 +91,34 @@ func checkAccounts(tx *bolt.Tx, c *ledger.Checker) error {
 	return nil
 }
 
-// checkAuthorizations feeds the authorizations and used codes and checks their indexes; it returns the
-// number of per-authorization txn index entries for checkTxns.
+// checkAuthorizations feeds the authorizations and their used codes and checks their indexes: every
+// used code was used by an approved payment of the authorization, and every entry of the
+// authorization's txn index names one of its txns. It returns the number of those entries for
+// checkTxns.
 func checkAuthorizations(tx *bolt.Tx, c *ledger.Checker) (int, error) {
 	open, auths, txnEntries := 0, 0, 0
-	txns := tx.Bucket(bktTxns)
+	txns, bySeq := tx.Bucket(bktTxns), tx.Bucket(bktTxnBySeq)
+	// The authorization being walked: its keys come in order, the record first.
+	var curID string
+	var unpaid map[uint64]bool
+	finish := func() {
+		for _, counter := range slices.Sorted(maps.Keys(unpaid)) {
+			c.Problem("code %d of authorization %s is used but no approved payment used it", counter, curID)
+		}
+		curID, unpaid = "", nil
+	}
 	err := tx.Bucket(bktAuthData).ForEach(func(k, v []byte) error {
 		id, tag, rest, ok := splitAuthKey(k)
+		if ok && id != curID {
+			finish()
+		}
 		switch {
 		case !ok:
 			c.Problem("malformed authorization key %q", k)
 		case tag == tagAuth:
 			auths++
-			a, err := decodeAuthorization(v)
+			curID = id
+			a, used, err := decodeAuthorization(v)
 			if err != nil {
 				c.Problem("authorization %s: %v", id, err)
 				return nil
@@ -110,6 +127,11 @@ func checkAuthorizations(tx *bolt.Tx, c *ledger.Checker) (int, error) {
 				c.Problem("authorization stored under %q says id %s", id, a.ID)
 			}
 			c.Authorization(a)
+			unpaid = make(map[uint64]bool, len(used))
+			for _, counter := range used {
+				c.UsedCode(store.UsedCode{AuthorizationID: id, Counter: counter})
+				unpaid[counter] = true
+			}
 			if tx.Bucket(bktAuthByUser).Get(pair(a.UserID, a.ID)) == nil || tx.Bucket(bktAuthByAccount).Get(pair(a.AccountID, a.ID)) == nil {
 				c.Problem("authorization %s missing from its indexes", a.ID)
 			}
@@ -119,22 +141,24 @@ func checkAuthorizations(tx *bolt.Tx, c *ledger.Checker) (int, error) {
 					c.Problem("open authorization %s missing from the sweep index", a.ID)
 				}
 			}
-		case tag == tagCode && len(rest) == 8:
-			u, err := decodeUsedCode(v)
-			if err != nil {
-				c.Problem("used code %q: %v", k, err)
-				return nil
-			}
-			if u.AuthorizationID != id || u.Counter != getU64(rest) {
-				c.Problem("used code under %q says %s/%d", k, u.AuthorizationID, u.Counter)
-			}
-			c.UsedCode(u)
 		case tag == tagTxn && len(rest) == 8:
 			txnEntries++
-			if t, err := getTxn(txns, v); err != nil {
-				c.Problem("authorization %s lists a missing txn %q", id, v)
-			} else if t.AuthorizationID != id || t.Seq != getU64(rest) {
+			key := bySeq.Get(rest)
+			if key == nil {
+				c.Problem("authorization %s lists a missing txn seq %d", id, getU64(rest))
+				return nil
+			}
+			t, err := getTxn(txns, key)
+			switch {
+			case err != nil:
+				c.Problem("authorization %s lists txn %q: %v", id, key, err)
+			case t.AuthorizationID != id || t.Seq != getU64(rest):
 				c.Problem("authorization %s lists txn %s of %s seq %d", id, t.Key, t.AuthorizationID, t.Seq)
+			case id == curID && t.Kind == store.OpPayment && t.Status == store.StatusApproved && !t.Tombstone:
+				if !unpaid[t.CodeCounter] {
+					c.Problem("payment %s used code %d of authorization %s, which is not marked used (or twice)", t.Key, t.CodeCounter, id)
+				}
+				delete(unpaid, t.CodeCounter)
 			}
 		default:
 			c.Problem("unknown authorization key %q", k)
@@ -144,6 +168,7 @@ func checkAuthorizations(tx *bolt.Tx, c *ledger.Checker) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	finish()
 	if tx.Bucket(bktAuthByUser).Stats().KeyN != auths || tx.Bucket(bktAuthByAccount).Stats().KeyN != auths {
 		c.Problem("authorization indexes do not match %d authorizations", auths)
 	}
@@ -170,7 +195,7 @@ func checkTxns(tx *bolt.Tx, c *ledger.Checker, authTxns int) error {
 		}
 		for _, ix := range txnIndexes(&t) {
 			want[string(ix.bucket)]++
-			if string(tx.Bucket(ix.bucket).Get(ix.key)) != string(k) {
+			if tx.Bucket(ix.bucket).Get(ix.key) == nil {
 				c.Problem("txn %s missing from index %s", t.Key, ix.bucket)
 			}
 		}

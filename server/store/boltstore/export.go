@@ -80,7 +80,7 @@ func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 				return exportBucket(ctx, tx.Bucket(bktTerminals), func(v *store.Terminal) store.Record { return store.Record{Terminal: v} }, fn)
 			},
 			func() error {
-				return exportAuthData(ctx, tx.Bucket(bktAuthData), tagAuth, decodeAuthorization, func(v *store.Authorization) store.Record { return store.Record{Authorization: v} }, fn)
+				return exportAuthData(ctx, tx.Bucket(bktAuthData), tagAuth, authOnly, func(v *store.Authorization) store.Record { return store.Record{Authorization: v} }, fn)
 			},
 			func() error {
 				return exportBinary(ctx, tx.Bucket(bktEntries), decodeEntry, func(v *store.Entry) store.Record { return store.Record{Entry: v} }, fn)
@@ -89,19 +89,7 @@ func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 				return exportBinary(ctx, tx.Bucket(bktTxns), decodeTxn, func(v *store.Txn) store.Record { return store.Record{Txn: v} }, fn)
 			},
 			func() error {
-				return tx.Bucket(bktAuthData).ForEach(func(k, v []byte) error {
-					if err := ctx.Err(); err != nil {
-						return err
-					}
-					if _, tag, _, ok := splitAuthKey(k); !ok || tag != tagCode {
-						return nil
-					}
-					u, err := decodeUsedCode(v)
-					if err != nil {
-						return err
-					}
-					return fn(store.Record{UsedCode: &u})
-				})
+				return exportUsedCodes(ctx, tx, fn)
 			},
 			func() error {
 				return exportBucket(ctx, tx.Bucket(bktSessions), func(v *store.Session) store.Record { return store.Record{Session: v} }, fn)
@@ -126,6 +114,62 @@ func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 		}
 		return nil
 	})
+}
+
+// exportUsedCodes emits each authorization's used codes, in counter order, with the terminal, txn and
+// time taken from the approved payment that used each (found through the authorization's txn index).
+func exportUsedCodes(ctx context.Context, tx *bolt.Tx, fn func(store.Record) error) error {
+	c := tx.Bucket(bktAuthData).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		id, tag, _, ok := splitAuthKey(k)
+		if !ok || tag != tagAuth {
+			continue
+		}
+		_, used, err := decodeAuthorization(v)
+		if err != nil {
+			return err
+		}
+		if len(used) == 0 {
+			continue
+		}
+		payers, err := codePayers(tx, id)
+		if err != nil {
+			return err
+		}
+		for _, counter := range used {
+			u := payers[counter]
+			u.AuthorizationID, u.Counter = id, counter
+			if err := fn(store.Record{UsedCode: &u}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// codePayers maps the codes of authorization id to the approved payments that used them.
+func codePayers(tx *bolt.Tx, id string) (map[uint64]store.UsedCode, error) {
+	out := map[uint64]store.UsedCode{}
+	prefix := authTagKey(id, tagTxn, nil)
+	bySeq, txns := tx.Bucket(bktTxnBySeq), tx.Bucket(bktTxns)
+	c := tx.Bucket(bktAuthData).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
+		key := bySeq.Get(u64(seqOf(k)))
+		if key == nil {
+			continue // Check reports it
+		}
+		t, err := getTxn(txns, key)
+		if err != nil {
+			return nil, err
+		}
+		if t.Kind == store.OpPayment && t.Status == store.StatusApproved && !t.Tombstone {
+			out[t.CodeCounter] = store.UsedCode{TerminalID: t.Key.TerminalID, TerminalTxnID: t.Key.TerminalTxnID, At: t.SettledAt}
+		}
+	}
+	return out, nil
 }
 
 func (s *Store) Import(ctx context.Context, recs []store.Record) error {
@@ -227,13 +271,10 @@ func importRecord(tx *bolt.Tx, r store.Record) error {
 		t.Replayed, t.Err = false, nil
 		return ltx{tx: tx}.InsertTxn(&t)
 	case r.UsedCode != nil:
-		k := usedCodeKey(r.UsedCode.AuthorizationID, r.UsedCode.Counter)
 		if err := ledger.ValidID("authorization id", r.UsedCode.AuthorizationID); err != nil {
 			return err
 		}
-		if err := exists(tx, bktAuthData, k, "used code"); err != nil {
-			return err
-		}
+		// The terminal, txn and time come back from the payment's txn on export.
 		return ltx{tx: tx}.PutUsedCode(*r.UsedCode)
 	case r.Session != nil:
 		if err := ledger.ValidHash("token hash", r.Session.TokenHash); err != nil {

@@ -19,7 +19,7 @@ var (
 	bktBalances       = []byte("balances") // account id → int64, 8 bytes big endian
 	bktAccountByOwner = []byte("account_by_owner")
 	bktEntries        = []byte("entries")        // u64 id → Entry; bucket sequence = last id
-	bktAuthData       = []byte("authorizations") // see authKey, usedCodeKey, authTxnKey
+	bktAuthData       = []byte("authorizations") // see authKey, authTxnKey
 	bktAuthByUser     = []byte("authorization_by_user")
 	bktAuthByAccount  = []byte("authorization_by_account")
 	bktAuthOpen       = []byte("authorization_open") // u64 close time (expiry or revocation) + id, until the hold is closed
@@ -92,13 +92,15 @@ func timeFromKey(b []byte) time.Time {
 }
 
 // Everything about one authorization lives under its id in bktAuthData, so that a payment dirties one
-// page for it (one fsync'd page costs as much as a small write): the record, its used codes and its
-// transactions.
+// page for it (one fsync'd page costs as much as a small write): the record with its used codes, and
+// the index of its transactions.
 const (
-	tagAuth = 'a' // id \0 a → Authorization
-	tagCode = 'c' // id \0 c u64 counter → UsedCode
-	tagTxn  = 's' // id \0 s u64 seq → txn key
+	tagAuth = 'a' // id \0 a → Authorization and used codes (encodeAuthorization)
+	tagTxn  = 's' // id \0 s u64 seq → indexMark; the txn is found through txn_by_seq
 )
+
+// indexMark is the value of index keys that carry everything in the key.
+var indexMark = []byte{1}
 
 func authTagKey(id string, tag byte, n []byte) []byte {
 	k := make([]byte, 0, len(id)+2+len(n))
@@ -107,9 +109,8 @@ func authTagKey(id string, tag byte, n []byte) []byte {
 	return append(k, n...)
 }
 
-func authKey(id string) []byte                     { return authTagKey(id, tagAuth, nil) }
-func usedCodeKey(id string, counter uint64) []byte { return authTagKey(id, tagCode, u64(counter)) }
-func authTxnKey(id string, seq uint64) []byte      { return authTagKey(id, tagTxn, u64(seq)) }
+func authKey(id string) []byte                { return authTagKey(id, tagAuth, nil) }
+func authTxnKey(id string, seq uint64) []byte { return authTagKey(id, tagTxn, u64(seq)) }
 
 // splitAuthKey parses a bktAuthData key.
 func splitAuthKey(k []byte) (id string, tag byte, rest []byte, ok bool) {
@@ -118,4 +119,12 @@ func splitAuthKey(k []byte) (id string, tag byte, rest []byte, ok bool) {
 		return "", 0, nil, false
 	}
 	return string(k[:i]), k[i+1], k[i+2:], true
+}
+
+// seqOf is the sequence number at the end of an index key.
+func seqOf(k []byte) uint64 {
+	if len(k) < 8 {
+		return 0
+	}
+	return getU64(k[len(k)-8:])
 }

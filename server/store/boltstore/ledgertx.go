@@ -3,6 +3,7 @@ package boltstore
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -26,7 +27,7 @@ type txCache struct {
 	decoded    *decodedCache
 	terminals  map[string]store.Terminal
 	merchants  map[string]store.Merchant
-	auths      map[string]store.Authorization
+	auths      map[string]authEntry
 	dirtyAuths map[string]bool
 	balances   map[string]int64
 	dirtyBals  map[string]bool
@@ -38,7 +39,7 @@ func newCachedTx(tx *bolt.Tx, decoded *decodedCache) ltx {
 	return ltx{tx: tx, c: &txCache{
 		decoded:   decoded,
 		terminals: map[string]store.Terminal{}, merchants: map[string]store.Merchant{},
-		auths: map[string]store.Authorization{}, dirtyAuths: map[string]bool{},
+		auths: map[string]authEntry{}, dirtyAuths: map[string]bool{},
 		balances: map[string]int64{}, dirtyBals: map[string]bool{},
 	}}
 }
@@ -90,8 +91,7 @@ func (t ltx) flush() error {
 		return nil
 	}
 	for id := range t.c.dirtyAuths {
-		a := t.c.auths[id]
-		if err := abort(t.tx.Bucket(bktAuthData).Put(authKey(id), encodeAuthorization(&a))); err != nil {
+		if err := putAuthEntry(t.tx, t.c.auths[id]); err != nil {
 			return err
 		}
 	}
@@ -149,26 +149,56 @@ func (t ltx) Merchant(id string) (store.Merchant, error) {
 	return v, err
 }
 
-func (t ltx) Authorization(id string) (store.Authorization, error) {
+// authEntry is an authorization with the counters of its used codes, ascending.
+type authEntry struct {
+	a    store.Authorization
+	used []uint64
+}
+
+func putAuthEntry(tx *bolt.Tx, e authEntry) error {
+	return abort(tx.Bucket(bktAuthData).Put(authKey(e.a.ID), encodeAuthorization(&e.a, e.used)))
+}
+
+// loadAuth reads an authorization and its used codes, from the cache when it has them.
+func (t ltx) loadAuth(id string) (authEntry, error) {
 	if t.c != nil {
-		if v, ok := t.c.auths[id]; ok {
-			return v, nil
+		if e, ok := t.c.auths[id]; ok {
+			return e, nil
 		}
 	}
-	v, err := getAuthorization(t.tx.Bucket(bktAuthData), id)
-	if err == nil && t.c != nil {
-		t.c.auths[id] = v
+	a, used, err := getAuthorization(t.tx.Bucket(bktAuthData), id)
+	if err != nil {
+		return authEntry{}, err
 	}
-	return v, err
+	e := authEntry{a: a, used: used}
+	if t.c != nil {
+		t.c.auths[id] = e
+	}
+	return e, nil
+}
+
+// storeAuth writes e back (at flush, when cached).
+func (t ltx) storeAuth(e authEntry) error {
+	if t.c != nil {
+		t.c.auths[e.a.ID] = e
+		t.c.dirtyAuths[e.a.ID] = true
+		return nil
+	}
+	return putAuthEntry(t.tx, e)
+}
+
+func (t ltx) Authorization(id string) (store.Authorization, error) {
+	e, err := t.loadAuth(id)
+	return e.a, err
 }
 
 func (t ltx) PutAuthorization(a store.Authorization) error {
-	if t.c != nil {
-		t.c.auths[a.ID] = a
-		t.c.dirtyAuths[a.ID] = true
-		return nil
+	e, err := t.loadAuth(a.ID)
+	if err != nil {
+		return abort(err)
 	}
-	return abort(t.tx.Bucket(bktAuthData).Put(authKey(a.ID), encodeAuthorization(&a)))
+	e.a = a
+	return t.storeAuth(e)
 }
 
 func (t ltx) Balance(id string) (int64, error) {
@@ -230,7 +260,7 @@ func (t ltx) InsertTxn(v *store.Txn) error {
 		return abort(err)
 	}
 	for _, ix := range txnIndexes(v) {
-		if err := t.tx.Bucket(ix.bucket).Put(ix.key, k); err != nil {
+		if err := t.tx.Bucket(ix.bucket).Put(ix.key, indexMark); err != nil {
 			return abort(err)
 		}
 	}
@@ -264,11 +294,27 @@ func (t ltx) UpdateTxn(v store.Txn) error {
 }
 
 func (t ltx) CodeUsed(authID string, counter uint64) (bool, error) {
-	return t.tx.Bucket(bktAuthData).Get(usedCodeKey(authID, counter)) != nil, nil
+	e, err := t.loadAuth(authID)
+	if err != nil {
+		return false, err
+	}
+	_, found := slices.BinarySearch(e.used, counter)
+	return found, nil
 }
 
+// PutUsedCode marks the code used in its authorization's record. The rest of store.UsedCode is the
+// payment's own txn, where Export finds it again.
 func (t ltx) PutUsedCode(u store.UsedCode) error {
-	return abort(t.tx.Bucket(bktAuthData).Put(usedCodeKey(u.AuthorizationID, u.Counter), encodeUsedCode(&u)))
+	e, err := t.loadAuth(u.AuthorizationID)
+	if err != nil {
+		return abort(err)
+	}
+	i, found := slices.BinarySearch(e.used, u.Counter)
+	if found {
+		return abort(fmt.Errorf("%w: code %d of authorization %s", store.ErrExists, u.Counter, u.AuthorizationID))
+	}
+	e.used = slices.Insert(slices.Clip(e.used), i, u.Counter)
+	return t.storeAuth(e)
 }
 
 func (t ltx) AppendEntry(e *store.Entry) error {

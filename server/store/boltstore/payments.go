@@ -84,7 +84,7 @@ func (s *Store) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, e
 	n := limit(f.Limit)
 	var out []store.Txn
 	err := s.db.View(func(tx *bolt.Tx) error {
-		txns := tx.Bucket(bktTxns)
+		txns, bySeq := tx.Bucket(bktTxns), tx.Bucket(bktTxnBySeq)
 		add := func(key []byte) error {
 			t, err := getTxn(txns, key)
 			if err != nil {
@@ -92,6 +92,13 @@ func (s *Store) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, e
 			}
 			out = append(out, t)
 			return nil
+		}
+		addSeq := func(seq uint64) error {
+			key := bySeq.Get(u64(seq))
+			if key == nil {
+				return fmt.Errorf("boltstore: index names txn seq %d, which is missing", seq)
+			}
+			return add(key)
 		}
 		switch {
 		case f.TerminalID != "":
@@ -108,16 +115,12 @@ func (s *Store) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, e
 			}
 			return nil
 		case f.MerchantID != "":
-			return walkBack(tx.Bucket(bktTxnByMerchant), pair(f.MerchantID, ""), before, n, add)
+			return walkBack(tx.Bucket(bktTxnByMerchant), pair(f.MerchantID, ""), before, n, addSeq)
 		case f.AuthorizationID != "":
-			return walkBack(tx.Bucket(bktAuthData), authTagKey(f.AuthorizationID, tagTxn, nil), before, n, add)
+			return walkBack(tx.Bucket(bktAuthData), authTagKey(f.AuthorizationID, tagTxn, nil), before, n, addSeq)
 		case f.UserID != "":
-			keys, err := userTxnKeys(tx, f.UserID, before, n)
-			if err != nil {
-				return err
-			}
-			for _, k := range keys {
-				if err := add(k); err != nil {
+			for _, seq := range userTxnSeqs(tx, f.UserID, before, n) {
+				if err := addSeq(seq); err != nil {
 					return err
 				}
 			}
@@ -134,12 +137,12 @@ func (s *Store) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, e
 	return out, err
 }
 
-// walkBack calls fn with the values of up to n keys prefix+u64(seq) with seq < before, newest first.
-func walkBack(b *bolt.Bucket, prefix []byte, before uint64, n int, fn func(v []byte) error) error {
+// walkBack calls fn with the seqs of up to n keys prefix+u64(seq) with seq < before, newest first.
+func walkBack(b *bolt.Bucket, prefix []byte, before uint64, n int, fn func(seq uint64) error) error {
 	c := b.Cursor()
 	from := append(bytes.Clone(prefix), u64(before)...)
-	for k, v := seekBefore(c, from); k != nil && hasPrefix(k, prefix) && n > 0; k, v = c.Prev() {
-		if err := fn(v); err != nil {
+	for k, _ := seekBefore(c, from); k != nil && hasPrefix(k, prefix) && n > 0; k, _ = c.Prev() {
+		if err := fn(seqOf(k)); err != nil {
 			return err
 		}
 		n--
@@ -147,22 +150,12 @@ func walkBack(b *bolt.Bucket, prefix []byte, before uint64, n int, fn func(v []b
 	return nil
 }
 
-// userTxnKeys merges, newest first, a user's txns from the indexes of each of the user's
+// userTxnSeqs merges, newest first, a user's txns from the indexes of each of the user's
 // authorizations and from txn_by_user (txns without an authorization).
-func userTxnKeys(tx *bolt.Tx, userID string, before uint64, n int) ([][]byte, error) {
-	type hit struct {
-		seq uint64
-		key []byte
-	}
-	var hits []hit
+func userTxnSeqs(tx *bolt.Tx, userID string, before uint64, n int) []uint64 {
+	var seqs []uint64
 	collect := func(b *bolt.Bucket, prefix []byte) {
-		c := b.Cursor()
-		from := append(bytes.Clone(prefix), u64(before)...)
-		taken := 0
-		for k, v := seekBefore(c, from); k != nil && hasPrefix(k, prefix) && taken < n; k, v = c.Prev() {
-			hits = append(hits, hit{getU64(k[len(k)-8:]), bytes.Clone(v)})
-			taken++
-		}
+		walkBack(b, prefix, before, n, func(seq uint64) error { seqs = append(seqs, seq); return nil })
 	}
 	collect(tx.Bucket(bktTxnByUser), pair(userID, ""))
 	prefix := pair(userID, "")
@@ -171,12 +164,8 @@ func userTxnKeys(tx *bolt.Tx, userID string, before uint64, n int) ([][]byte, er
 		_, authID := splitPair(k)
 		collect(tx.Bucket(bktAuthData), authTagKey(authID, tagTxn, nil))
 	}
-	slices.SortFunc(hits, func(a, b hit) int { return cmp.Compare(b.seq, a.seq) })
-	keys := make([][]byte, 0, min(n, len(hits)))
-	for _, h := range hits[:min(n, len(hits))] {
-		keys = append(keys, h.key)
-	}
-	return keys, nil
+	slices.SortFunc(seqs, func(a, b uint64) int { return cmp.Compare(b, a) })
+	return seqs[:min(n, len(seqs))]
 }
 
 // seekBefore positions c at the last key strictly before k.

@@ -64,8 +64,16 @@ func (s *Store) GetAuthorizations(ctx context.Context, ids []string) (map[string
 		return nil, fmt.Errorf("%w: %d ids, at most %d", store.ErrTooManyOps, len(ids), store.MaxOpsPerCall)
 	}
 	out := make(map[string]store.Authorization, len(ids))
-	if len(ids) == 0 {
+	switch len(ids) {
+	case 0:
 		return out, nil
+	case 1:
+		// A single payment's authorization: coalesced with other requests' lookups.
+		a, ok, err := s.r.auths.get(ctx, ids[0])
+		if ok {
+			out[a.ID] = a
+		}
+		return out, err
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+authCols+` FROM authorizations WHERE id = ANY($1::text[])`, ids)
 	if err != nil {

@@ -130,6 +130,7 @@ type readers struct {
 	txns      *coalescer[store.TxnKey, store.Txn]
 	terminals *coalescer[string, store.Terminal]
 	failures  *coalescer[store.Subject, store.Failures]
+	auths     *coalescer[string, store.Authorization]
 }
 
 func newReaders(s *Store) *readers {
@@ -143,6 +144,10 @@ func newReaders(s *Store) *readers {
 		}),
 		terminals: newCoalescer(func(ctx context.Context, ids []string) (map[string]store.Terminal, error) {
 			return queryMap(ctx, s, selectTerminalsSQL, scanTerminal, func(t store.Terminal) string { return t.ID }, ids)
+		}),
+		auths: newCoalescer(func(ctx context.Context, ids []string) (map[string]store.Authorization, error) {
+			return queryMap(ctx, s, `SELECT `+authCols+` FROM authorizations WHERE id = ANY($1::text[])`, scanAuthorization,
+				func(a store.Authorization) string { return a.ID }, ids)
 		}),
 		failures: newCoalescer(func(ctx context.Context, subs []store.Subject) (map[store.Subject]store.Failures, error) {
 			kind, id := make([]string, len(subs)), make([]string, len(subs))
@@ -158,6 +163,7 @@ func (r *readers) close() {
 	r.txns.close()
 	r.terminals.close()
 	r.failures.close()
+	r.auths.close()
 }
 
 // queryMap runs a multi-key query and maps its rows by key.

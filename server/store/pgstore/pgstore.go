@@ -13,9 +13,10 @@ import (
 	"github.com/stillpay/stillpay/server/store"
 )
 
-// defaultMaxConns is the pool size when the DSN does not set pool_max_conns. One connection serves the
-// group-commit writer; the others serve reads and the rarer single-record writes. Size the database's
-// max_connections as instances × pool size plus room for operators (docs/scaling.md).
+// defaultMaxConns is the pool size when the DSN does not set pool_max_conns: the connections for reads
+// and the rarer single-record writes. The group-commit writer has one more connection of its own, so
+// that it never queues behind readers for one. Size the database's max_connections as instances ×
+// (pool size + 1) plus room for operators (docs/scaling.md).
 const defaultMaxConns = 16
 
 // Options tune Open. The zero value is right for production.
@@ -31,10 +32,11 @@ type Options struct {
 
 // Store is the PostgreSQL store. Create it with Open.
 type Store struct {
-	pool *pgxpool.Pool
-	log  *slog.Logger
-	w    *writer
-	r    *readers
+	pool  *pgxpool.Pool
+	wpool *pgxpool.Pool // the writer's own connection
+	log   *slog.Logger
+	w     *writer
+	r     *readers
 }
 
 var _ store.Store = (*Store)(nil)
@@ -67,6 +69,13 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("pgstore: connect to %s: %w", Redact(dsn), err)
 	}
+	wcfg := cfg.Copy()
+	wcfg.MaxConns, wcfg.MinConns = 1, 1
+	wpool, err := pgxpool.NewWithConfig(ctx, wcfg)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("pgstore: %w", err)
+	}
 	if opt.NoMigrate {
 		err = requireCurrent(ctx, pool)
 	} else {
@@ -74,9 +83,10 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	}
 	if err != nil {
 		pool.Close()
+		wpool.Close()
 		return nil, err
 	}
-	s := &Store{pool: pool, log: log}
+	s := &Store{pool: pool, wpool: wpool, log: log}
 	s.w = newWriter(s)
 	s.r = newReaders(s)
 	return s, nil
@@ -126,12 +136,10 @@ func Redact(dsn string) string {
 func (s *Store) Close() error {
 	s.w.close()
 	s.r.close()
+	s.wpool.Close()
 	s.pool.Close()
 	return nil
 }
-
-// Pool is the connection pool, for tools (migrate, benchmarks) that share it.
-func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
 // GroupStats reports how well group commit is batching.
 type GroupStats struct {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/puddle/v2"
 
 	"github.com/stillpay/stillpay/server/store"
@@ -65,38 +66,45 @@ var serializable = pgx.TxOptions{IsoLevel: pgx.Serializable}
 // times in all) when the database reports a serialization failure or deadlock. fn must be safe to run
 // more than once: everything it reports back must be reset at its start.
 func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return s.inTxOpts(ctx, serializable, fn)
+	return s.runTx(ctx, s.pool, serializable, fn)
 }
 
 // readTx runs fn in a read-only snapshot (REPEATABLE READ; SERIALIZABLE on CockroachDB, which maps it).
 func (s *Store) readTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return s.inTxOpts(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
+	return s.runTx(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
 }
 
-func (s *Store) inTxOpts(ctx context.Context, opts pgx.TxOptions, fn func(tx pgx.Tx) error) error {
+// runTx is the retry loop, on a connection from pool.
+func (s *Store) runTx(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions, fn func(tx pgx.Tx) error) error {
+	return s.retry(ctx, func() error { return attemptTx(ctx, pool, opts, fn) })
+}
+
+// retry runs attempt until it succeeds, fails for a reason other than a serialization conflict, or
+// has run maxTxAttempts times; it maps the final error to the store's sentinels.
+func (s *Store) retry(ctx context.Context, attempt func() error) error {
 	var err error
-	for attempt := 1; ; attempt++ {
-		err = s.attempt(ctx, opts, fn)
+	for n := 1; ; n++ {
+		err = attempt()
 		if err == nil || !retryable(err) {
 			break
 		}
 		if s.w != nil {
 			s.w.retries.Add(1)
 		}
-		if attempt == maxTxAttempts {
-			s.log.Warn("pgstore: giving up after serialization failures", "attempts", attempt, "err", err)
-			err = fmt.Errorf("pgstore: transaction still conflicting after %d attempts: %w", attempt, err)
+		if n == maxTxAttempts {
+			s.log.Warn("pgstore: giving up after serialization failures", "attempts", n, "err", err)
+			err = fmt.Errorf("pgstore: transaction still conflicting after %d attempts: %w", n, err)
 			break
 		}
-		if werr := sleepCtx(ctx, backoff(attempt)); werr != nil {
+		if werr := sleepCtx(ctx, backoff(n)); werr != nil {
 			return werr
 		}
 	}
 	return mapErr(err)
 }
 
-func (s *Store) attempt(ctx context.Context, opts pgx.TxOptions, fn func(tx pgx.Tx) error) error {
-	tx, err := s.pool.BeginTx(ctx, opts)
+func attemptTx(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions, fn func(tx pgx.Tx) error) error {
+	tx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ import (
 // in real ones from the sequences before the flush.
 type snapshot struct {
 	ctx context.Context
-	tx  pgx.Tx
+	tx  batchSender
 
 	// What the database holds (as changed so far). A nil value means "known not to exist".
 	terminals map[string]*store.Terminal
@@ -59,7 +59,13 @@ type usedKey struct {
 
 var _ ledger.Tx = (*snapshot)(nil)
 
-func newSnapshot(ctx context.Context, tx pgx.Tx) *snapshot {
+// batchSender runs a batch of statements in one round trip: a transaction, or the writer's connection
+// (whose batches carry BEGIN and COMMIT themselves).
+type batchSender interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+func newSnapshot(ctx context.Context, tx batchSender) *snapshot {
 	return &snapshot{ctx: ctx, tx: tx,
 		terminals: map[string]*store.Terminal{}, merchants: map[string]*store.Merchant{},
 		auths: map[string]*store.Authorization{}, balances: map[string]*int64{},

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stillpay/stillpay/server/ledger"
 	"github.com/stillpay/stillpay/server/store"
@@ -129,12 +131,12 @@ func (w *writer) run() {
 }
 
 // commitGroup applies the group in one transaction. If that fails for a reason other than a
-// serialization conflict (which inTx retries), it runs each call in a transaction of its own, so a
+// serialization conflict (which is retried), it runs each call in a transaction of its own, so a
 // failure stays with the call that caused it.
 func (w *writer) commitGroup(group []*call, ops int) {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
-	err := w.s.inTx(ctx, func(tx pgx.Tx) error { return applyGroup(ctx, tx, group) })
+	err := w.s.retry(ctx, func() error { return attemptGroup(ctx, w.s.wpool, group) })
 	if err == nil {
 		w.commits.Add(1)
 		w.calls.Add(uint64(len(group)))
@@ -161,11 +163,37 @@ func (w *writer) fail(c *call, err error) {
 	close(c.done)
 }
 
-// applyGroup decides and writes every call of the group inside tx: one bulk read, the decisions in Go,
-// one round trip for new ids, one for the writes. It may run more than once (inTx retries), so it
-// starts from scratch each time.
-func applyGroup(ctx context.Context, tx pgx.Tx, group []*call) error {
-	snap := newSnapshot(ctx, tx)
+// Statements that open and close the group's transaction. They ride in the first and last batch, so
+// a group costs three round trips (reads, ids, writes) instead of five.
+const (
+	beginGroupSQL  = `BEGIN ISOLATION LEVEL SERIALIZABLE`
+	commitGroupSQL = `COMMIT`
+)
+
+// attemptGroup runs the group once on a connection of pool, in one SERIALIZABLE transaction whose
+// BEGIN goes with the bulk reads and whose COMMIT goes with the writes. On any failure it makes sure
+// the connection leaves the transaction before going back to the pool.
+func attemptGroup(ctx context.Context, pool *pgxpool.Pool, group []*call) (err error) {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	defer func() {
+		if err != nil && conn.Conn().PgConn().TxStatus() != 'I' {
+			if _, rerr := conn.Exec(context.WithoutCancel(ctx), `ROLLBACK`); rerr != nil {
+				conn.Conn().PgConn().Close(context.WithoutCancel(ctx)) // the pool drops a closed connection
+			}
+		}
+	}()
+	return applyGroup(ctx, conn, group)
+}
+
+// applyGroup decides and writes every call of the group inside one transaction: a bulk read (with
+// BEGIN), the decisions in Go, one round trip for new ids, one for the writes (with COMMIT). It may run
+// more than once (retries), so it starts from scratch each time.
+func applyGroup(ctx context.Context, conn batchSender, group []*call) error {
+	snap := newSnapshot(ctx, conn)
 
 	var all []store.PaymentOp
 	for _, c := range group {
@@ -216,10 +244,14 @@ func applyGroup(ctx context.Context, tx pgx.Tx, group []*call) error {
 	if err := snap.queueWrites(b); err != nil {
 		return err
 	}
-	if b.Len() == 0 {
+	b.Queue(commitGroupSQL).Exec(func(tag pgconn.CommandTag) error {
+		if tag.String() != "COMMIT" {
+			// PostgreSQL answers COMMIT of a failed transaction with ROLLBACK, not an error.
+			return fmt.Errorf("pgstore: group transaction rolled back at commit (%s)", tag)
+		}
 		return nil
-	}
-	err = tx.SendBatch(ctx, b).Close()
+	})
+	err = conn.SendBatch(ctx, b).Close()
 	if sqlState(err) == sqlUniqueViolation {
 		// Every key the group inserts was read as absent in this transaction (txns, used codes,
 		// nonces), so a duplicate means a concurrent writer got there first.
@@ -231,10 +263,11 @@ func applyGroup(ctx context.Context, tx pgx.Tx, group []*call) error {
 // prefetch reads the group's rows and which of the given nonces are already used, in one round trip.
 func (s *snapshot) prefetch(k keySet, nonceTerm, nonceVal []string) (map[[2]string]bool, error) {
 	used := map[[2]string]bool{}
-	if len(nonceTerm) > 0 {
-		// Same round trip as the bulk read: a lookup queued ahead of it in a batch of its own would
-		// cost one more, so it rides along in load's batch via preload.
-		s.preload = func(b *pgx.Batch) {
+	// BEGIN and the nonce check ride in load's batch (preload): a round trip of their own each would
+	// cost two more.
+	s.preload = func(b *pgx.Batch) {
+		b.Queue(beginGroupSQL)
+		if len(nonceTerm) > 0 {
 			b.Queue(`SELECT terminal_id, nonce FROM nonces
 				WHERE (terminal_id, nonce) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, nonceTerm, nonceVal).
 				Query(func(rows pgx.Rows) error {
