@@ -18,7 +18,10 @@ type proc struct {
 	name string
 	cmd  *exec.Cmd
 	log  string
-	done chan error
+	// done is closed when the process has ended and waitErr holds what Wait returned; both are
+	// written by the one goroutine that waits, so readers need no lock.
+	done    chan struct{}
+	waitErr error
 }
 
 // start runs bin with args; its stdout and stderr go to dir/name.log.
@@ -34,8 +37,12 @@ func start(dir, name, bin string, args ...string) (*proc, error) {
 		f.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	p := &proc{name: name, cmd: cmd, log: logPath, done: make(chan error, 1)}
-	go func() { p.done <- cmd.Wait(); f.Close() }()
+	p := &proc{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
+	go func() {
+		p.waitErr = cmd.Wait()
+		f.Close()
+		close(p.done)
+	}()
 	return p, nil
 }
 
@@ -43,11 +50,12 @@ func start(dir, name, bin string, args ...string) (*proc, error) {
 func (p *proc) stop(grace time.Duration) error {
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case err := <-p.done:
-		return err
+	case <-p.done:
+		return p.waitErr
 	case <-time.After(grace):
 		p.cmd.Process.Kill()
-		return <-p.done
+		<-p.done
+		return p.waitErr
 	}
 }
 
@@ -59,7 +67,12 @@ func (p *proc) kill() {
 
 // exited reports whether the process has ended.
 func (p *proc) exited() bool {
-	return p.cmd.ProcessState != nil
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // tail returns the last lines of the process's log, for error messages.
