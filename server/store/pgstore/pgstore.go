@@ -2,12 +2,14 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stillpay/stillpay/server/store"
@@ -105,7 +107,23 @@ func poolConfig(dsn string) (*pgxpool.Config, error) {
 	if !explicitMax {
 		cfg.MaxConns = defaultMaxConns
 	}
+	cfg.AfterConnect = tuneSession
 	return cfg, nil
+}
+
+// tuneSession sets what the store's queries rely on for every new connection. PostgreSQL keeps a
+// generic plan for a prepared statement after five runs; one made while a table was nearly empty
+// (a fresh database) scans the table, and keeps scanning it as it grows to millions of rows until the
+// next ANALYZE. Custom plans are made for each run from the table's current size and the actual
+// arrays, and always look keys up through the indexes. Databases without the setting (CockroachDB)
+// plan differently and keep their default.
+func tuneSession(ctx context.Context, conn *pgx.Conn) error {
+	if _, err := conn.Exec(ctx, `SET plan_cache_mode = force_custom_plan`); err != nil {
+		if _, ok := errors.AsType[*pgconn.PgError](err); !ok {
+			return err
+		}
+	}
+	return nil
 }
 
 // Redact returns dsn with any password replaced, for logs and error messages.
