@@ -30,6 +30,8 @@ build: ## Build posagent, settlementd and wallet into bin/.
 
 .PHONY: test
 test: ## Run every test with the race detector, then a short pass of every fuzz target.
+	@if [ -z "$$STILLPAY_TEST_POSTGRES" ] && ! (command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432); then \
+	  echo "PostgreSQL tests skipped: no server on 127.0.0.1:5432; set STILLPAY_TEST_POSTGRES=postgres://user@host:5432/db?sslmode=disable to run them"; fi
 	$(GO) test -race -count=1 -timeout 15m ./...
 	FUZZTIME=$(FUZZTIME_SHORT) ./scripts/fuzz.sh
 
