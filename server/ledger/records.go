@@ -196,7 +196,7 @@ func ValidNonce(n store.Nonce) error {
 
 // ValidSubject checks a code-failure subject.
 func ValidSubject(sub store.Subject) error {
-	if sub.Kind != store.SubjectUser && sub.Kind != store.SubjectTerminal {
+	if !sub.Kind.Valid() {
 		return fmt.Errorf("%w: subject kind %q", store.ErrInvalidArgument, sub.Kind)
 	}
 	return ValidID("subject id", sub.ID)

@@ -240,8 +240,8 @@ func (s *Service) Unlock(ctx context.Context, req admin.UnlockRequest) error {
 	if err := checkID("id", req.ID); err != nil {
 		return err
 	}
-	if req.Kind != store.SubjectUser && req.Kind != store.SubjectTerminal {
-		return invalidField("kind", "kind must be %q or %q", store.SubjectUser, store.SubjectTerminal)
+	if !req.Kind.Valid() {
+		return invalidField("kind", "kind must be %q, %q or %q", store.SubjectUser, store.SubjectTerminal, store.SubjectLogin)
 	}
 	if err := s.store.ClearCodeFailures(ctx, store.Subject{Kind: req.Kind, ID: req.ID}); err != nil {
 		return storeProblem(err, string(req.Kind)+" "+req.ID)

@@ -19,6 +19,14 @@ const (
 	throttleRetryAfterFloor = 1 // seconds; a Retry-After of 0 would invite an immediate retry
 )
 
+// Lockout of password guessing (PCI DSS 8.3.4: at most 10 invalid attempts, then at least 30
+// minutes): a user id with LoginFailuresToLock failed logins within LoginLockout is refused until the
+// oldest of them is that old, or an operator unlocks it (`settlementd admin unlock login ID`).
+const (
+	LoginFailuresToLock = 10
+	LoginLockout        = 30 * time.Minute
+)
+
 // Policy is what the server allows. DefaultPolicy is what settlementd runs with unless configured.
 type Policy struct {
 	SessionTTL        time.Duration

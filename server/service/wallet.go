@@ -31,6 +31,18 @@ func (s *Service) Login(ctx context.Context, req protocol.SessionRequest) (proto
 	if len(req.Password) == 0 || len(req.Password) > MaxPasswordLen {
 		return protocol.SessionResponse{}, invalidField("password", "password must be 1 to %d bytes", MaxPasswordLen)
 	}
+	now := s.clock.Now()
+	subject := store.Subject{Kind: store.SubjectLogin, ID: req.UserID}
+	fails, err := s.store.CodeFailures(ctx, subject, now.Add(-LoginLockout), now)
+	if err != nil {
+		return protocol.SessionResponse{}, fmt.Errorf("service: login throttle: %w", err)
+	}
+	if fails.InWindow >= LoginFailuresToLock {
+		p := problem(http.StatusTooManyRequests, protocol.CodeUserLocked,
+			"%d failed logins in the last %s; try again later or ask the operator to unlock", fails.InWindow, LoginLockout)
+		p.RetryAfterSeconds = int(LoginLockout.Seconds())
+		return protocol.SessionResponse{}, p
+	}
 	u, err := s.store.GetUser(ctx, req.UserID)
 	hash := u.PasswordHash
 	switch {
@@ -44,13 +56,21 @@ func (s *Service) Login(ctx context.Context, req protocol.SessionRequest) (proto
 		return protocol.SessionResponse{}, fmt.Errorf("service: login %s: %w", req.UserID, err)
 	}
 	if !ok || u.ID == "" {
+		// Unknown ids are counted too, so probing for ids costs the same as guessing passwords.
+		if _, err := s.store.RecordCodeFailures(ctx, []store.Subject{subject}, now, now.Add(-LoginLockout)); err != nil {
+			return protocol.SessionResponse{}, fmt.Errorf("service: login throttle: %w", err)
+		}
 		return protocol.SessionResponse{}, problem(http.StatusUnauthorized, protocol.CodeBadCredentials, "unknown user or wrong password")
+	}
+	if fails.InWindow > 0 {
+		if err := s.store.ClearCodeFailures(ctx, subject); err != nil {
+			return protocol.SessionResponse{}, fmt.Errorf("service: login throttle: %w", err)
+		}
 	}
 	token := make([]byte, 32)
 	if _, err := rand.Read(token); err != nil {
 		return protocol.SessionResponse{}, fmt.Errorf("service: session token: %w", err)
 	}
-	now := s.clock.Now()
 	sess := store.Session{TokenHash: tokenHash(token), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.policy.SessionTTL)}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return protocol.SessionResponse{}, fmt.Errorf("service: login: %w", err)

@@ -234,7 +234,15 @@ type SubjectKind string
 const (
 	SubjectUser     SubjectKind = "user"
 	SubjectTerminal SubjectKind = "terminal"
+	// SubjectLogin counts failed password logins of a user id, apart from its failed codes, so that
+	// someone guessing passwords cannot lock the user's payments.
+	SubjectLogin SubjectKind = "login"
 )
+
+// Valid reports whether k is one of the subject kinds above.
+func (k SubjectKind) Valid() bool {
+	return k == SubjectUser || k == SubjectTerminal || k == SubjectLogin
+}
 
 // Subject is whose failed code attempts are counted.
 type Subject struct {

@@ -230,7 +230,7 @@ func validImport(r store.Record) error {
 	case r.Nonce != nil:
 		return validNonce(*r.Nonce)
 	case r.Failures != nil:
-		return validSubject(r.Failures.Subject)
+		return ledger.ValidSubject(r.Failures.Subject)
 	}
 	return fmt.Errorf("%w: empty record", store.ErrInvalidArgument)
 }

@@ -23,7 +23,7 @@ func (s *Store) UseNonce(ctx context.Context, terminalID, nonce string, expiresA
 
 func (s *Store) RecordCodeFailures(ctx context.Context, subjects []store.Subject, at, since time.Time) ([]store.FailureCount, error) {
 	for _, sub := range subjects {
-		if err := validSubject(sub); err != nil {
+		if err := ledger.ValidSubject(sub); err != nil {
 			return nil, err
 		}
 	}
@@ -57,7 +57,7 @@ func (s *Store) RecordCodeFailures(ctx context.Context, subjects []store.Subject
 }
 
 func (s *Store) CodeFailures(ctx context.Context, sub store.Subject, since, now time.Time) (store.FailureCount, error) {
-	if err := validSubject(sub); err != nil {
+	if err := ledger.ValidSubject(sub); err != nil {
 		return store.FailureCount{}, err
 	}
 	f, ok, err := s.r.failures.get(ctx, sub)
@@ -68,7 +68,7 @@ func (s *Store) CodeFailures(ctx context.Context, sub store.Subject, since, now 
 }
 
 func (s *Store) ClearCodeFailures(ctx context.Context, sub store.Subject) error {
-	if err := validSubject(sub); err != nil {
+	if err := ledger.ValidSubject(sub); err != nil {
 		return err
 	}
 	_, err := s.pool.Exec(ctx, `DELETE FROM code_failures WHERE kind = $1 AND id = $2`, string(sub.Kind), sub.ID)

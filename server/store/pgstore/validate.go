@@ -72,13 +72,6 @@ func validNonce(n store.Nonce) error {
 	return nil
 }
 
-func validSubject(sub store.Subject) error {
-	if sub.Kind != store.SubjectUser && sub.Kind != store.SubjectTerminal {
-		return fmt.Errorf("%w: subject kind %q", store.ErrInvalidArgument, sub.Kind)
-	}
-	return ledger.ValidID("subject id", sub.ID)
-}
-
 func checkOpCount(n int) error {
 	if n == 0 || n > store.MaxOpsPerCall {
 		return fmt.Errorf("%w: %d ops, want 1..%d", store.ErrTooManyOps, n, store.MaxOpsPerCall)

@@ -164,6 +164,14 @@ func testCodeFailures(t *testing.T, open func(t *testing.T) store.Store) {
 	if c, err := f.s.CodeFailures(f.ctx, term, t0, now); err != nil || c.InWindow != 3 {
 		t.Errorf("terminal untouched by the user's Clear = %+v, %v", c, err)
 	}
+	// Failed logins of the same id are a counter of their own.
+	login := store.Subject{Kind: store.SubjectLogin, ID: "U1"}
+	if c, err := f.s.RecordCodeFailures(f.ctx, []store.Subject{login}, now, at); err != nil || c[0] != (store.FailureCount{InWindow: 1, Today: 1}) {
+		t.Errorf("login failure = %+v, %v", c, err)
+	}
+	if c, err := f.s.CodeFailures(f.ctx, u, t0, now); err != nil || c != (store.FailureCount{}) {
+		t.Errorf("user's code failures after a login failure = %+v, %v", c, err)
+	}
 	_, err = f.s.RecordCodeFailures(f.ctx, []store.Subject{{Kind: "planet", ID: "x"}}, at, at)
 	wantErr(t, "RecordCodeFailures bad kind", err, store.ErrInvalidArgument)
 	_, err = f.s.RecordCodeFailures(f.ctx, nil, at, at)
