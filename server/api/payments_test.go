@@ -3,9 +3,11 @@ package api
 import (
 	"bytes"
 	"context"
-	"github.com/stillpay/stillpay/shared/payload"
+	"encoding/json"
 	"net/http"
 	"testing"
+
+	"github.com/stillpay/stillpay/shared/payload"
 
 	"github.com/stillpay/stillpay/server/bench"
 	"github.com/stillpay/stillpay/shared/protocol"
@@ -71,4 +73,59 @@ func TestOnlinePaymentsMoveMoneyAndReplayByteIdentically(t *testing.T) {
 	if got := s.balance("merchant:M1"); got != 1250 {
 		t.Fatalf("used code moved money: merchant balance %d", got)
 	}
+}
+
+// TestReplayedSignedRequestsApplyNothing: the nonce is recorded in the same store transaction as the
+// payment (service.ProcessSigned), so the exact same signed request again is refused and moves no
+// money; and a retry that only replays a stored answer (no store op) still spends its nonce.
+func TestReplayedSignedRequestsApplyNothing(t *testing.T) {
+	s := newStack(t)
+	sh := s.newShop()
+	ctx := context.Background()
+	code, err := sh.wallet.Code(s.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(protocol.TransactionRequest{TerminalTxnID: "T1-1", Amount: eur(700), Payload: code})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// sendTwice sends a freshly signed request, then a copy with the same headers and body.
+	sendTwice := func(name string) (first, dup bench.Answer) {
+		t.Helper()
+		req, err := sh.term.SignedPost(ctx, protocol.PathTransactions, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := sh.term.SignedPost(ctx, protocol.PathTransactions, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again.Header = req.Header.Clone()
+		if first, err = sh.term.Send(req); err != nil {
+			t.Fatal(err)
+		}
+		if dup, err = sh.term.Send(again); err != nil {
+			t.Fatal(err)
+		}
+		if p := dup.Problem(); p == nil || p.Status != http.StatusUnauthorized || p.Code != protocol.CodeNonceReplayed {
+			t.Fatalf("%s: the same signed request again = %d %s, want 401 nonce_replayed", name, dup.Status, dup.Body)
+		}
+		return first, dup
+	}
+	paid, _ := sendTwice("payment")
+	if paid.Status != http.StatusOK {
+		t.Fatalf("payment: %d %s", paid.Status, paid.Body)
+	}
+	if got := s.balance("merchant:M1"); got != 700 {
+		t.Fatalf("merchant balance %d after one payment and its replayed request, want 700", got)
+	}
+	retried, _ := sendTwice("retry with a new signature")
+	if retried.Status != paid.Status || !bytes.Equal(retried.Body, paid.Body) {
+		t.Fatalf("retry answered %d %s, want the stored answer %s", retried.Status, retried.Body, paid.Body)
+	}
+	if got := s.balance("merchant:M1"); got != 700 {
+		t.Fatalf("merchant balance %d after the retries, want 700", got)
+	}
+	assertCheck(t, s)
 }

@@ -53,6 +53,10 @@ type Config struct {
 	// Commits, when set, reads the store's group-commit counters (transactions committed, write
 	// requests in them), so the report shows how many writes shared each fsync.
 	Commits func() (commits, writes uint64)
+	// CPUTime, when set, reads the CPU time (user + system) this process has used, so the report shows
+	// CPU µs per payment. In process it covers the server and the driver; under load from other
+	// programs it is steadier than payments per second.
+	CPUTime func() time.Duration
 }
 
 // Row is one measured phase.
@@ -66,6 +70,8 @@ type Row struct {
 	// Commits and WritesPerCommit are the store's group commits during the phase (with Config.Commits).
 	Commits         uint64  `json:"commits,omitempty"`
 	WritesPerCommit float64 `json:"writes_per_commit,omitempty"`
+	// CPUMicrosPerPayment is the process's CPU time during the phase per payment (with Config.CPUTime).
+	CPUMicrosPerPayment float64 `json:"cpu_us_per_payment,omitempty"`
 }
 
 // Report is a whole run.
@@ -77,8 +83,8 @@ type Report struct {
 // Print writes the report as a small table.
 func (r Report) Print(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "phase\tpayments\tseconds\tpayments/s\tx baseline\tgoal\twrites/commit\t")
-	fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t\n", "bbolt fsync'd Update per payment (baseline)", "", "", r.BaselinePerSec, "1.0", "", "1")
+	fmt.Fprintln(tw, "phase\tpayments\tseconds\tpayments/s\tx baseline\tgoal\twrites/commit\tCPU µs/payment\t")
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t\n", "bbolt fsync'd Update per payment (baseline)", "", "", r.BaselinePerSec, "1.0", "", "1", "")
 	for _, row := range r.Rows {
 		goal := ""
 		if row.Goal > 0 {
@@ -96,7 +102,11 @@ func (r Report) Print(w io.Writer) {
 		if row.Commits > 0 {
 			perCommit = fmt.Sprintf("%.1f", row.WritesPerCommit)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.0f\t%s\t%s\t%s\t\n", row.Name, row.Payments, row.Seconds, row.PerSec, ratio, goal, perCommit)
+		cpu := ""
+		if row.CPUMicrosPerPayment > 0 {
+			cpu = fmt.Sprintf("%.0f", row.CPUMicrosPerPayment)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.0f\t%s\t%s\t%s\t%s\t\n", row.Name, row.Payments, row.Seconds, row.PerSec, ratio, goal, perCommit, cpu)
 	}
 	tw.Flush()
 }
@@ -167,6 +177,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 
 // fixture is what setup made.
 type fixture struct {
+	cpu     func() time.Duration // never nil
 	terms   []*Terminal
 	wallets []*Wallet
 	mu      sync.Mutex
@@ -184,7 +195,10 @@ func setup(ctx context.Context, client *http.Client, cfg Config, codes int) (*fi
 	if _, err := ac.AddMerchant(ctx, admin.MerchantRequest{MerchantID: merchant, Name: "bench", Currency: "EUR"}); err != nil {
 		return nil, fmt.Errorf("bench: add merchant: %w", err)
 	}
-	f := &fixture{}
+	f := &fixture{cpu: cfg.CPUTime}
+	if f.cpu == nil {
+		f.cpu = func() time.Duration { return 0 }
+	}
 	for i := range cfg.Terminals {
 		tc, err := ac.AddTerminal(ctx, admin.TerminalRequest{TerminalID: fmt.Sprintf("%s-t%03d", id, i), MerchantID: merchant})
 		if err != nil {
@@ -238,11 +252,17 @@ func (f *fixture) code(now time.Time) (string, error) {
 	return "", ErrNoCodesLeft
 }
 
-// phase pre-builds every request body (so the clock measures the server, not the payload maker),
-// then lets every terminal send its requests one after another, all terminals at once.
+// phase pre-builds and pre-signs every request (so the clock measures the server, not the load
+// generator's payload maker and request signer), then lets every terminal send its requests one
+// after another, all terminals at once. A phase lasts far less than protocol.MaxRequestSkew, so the
+// signatures made before it are still fresh when they arrive.
 func (f *fixture) phase(ctx context.Context, name string, perTerm, size int) (Row, error) {
 	now := time.Now()
-	bodies := make([][][]byte, len(f.terms))
+	path := protocol.PathTransactions
+	if size > 1 {
+		path = protocol.PathBatches
+	}
+	reqs := make([][]*http.Request, len(f.terms))
 	for ti, t := range f.terms {
 		for r := range perTerm {
 			var body any
@@ -268,23 +288,27 @@ func (f *fixture) phase(ctx context.Context, name string, perTerm, size int) (Ro
 			if err != nil {
 				return Row{}, err
 			}
-			bodies[ti] = append(bodies[ti], raw)
+			req, err := t.SignedPost(ctx, path, raw)
+			if err != nil {
+				return Row{}, err
+			}
+			reqs[ti] = append(reqs[ti], req)
 		}
 	}
-	path := protocol.PathTransactions
-	if size > 1 {
-		path = protocol.PathBatches
+	if built := time.Since(now); built > protocol.MaxRequestSkew/2 {
+		return Row{}, fmt.Errorf("bench: %s: building the requests took %s; their signatures would go stale (run fewer)", name, built.Round(time.Second))
 	}
 	var wg sync.WaitGroup
 	approved := make([]int, len(f.terms))
 	errs := make([]error, len(f.terms))
+	cpu0 := f.cpu()
 	start := time.Now()
 	for ti, t := range f.terms {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for _, raw := range bodies[ti] {
-				ans, err := t.PostRaw(ctx, path, raw)
+			for _, req := range reqs[ti] {
+				ans, err := t.Send(req)
 				if err != nil {
 					errs[ti] = err
 					return
@@ -310,7 +334,11 @@ func (f *fixture) phase(ctx context.Context, name string, perTerm, size int) (Ro
 	if want := len(f.terms) * perTerm * size; total != want {
 		return Row{}, fmt.Errorf("bench: %s: %d of %d payments approved", name, total, want)
 	}
-	return Row{Name: name, Payments: total, Seconds: elapsed, PerSec: float64(total) / elapsed}, nil
+	row := Row{Name: name, Payments: total, Seconds: elapsed, PerSec: float64(total) / elapsed}
+	if cpu := f.cpu() - cpu0; cpu > 0 {
+		row.CPUMicrosPerPayment = float64(cpu.Microseconds()) / float64(total)
+	}
+	return row, nil
 }
 
 func countApproved(ans Answer, size int) (int, error) {

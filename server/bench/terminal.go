@@ -66,16 +66,30 @@ func (t *Terminal) Post(ctx context.Context, path string, body any) (Answer, err
 
 // PostRaw signs and sends raw bytes as they are.
 func (t *Terminal) PostRaw(ctx context.Context, path string, raw []byte) (Answer, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(t.BaseURL, "/")+path, bytes.NewReader(raw))
+	req, err := t.SignedPost(ctx, path, raw)
 	if err != nil {
 		return Answer{}, err
 	}
+	return t.Send(req)
+}
+
+// SignedPost builds and signs a POST of raw without sending it, so a load generator can sign its
+// requests before the clock starts (the signature's timestamp must then be sent within
+// protocol.MaxRequestSkew). A request is sent once: its nonce is single use.
+func (t *Terminal) SignedPost(ctx context.Context, path string, raw []byte) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(t.BaseURL, "/")+path, bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
 	req.Header.Set("Content-Type", "application/json")
 	if err := protocol.SignRequest(req, t.ID, t.Key, t.now(), raw); err != nil {
-		return Answer{}, err
+		return nil, err
 	}
-	return send(t.client(), req)
+	return req, nil
 }
+
+// Send sends a request made by SignedPost.
+func (t *Terminal) Send(req *http.Request) (Answer, error) { return send(t.client(), req) }
 
 // Get sends a signed GET.
 func (t *Terminal) Get(ctx context.Context, path string) (Answer, error) {

@@ -31,6 +31,7 @@ func newBenchCmd() *cobra.Command {
 	var server, tokenFile, data, storeSpec string
 	var asJSON bool
 	var cpuProfile string
+	var gcPercent int
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure approved payments per second through HTTP against a bbolt fsync baseline",
@@ -44,6 +45,9 @@ settlementd (any store) and writes the baseline file in --data (default a tempor
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := bindEnv(cmd); err != nil {
+				return err
+			}
+			if err := applyGCPercent(cmd, gcPercent); err != nil {
 				return err
 			}
 			ctx := cmd.Context()
@@ -93,6 +97,7 @@ settlementd (any store) and writes the baseline file in --data (default a tempor
 	fl.IntVar(&cfg.Batch1000PerTerminal, "batch1000", cfg.Batch1000PerTerminal, "batches of 1,000 per terminal (0 skips)")
 	fl.IntVar(&cfg.BaselineOps, "baseline", cfg.BaselineOps, "updates in the bbolt baseline loop (0 skips)")
 	fl.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	addGCFlag(fl, &gcPercent)
 	fl.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (driver and in-process server) to this file")
 	return cmd
 }
@@ -113,6 +118,7 @@ func benchInProcess(ctx context.Context, cmd *cobra.Command, cfg bench.Config, d
 	done := make(chan error, 1)
 	go func() { done <- api.Serve(sctx, a.handler, api.ServeConfig{Listener: ln, Log: log}) }()
 	cfg.BaseURL, cfg.AdminToken = "http://"+ln.Addr().String(), a.token
+	cfg.CPUTime = processCPU
 	if gs, ok := a.store.(interface{ Stats() boltstore.GroupStats }); ok {
 		cfg.Commits = func() (uint64, uint64) {
 			s := gs.Stats()

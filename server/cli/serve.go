@@ -36,6 +36,7 @@ type serveFlags struct {
 	logFormat, logLevel                                     string
 	grace                                                   time.Duration
 	store                                                   string // --store: "" is the embedded store in data
+	gcPercent                                               int
 }
 
 func newServeCmd() *cobra.Command {
@@ -57,6 +58,9 @@ SIGINT or SIGTERM shut down gracefully: in-flight requests finish first.`,
 			if err := bindEnv(cmd); err != nil {
 				return err
 			}
+			if err := applyGCPercent(cmd, f.gcPercent); err != nil {
+				return err
+			}
 			return runServe(cmd, f)
 		},
 	}
@@ -70,6 +74,7 @@ SIGINT or SIGTERM shut down gracefully: in-flight requests finish first.`,
 	fl.StringVar(&f.addrFile, "addr-file", "", "write the address actually listened on to this file (useful with --listen 127.0.0.1:0)")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	addGCFlag(fl, &f.gcPercent)
 	fl.DurationVar(&f.grace, "settlement-grace", service.DefaultPolicy().SettlementGrace, "how long unused holds stay after expiry or revocation, for late offline batches")
 	return cmd
 }

@@ -73,17 +73,22 @@ func (s *Service) Process(ctx context.Context, t store.Terminal, reqs []Request)
 	return s.process(ctx, t, reqs, nil)
 }
 
-// ProcessSigned is Process for a signed request: it records the request's nonce alongside the
-// store write, so both share one group commit (one fsync) instead of waiting for two. A replayed
-// nonce fails the whole call with nonce_replayed. Whatever the replay's own write did is what the
-// original request did: it is an exact copy, with the same idempotency keys, so a payment still
-// applies once.
+// ProcessSigned is Process for a signed request: it records the request's nonce in the same store
+// transaction as the request's payments (store.ApplySigned), so both share one group commit and one
+// fsync, and the writer sees one request instead of two. A replayed nonce fails the whole call with
+// nonce_replayed and applies nothing.
 func (s *Service) ProcessSigned(ctx context.Context, t store.Terminal, sr protocol.SignedRequest, reqs []Request) ([]Result, error) {
-	return s.process(ctx, t, reqs, func(ctx context.Context) error { return s.UseNonce(ctx, t, sr) })
+	return s.process(ctx, t, reqs, &signedNonce{terminal: t, req: sr})
 }
 
-// process answers reqs; nonce, when set, is a write to run alongside the store's.
-func (s *Service) process(ctx context.Context, t store.Terminal, reqs []Request, nonce func(context.Context) error) ([]Result, error) {
+// signedNonce is the nonce of a signed request on its way to the store.
+type signedNonce struct {
+	terminal store.Terminal
+	req      protocol.SignedRequest
+}
+
+// process answers reqs; nonce, when set, is recorded in the same transaction as the store's write.
+func (s *Service) process(ctx context.Context, t store.Terminal, reqs []Request, nonce *signedNonce) ([]Result, error) {
 	if len(reqs) == 0 {
 		return nil, nil
 	}
@@ -371,28 +376,30 @@ func (s *Service) applyThrottle(ctx context.Context, t store.Terminal, ws []work
 	return nil
 }
 
-// apply sends the pending ops to the store in one call (with the nonce write beside it) and renders
-// every result.
-func (s *Service) apply(ctx context.Context, ws []work, nonce func(context.Context) error) ([]Result, error) {
+// apply sends the pending ops to the store in one call, with the request's nonce in the same
+// transaction, and renders every result.
+func (s *Service) apply(ctx context.Context, ws []work, nonce *signedNonce) ([]Result, error) {
 	var ops []store.PaymentOp
 	for i := range ws {
 		if ws[i].pending {
 			ops = append(ops, ws[i].op)
 		}
 	}
-	nonceErr := make(chan error, 1)
-	if nonce != nil {
-		go func() { nonceErr <- nonce(ctx) }()
-	} else {
-		nonceErr <- nil
-	}
 	var outs []store.Outcome
 	var err error
-	if len(ops) > 0 {
+	switch {
+	case len(ops) == 0 && nonce != nil:
+		// Nothing to apply (replays, problems): the nonce is still spent.
+		if err := s.UseNonce(ctx, nonce.terminal, nonce.req); err != nil {
+			return nil, err
+		}
+	case len(ops) > 0 && nonce != nil:
+		outs, err = s.store.ApplySigned(ctx, store.Nonce{TerminalID: nonce.terminal.ID, Nonce: nonce.req.Nonce, ExpiresAt: nonceExpiry(nonce.req)}, ops)
+		if errors.Is(err, store.ErrNonceReplayed) {
+			return nil, nonceReplayedProblem()
+		}
+	case len(ops) > 0:
 		outs, err = s.store.ApplyPayments(ctx, ops)
-	}
-	if nerr := <-nonceErr; nerr != nil {
-		return nil, nerr
 	}
 	if len(ops) > 0 {
 		if errors.Is(err, store.ErrClosed) {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/stillpay/stillpay/server/store"
 	"github.com/stillpay/stillpay/shared/protocol"
@@ -134,18 +135,27 @@ func (s *Service) AuthenticateTerminal(ctx context.Context, h http.Header, metho
 }
 
 // UseNonce records the nonce of an authenticated request in the store (so a replay to another
-// instance is caught too) and refuses one seen before. ProcessSigned calls it alongside the store
-// write of the request's payments.
+// instance is caught too) and refuses one seen before. ProcessSigned records it inside the store
+// write of the request's payments instead.
 func (s *Service) UseNonce(ctx context.Context, t store.Terminal, sr protocol.SignedRequest) error {
-	// The nonce must outlive every instant at which its timestamp is still inside the skew window.
-	err := s.store.UseNonce(ctx, t.ID, sr.Nonce, sr.Timestamp.Add(2*protocol.MaxRequestSkew))
+	err := s.store.UseNonce(ctx, t.ID, sr.Nonce, nonceExpiry(sr))
 	switch {
 	case errors.Is(err, store.ErrNonceReplayed):
-		return problem(http.StatusUnauthorized, protocol.CodeNonceReplayed, "this signed request was already received; sign each request anew")
+		return nonceReplayedProblem()
 	case errors.Is(err, store.ErrClosed):
 		return problem(http.StatusServiceUnavailable, protocol.CodeUnavailable, "the server is shutting down; retry")
 	case err != nil:
 		return fmt.Errorf("service: nonce: %w", err)
 	}
 	return nil
+}
+
+// nonceExpiry is when a request's nonce may be forgotten: it must outlive every instant at which its
+// timestamp is still inside the skew window.
+func nonceExpiry(sr protocol.SignedRequest) time.Time {
+	return sr.Timestamp.Add(2 * protocol.MaxRequestSkew)
+}
+
+func nonceReplayedProblem() *protocol.Problem {
+	return problem(http.StatusUnauthorized, protocol.CodeNonceReplayed, "this signed request was already received; sign each request anew")
 }

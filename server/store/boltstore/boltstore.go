@@ -38,6 +38,8 @@ type Store struct {
 	log     *slog.Logger
 	w       *writer
 	decoded *decodedCache // writer goroutine only
+
+	readTerminals terminalCache // GetTerminal's, for concurrent readers
 }
 
 var _ store.Store = (*Store)(nil)

@@ -95,12 +95,16 @@ func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 				return exportBucket(ctx, tx.Bucket(bktSessions), func(v *store.Session) store.Record { return store.Record{Session: v} }, fn)
 			},
 			func() error {
-				return tx.Bucket(bktNonces).ForEach(func(k, v []byte) error {
+				// nonce_by_expiry holds every nonce, whichever layout wrote it (useNonce).
+				return tx.Bucket(bktNonceByExpiry).ForEach(func(k, _ []byte) error {
 					if err := ctx.Err(); err != nil {
 						return err
 					}
-					term, nonce := splitPair(k)
-					return fn(store.Record{Nonce: &store.Nonce{TerminalID: term, Nonce: nonce, ExpiresAt: timeFromKey(v)}})
+					if len(k) < 8 {
+						return fmt.Errorf("boltstore: corrupt nonce key %x", k)
+					}
+					term, nonce := splitPair(k[8:])
+					return fn(store.Record{Nonce: &store.Nonce{TerminalID: term, Nonce: nonce, ExpiresAt: timeFromKey(k[:8])}})
 				})
 			},
 			func() error {

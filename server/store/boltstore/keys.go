@@ -27,8 +27,8 @@ var (
 	bktTxnBySeq       = []byte("txn_by_seq")         // u64 seq → txn key
 	bktTxnByMerchant  = []byte("txn_by_merchant")
 	bktTxnByUser      = []byte("txn_by_user")     // only txns without an authorization: see ListTxns
-	bktNonces         = []byte("nonces")          // terminal \0 nonce → u64 expiry
-	bktNonceByExpiry  = []byte("nonce_by_expiry") // u64 expiry + terminal \0 nonce
+	bktNonces         = []byte("nonces")          // terminal \0 nonce → u64 expiry; only in stores written before nonce_by_expiry became the record
+	bktNonceByExpiry  = []byte("nonce_by_expiry") // u64 expiry + terminal \0 nonce: the nonce record (useNonce)
 	bktFailures       = []byte("code_failures")   // kind \0 id → Failures
 )
 

@@ -89,6 +89,8 @@ func sweepNonces(tx *bolt.Tx, now time.Time, rep *store.SweepReport) error {
 		keys = append(keys, append([]byte(nil), k...))
 	}
 	for _, k := range keys {
+		// Only stores written before the current layout have it here too (useNonce); deleting an
+		// absent key writes nothing.
 		if err := abort(tx.Bucket(bktNonces).Delete(k[8:])); err != nil {
 			return err
 		}

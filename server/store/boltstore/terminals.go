@@ -1,8 +1,10 @@
 package boltstore
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -73,12 +75,38 @@ func (s *Store) EnrollTerminal(ctx context.Context, e store.Enrollment) (store.T
 	return t, nil
 }
 
+// GetTerminal runs for every signed request, so it decodes a terminal's JSON only when its stored
+// bytes changed since the last call (readTerminals); the bytes are compared inside the read
+// transaction, so a revocation is seen by the next request as before.
 func (s *Store) GetTerminal(ctx context.Context, id string) (store.Terminal, error) {
 	var t store.Terminal
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return getJSON(tx.Bucket(bktTerminals), []byte(id), "terminal "+id, &t)
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		t, err = s.readTerminals.get(tx.Bucket(bktTerminals), id)
+		return err
 	})
 	return t, err
+}
+
+// terminalCache is decodedCache's terminal map for readers: shared by concurrent requests, so it
+// has its own lock, and it hands out copies of the byte slices so that no caller can change the
+// cached value.
+type terminalCache struct {
+	mu sync.Mutex
+	m  map[string]decoded[store.Terminal]
+}
+
+func (c *terminalCache) get(b *bolt.Bucket, id string) (store.Terminal, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]decoded[store.Terminal]{}
+	}
+	t, err := getDecoded(c.m, b, id, "terminal")
+	if err != nil {
+		return store.Terminal{}, err
+	}
+	t.EnrollCodeHash, t.PublicKey = bytes.Clone(t.EnrollCodeHash), bytes.Clone(t.PublicKey)
+	return t, nil
 }
 
 func (s *Store) ListTerminals(ctx context.Context, f store.TerminalFilter) ([]store.Terminal, error) {
