@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -184,6 +185,7 @@ func TestKeyRotationKeepsOldAnswersIdentical(t *testing.T) {
 	req := protocol.TransactionRequest{TerminalTxnID: "k1", Amount: eur(100), Payload: c1}
 	first := post(t, sh.term, protocol.PathTransactions, req)
 	oldKey := txnResponse(t, first).Approval.KeyID
+	enrolled := s.svc.ServerKeys() // what the terminal was given at enrollment
 	nk, err := s.admin.RotateKey(ctx)
 	if err != nil || nk.KeyID == oldKey {
 		t.Fatalf("rotate: %+v %v", nk, err)
@@ -207,6 +209,23 @@ func TestKeyRotationKeepsOldAnswersIdentical(t *testing.T) {
 		if _, err := protocol.VerifyApproval(*r.Approval, keys); err != nil {
 			t.Fatalf("approval by %s does not verify: %v", r.Approval.KeyID, err)
 		}
+	}
+	// GET /v1/keys carries the endorsement a terminal that knows only the old key needs.
+	resp, err := s.srv.Client().Get(s.srv.URL + protocol.PathServerKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var listed keysResponse
+	if err := json.NewDecoder(resp.Body).Decode(&listed); err != nil {
+		t.Fatal(err)
+	}
+	merged, added, err := protocol.AcceptKeys(enrolled, listed.Keys)
+	if err != nil || len(added) != 1 || added[0] != nk.KeyID {
+		t.Fatalf("a terminal enrolled before the rotation: added %v, err %v", added, err)
+	}
+	if _, err := protocol.VerifyApproval(*second.Approval, merged); err != nil {
+		t.Fatalf("the new key's approval with the accepted keys: %v", err)
 	}
 }
 

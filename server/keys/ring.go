@@ -43,12 +43,18 @@ type manifest struct {
 type manifestEntry struct {
 	KeyID   string    `json:"key_id"`
 	Created time.Time `json:"created"`
+	// EndorsedBy and Endorsement are the previous current key's signature over this key (see
+	// protocol.EndorseKey); empty for the first key and for keys made before endorsements existed.
+	EndorsedBy  string `json:"endorsed_by,omitempty"`
+	Endorsement []byte `json:"endorsement,omitempty"`
 }
 
 type entry struct {
-	id      string
-	created time.Time
-	priv    ed25519.PrivateKey
+	id          string
+	created     time.Time
+	priv        ed25519.PrivateKey
+	endorsedBy  string
+	endorsement []byte
 }
 
 // Ring is the set of server keys. It is safe for concurrent use; Rotate takes effect at once for
@@ -111,17 +117,55 @@ func Open(dir string, log *slog.Logger) (*Ring, error) {
 		if e.KeyID == m.Current {
 			r.current = len(r.keys)
 		}
-		r.keys = append(r.keys, entry{id: e.KeyID, created: e.Created, priv: priv})
+		r.keys = append(r.keys, entry{id: e.KeyID, created: e.Created, priv: priv, endorsedBy: e.EndorsedBy, endorsement: e.Endorsement})
 	}
 	if r.current < 0 {
 		return nil, fmt.Errorf("%w: current key %q is not listed", ErrManifest, m.Current)
 	}
+	if err := r.checkEndorsements(); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
+// checkEndorsements verifies the stored endorsements and gives every key after the first that has
+// none (a ring made before keys were endorsed) the endorsement of the key before it. Ed25519 is
+// deterministic, so the filled-in endorsement is the same on every start; the next Rotate stores it.
+func (r *Ring) checkEndorsements() error {
+	for i := range r.keys {
+		e := &r.keys[i]
+		if e.endorsedBy == "" && len(e.endorsement) == 0 {
+			if i > 0 {
+				prev := r.keys[i-1]
+				k := protocol.EndorseKey(r.bare(i), prev.id, prev.priv)
+				e.endorsedBy, e.endorsement = k.EndorsedBy, k.Endorsement
+			}
+			continue
+		}
+		by, ok := r.privateLocked(e.endorsedBy)
+		if !ok {
+			return fmt.Errorf("%w: key %s is endorsed by %q, which is not in the ring", ErrManifest, e.id, e.endorsedBy)
+		}
+		k := r.bare(i)
+		k.EndorsedBy, k.Endorsement = e.endorsedBy, e.endorsement
+		if err := protocol.VerifyEndorsement(k, by.Public().(ed25519.PublicKey)); err != nil {
+			return fmt.Errorf("%w: key %s: %w", ErrManifest, e.id, err)
+		}
+	}
+	return nil
+}
+
+// bare is key i's public half without endorsement or current flag: what an endorsement covers.
+func (r *Ring) bare(i int) protocol.ServerKey {
+	e := r.keys[i]
+	return protocol.ServerKey{KeyID: e.id, PublicKey: []byte(e.priv.Public().(ed25519.PublicKey)), Created: e.created}
+}
+
 // Rotate creates a new key and makes it current. The old keys stay: they still verify, and stored
-// approvals they signed still render. The key file is written before the manifest, so a crash
-// between the two leaves the old key current and an unused file behind.
+// approvals they signed still render. The new key is endorsed by the key current until now, so
+// terminals that trust that key can trust the new one (protocol.AcceptKeys). The key file is written
+// before the manifest, so a crash between the two leaves the old key current and an unused file
+// behind.
 func (r *Ring) Rotate() (protocol.ServerKey, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -140,10 +184,17 @@ func (r *Ring) Rotate() (protocol.ServerKey, error) {
 	if err := keyfile.Save(filepath.Join(r.dir, id+".key"), priv); err != nil {
 		return protocol.ServerKey{}, fmt.Errorf("keys: %w", err)
 	}
-	keys := append(append([]entry(nil), r.keys...), entry{id: id, created: r.now().UTC().Truncate(time.Second), priv: priv})
+	created := r.now().UTC().Truncate(time.Second)
+	ne := entry{id: id, created: created, priv: priv}
+	if len(r.keys) > 0 {
+		cur := r.keys[r.current]
+		k := protocol.EndorseKey(protocol.ServerKey{KeyID: id, PublicKey: []byte(priv.Public().(ed25519.PublicKey)), Created: created}, cur.id, cur.priv)
+		ne.endorsedBy, ne.endorsement = k.EndorsedBy, k.Endorsement
+	}
+	keys := append(append([]entry(nil), r.keys...), ne)
 	m := manifest{Current: id}
 	for _, e := range keys {
-		m.Keys = append(m.Keys, manifestEntry{KeyID: e.id, Created: e.created})
+		m.Keys = append(m.Keys, manifestEntry{KeyID: e.id, Created: e.created, EndorsedBy: e.endorsedBy, Endorsement: e.endorsement})
 	}
 	raw, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
@@ -170,6 +221,10 @@ func (r *Ring) Current() (keyID string, key ed25519.PrivateKey) {
 func (r *Ring) Private(keyID string) (ed25519.PrivateKey, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
+	return r.privateLocked(keyID)
+}
+
+func (r *Ring) privateLocked(keyID string) (ed25519.PrivateKey, bool) {
 	for _, e := range r.keys {
 		if e.id == keyID {
 			return e.priv, true
@@ -178,7 +233,8 @@ func (r *Ring) Private(keyID string) (ed25519.PrivateKey, bool) {
 	return nil, false
 }
 
-// Public lists every key's public half, oldest first, the current one marked.
+// Public lists every key's public half, oldest first, the current one marked, with the endorsements
+// that let a client follow rotations.
 func (r *Ring) Public() []protocol.ServerKey {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -190,11 +246,8 @@ func (r *Ring) Public() []protocol.ServerKey {
 }
 
 func (r *Ring) publicLocked(i int) protocol.ServerKey {
-	e := r.keys[i]
-	return protocol.ServerKey{
-		KeyID:     e.id,
-		PublicKey: []byte(e.priv.Public().(ed25519.PublicKey)),
-		Created:   e.created,
-		Current:   i == r.current,
-	}
+	k := r.bare(i)
+	k.Current = i == r.current
+	k.EndorsedBy, k.Endorsement = r.keys[i].endorsedBy, r.keys[i].endorsement
+	return k
 }

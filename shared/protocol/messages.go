@@ -25,12 +25,16 @@ const (
 )
 
 // ServerKey is one of the server's Ed25519 public keys. Old keys stay listed after a rotation so that
-// credentials and approvals they signed still verify.
+// credentials and approvals they signed still verify. A key made by a rotation carries an endorsement
+// by the key that was current before it (see EndorseKey), so a terminal can follow the rotation
+// without trusting the link it learns the new key over.
 type ServerKey struct {
-	KeyID     string    `json:"key_id"`
-	PublicKey []byte    `json:"public_key"` // 32 bytes, base64 in JSON
-	Created   time.Time `json:"created"`
-	Current   bool      `json:"current"`
+	KeyID       string    `json:"key_id"`
+	PublicKey   []byte    `json:"public_key"` // 32 bytes, base64 in JSON
+	Created     time.Time `json:"created"`
+	Current     bool      `json:"current"`
+	EndorsedBy  string    `json:"endorsed_by,omitempty"` // key id of the endorsing key
+	Endorsement []byte    `json:"endorsement,omitempty"` // 64 bytes Ed25519, base64 in JSON
 }
 
 // --- wallet ---

@@ -15,6 +15,7 @@ import (
 	"github.com/stillpay/stillpay/terminal/config"
 	"github.com/stillpay/stillpay/terminal/offline"
 	"github.com/stillpay/stillpay/terminal/queue"
+	"github.com/stillpay/stillpay/terminal/serverkeys"
 )
 
 // Errors of the register-facing API. Test with errors.Is.
@@ -30,6 +31,15 @@ var (
 // Server is the part of the settlement client a sale needs.
 type Server interface {
 	Transaction(ctx context.Context, req protocol.TransactionRequest) (protocol.TransactionResponse, error)
+}
+
+// ServerKeys are the server keys the terminal trusts (a serverkeys.Keyring): approvals are checked
+// against them, and Learn follows a server key rotation when an approval names a key id the
+// terminal does not know yet.
+type ServerKeys interface {
+	VerifyApproval(sa protocol.SignedApproval) (protocol.Approval, error)
+	Learn(ctx context.Context, keyID string) error
+	Keys() []protocol.ServerKey
 }
 
 // Printer is the part of hardware/printer.Printer the agent needs.
@@ -56,7 +66,9 @@ type Options struct {
 	Printer  Printer        // nil: no printer
 	Source   scanner.Source // nil: codes come only through SubmitCode
 	Identity config.IdentityState
-	Receipt  config.Receipt
+	// Keys check approvals; nil: Identity.ServerKeys, never learning new ones.
+	Keys    ServerKeys
+	Receipt config.Receipt
 	// Currency is the default currency of StartSale.
 	Currency    string
 	ScanTimeout time.Duration
@@ -109,14 +121,21 @@ func New(opt Options) *Agent {
 	if opt.ScanTimeout <= 0 {
 		opt.ScanTimeout = 60 * time.Second
 	}
+	if opt.Keys == nil {
+		opt.Keys = serverkeys.New(serverkeys.Options{Trusted: opt.Identity.ServerKeys, Logger: opt.Logger})
+	}
 	return &Agent{opt: opt, log: opt.Logger, stats: newStats(), changed: make(chan struct{}), closing: make(chan struct{})}
 }
 
 // Stats returns the agent's counters.
 func (a *Agent) Stats() *Stats { return a.stats }
 
-// Identity returns the terminal identity the agent runs under.
-func (a *Agent) Identity() config.IdentityState { return a.opt.Identity }
+// Identity returns the terminal identity the agent runs under, with the server keys it trusts now.
+func (a *Agent) Identity() config.IdentityState {
+	id := a.opt.Identity
+	id.ServerKeys = a.opt.Keys.Keys()
+	return id
+}
 
 // Run reads the scanner until ctx ends, handing each code to the sale waiting for one. Codes
 // scanned while no sale waits are dropped (and logged without their content).

@@ -21,10 +21,11 @@ import (
 
 // fakeServer answers transactions the way settlementd does, or fails the way a network does.
 type fakeServer struct {
-	iss  *paytest.Issuer
-	mu   sync.Mutex
-	mode string // "approve", "decline", "down", "timeout", "forged"
-	reqs []protocol.TransactionRequest
+	iss    *paytest.Issuer
+	signer *paytest.Issuer // signs approvals if set: the server's key after a rotation
+	mu     sync.Mutex
+	mode   string // "approve", "decline", "down", "timeout", "forged"
+	reqs   []protocol.TransactionRequest
 }
 
 func (f *fakeServer) Transaction(ctx context.Context, req protocol.TransactionRequest) (protocol.TransactionResponse, error) {
@@ -42,11 +43,14 @@ func (f *fakeServer) Transaction(ctx context.Context, req protocol.TransactionRe
 	p, _ := payload.Parse(req.Payload)
 	ap := protocol.Approval{ApprovalID: "AP-1", ApprovalCode: "K7Q2ZP", TerminalID: "T-1", TerminalTxnID: req.TerminalTxnID,
 		Amount: req.Amount, MaskedCustomer: p.Masked(), AuthorizationID: p.AuthorizationID, ApprovedAt: now}
-	key := f.iss.Key
+	key, keyID := f.iss.Key, f.iss.KeyID
+	if f.signer != nil {
+		key, keyID = f.signer.Key, f.signer.KeyID
+	}
 	if f.mode == "forged" {
 		key = paytest.NewIssuer().Key
 	}
-	sa, _ := protocol.SignApproval(ap, f.iss.KeyID, key)
+	sa, _ := protocol.SignApproval(ap, keyID, key)
 	return protocol.TransactionResponse{TerminalTxnID: req.TerminalTxnID, Status: protocol.StatusApproved, Approval: &sa}, nil
 }
 
@@ -95,15 +99,20 @@ type rig struct {
 	scanTTL time.Duration
 }
 
-func newRig(t *testing.T, mode string) *rig {
+// newRig makes an agent enrolled with a fresh server key; with, if given, changes its options.
+func newRig(t *testing.T, mode string, with ...func(*rig, *Options)) *rig {
 	iss := paytest.NewIssuer()
 	r := &rig{store: queue.NewMemory(), srv: &fakeServer{iss: iss, mode: mode}, prn: &fakePrinter{}, iss: iss,
 		wallet: iss.Authorize("alice", "A-1", "EUR", 5000, 20, now.Add(-time.Hour), 24*time.Hour)}
-	r.ag = New(Options{
+	opt := Options{
 		Store: r.store, Server: r.srv, Verifier: offline.NewVerifier(iss.ServerKeys(), limits, true), Printer: r.prn,
 		Identity: config.IdentityState{TerminalID: "T-1", MerchantName: "Corner Shop", ReceiptHeader: []string{"1 Main St"}, ServerKeys: iss.ServerKeys(), Limits: limits},
 		Receipt:  config.Receipt{Footer: []string{"Thank you"}}, Currency: "EUR", ScanTimeout: 5 * time.Second, Clock: fixedClock{now},
-	})
+	}
+	for _, w := range with {
+		w(r, &opt)
+	}
+	r.ag = New(opt)
 	t.Cleanup(r.ag.Close)
 	return r
 }

@@ -115,7 +115,7 @@ func (a *Agent) decide(ctx context.Context, rec queue.Record, text string) queue
 func (a *Agent) answered(ctx context.Context, rec queue.Record, resp protocol.TransactionResponse) queue.Record {
 	switch resp.Status {
 	case protocol.StatusApproved:
-		ap, err := a.checkApproval(rec, resp)
+		ap, err := a.checkApproval(ctx, rec, resp)
 		if err != nil {
 			a.log.Error("server approval does not verify; voiding the request", "txn", rec.TxnID, "err", err)
 			rec.MaybeSent = true
@@ -141,12 +141,22 @@ func (a *Agent) answered(ctx context.Context, rec queue.Record, resp protocol.Tr
 	return a.voidAndDecline(ctx, rec, protocol.CodeInternal, fmt.Sprintf("the server answered with status %q", resp.Status))
 }
 
-// checkApproval verifies the server's signature and that the approval is for this sale.
-func (a *Agent) checkApproval(rec queue.Record, resp protocol.TransactionResponse) (protocol.Approval, error) {
+// checkApproval verifies the server's signature and that the approval is for this sale. An
+// approval by a key the terminal does not know yet (the server rotated its key) is checked again
+// once the key is learned, which only happens if a trusted key endorses it.
+func (a *Agent) checkApproval(ctx context.Context, rec queue.Record, resp protocol.TransactionResponse) (protocol.Approval, error) {
 	if resp.Approval == nil {
 		return protocol.Approval{}, errors.New("approved without an approval")
 	}
-	ap, err := protocol.VerifyApproval(*resp.Approval, a.opt.Identity.ServerKeys)
+	ap, err := a.opt.Keys.VerifyApproval(*resp.Approval)
+	if errors.Is(err, protocol.ErrUnknownKey) {
+		keyID := resp.Approval.KeyID
+		a.log.Info("approval signed by a server key this terminal does not know; fetching the server's keys", "txn", rec.TxnID, "key_id", keyID)
+		if lerr := a.opt.Keys.Learn(ctx, keyID); lerr != nil {
+			return ap, fmt.Errorf("signed by a server key this terminal cannot trust: %w", lerr)
+		}
+		ap, err = a.opt.Keys.VerifyApproval(*resp.Approval)
+	}
 	if err != nil {
 		return ap, err
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/stillpay/stillpay/terminal/localapi"
 	"github.com/stillpay/stillpay/terminal/offline"
 	"github.com/stillpay/stillpay/terminal/queue"
+	"github.com/stillpay/stillpay/terminal/serverkeys"
 )
 
 func runCommand(g *globals) *cobra.Command {
@@ -105,9 +106,13 @@ func runAgent(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		defer src.Close()
 	}
 
+	// One keyring for sales, offline checks and the forwarder: keys learned from a server rotation
+	// are saved to the identity file and used by all three at once.
+	keys := serverkeys.New(serverkeys.Options{Trusted: id.ServerKeys, Server: api, Logger: log,
+		Save: func(k []protocol.ServerKey) error { return config.SaveServerKeys(cfg.Identity.StateFile, k) }})
 	opts := agent.Options{
-		Store: store, Server: api, Verifier: offline.NewVerifier(id.ServerKeys, id.Limits, cfg.Offline.Enabled),
-		Source: src, Identity: id, Receipt: cfg.Receipt, Currency: cfg.Sale.Currency, ScanTimeout: cfg.Sale.ScanTimeout, Logger: log,
+		Store: store, Server: api, Verifier: &offline.Verifier{Keys: keys, Limits: id.Limits, Enabled: cfg.Offline.Enabled},
+		Source: src, Identity: id, Keys: keys, Receipt: cfg.Receipt, Currency: cfg.Sale.Currency, ScanTimeout: cfg.Sale.ScanTimeout, Logger: log,
 	}
 	if prn != nil {
 		opts.Printer = prn
@@ -117,7 +122,8 @@ func runAgent(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return fmt.Errorf("cannot start: closing the previous run's sales: %w", err)
 	}
 	fwd := forwarder.New(forwarder.Options{Store: store, Server: api, Interval: cfg.Forwarder.Interval,
-		MaxBackoff: cfg.Forwarder.MaxBackoff, BatchSize: cfg.Forwarder.BatchSize, Logger: log})
+		MaxBackoff: cfg.Forwarder.MaxBackoff, BatchSize: cfg.Forwarder.BatchSize, Logger: log,
+		BackOnline: func(ctx context.Context) { keys.RefreshIfDue(ctx, "the server is reachable again") }})
 
 	l, err := localapi.Listen(cfg.LocalAPI.Listen)
 	if err != nil {
@@ -143,6 +149,15 @@ func runAgent(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	go func() { errc <- srv.Serve(l) }()
 	go func() { errc <- ag.Run(ctx) }()
 	go fwd.Run(ctx)
+	// Learn a rotation made while the terminal was off before the next offline check needs it; the
+	// sale path does not wait for this (the terminal may start offline).
+	refreshCtx, stopRefresh := context.WithCancel(ctx)
+	refreshed := make(chan struct{})
+	go func() {
+		defer close(refreshed)
+		keys.RefreshIfDue(refreshCtx, "start-up")
+	}()
+	defer func() { stopRefresh(); <-refreshed }()
 	log.Info("posagent running", "terminal", id.TerminalID, "local_api", cfg.LocalAPI.Listen, "queue", cfg.Queue.Path, "version", version)
 
 	select {

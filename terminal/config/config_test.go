@@ -4,9 +4,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stillpay/stillpay/shared/protocol"
 )
 
 const minimal = `
@@ -163,6 +166,40 @@ func TestIdentityRoundTrip(t *testing.T) {
 	st, err := os.Stat(path)
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("identity file mode: %v %v", st.Mode(), err)
+	}
+}
+
+func TestSaveServerKeysKeepsTheRestOfTheIdentity(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "identity.json")
+	k1 := protocol.ServerKey{KeyID: "k-1", PublicKey: make([]byte, 32), Current: true}
+	k2 := protocol.ServerKey{KeyID: "k-2", PublicKey: append(make([]byte, 31), 2), EndorsedBy: "k-1", Endorsement: make([]byte, 64)}
+	if err := SaveServerKeys(path, []protocol.ServerKey{k1}); !errors.Is(err, ErrNotEnrolled) {
+		t.Fatalf("no identity file: %v", err)
+	}
+	orig := IdentityState{TerminalID: "T-1", MerchantID: "M-1", MerchantName: "Shop", ServerURL: "http://127.0.0.1:1",
+		Limits: protocol.TerminalLimits{Currency: "EUR", FloorLimitMinor: 500}, ServerKeys: []protocol.ServerKey{k1}}
+	if err := SaveIdentity(path, orig); err != nil {
+		t.Fatal(err)
+	}
+	if err := SaveServerKeys(path, nil); !errors.Is(err, ErrIdentityCorrupt) {
+		t.Fatalf("empty key list: %v", err)
+	}
+	if err := SaveServerKeys(path, []protocol.ServerKey{k1, k2}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadIdentity(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.ServerKeys) != 2 || got.ServerKeys[1].EndorsedBy != "k-1" || len(got.ServerKeys[1].Endorsement) != 64 {
+		t.Fatalf("server keys after save: %+v", got.ServerKeys)
+	}
+	got.ServerKeys = orig.ServerKeys
+	if !reflect.DeepEqual(got, orig) {
+		t.Fatalf("the rest of the identity changed:\n got %+v\nwant %+v", got, orig)
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("identity file mode after saving keys: %v %v", st.Mode(), err)
 	}
 }
 

@@ -58,3 +58,17 @@ func SaveIdentity(path string, id IdentityState) error {
 	}
 	return keyfile.WriteSecret(path, append(data, '\n'))
 }
+
+// SaveServerKeys replaces the server keys in the identity file at path, keeping everything else,
+// atomically. The running agent calls it when it learns keys the server rotated to.
+func SaveServerKeys(path string, keys []protocol.ServerKey) error {
+	if len(keys) == 0 {
+		return fmt.Errorf("%w: refusing to save an empty server key list to %s", ErrIdentityCorrupt, path)
+	}
+	id, err := LoadIdentity(path)
+	if err != nil {
+		return err
+	}
+	id.ServerKeys = keys
+	return SaveIdentity(path, id)
+}

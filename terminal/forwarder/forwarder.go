@@ -42,6 +42,10 @@ type Options struct {
 	BatchSize  int           // default and maximum protocol.MaxBatchItems
 	Clock      Clock
 	Logger     *slog.Logger
+	// BackOnline, if set, is called after a batch gets an answer following failed attempts: the
+	// server is reachable again (the agent refreshes the server keys then). It runs in the
+	// forwarder's goroutine, so it must return promptly.
+	BackOnline func(ctx context.Context)
 }
 
 // Forwarder drains the outbox.
@@ -199,8 +203,12 @@ func (f *Forwarder) DrainOnce(ctx context.Context) (more bool, err error) {
 	}
 	f.sent.Add(int64(settled + refused))
 	f.mu.Lock()
+	wasFailing := f.failures > 0
 	f.failures, f.lastOK = 0, now
 	f.mu.Unlock()
+	if wasFailing && f.opt.BackOnline != nil {
+		f.opt.BackOnline(ctx)
+	}
 	if refused > 0 {
 		f.errors.Add(int64(refused))
 		f.log.Error("server refused queued items; they are kept (posagent queue list --state refused)", "refused", refused)

@@ -129,6 +129,38 @@ func TestRetriesSendIdenticalItems(t *testing.T) {
 	}
 }
 
+func TestBackOnlineIsCalledOnlyAfterAnOutage(t *testing.T) {
+	s := queue.NewMemory()
+	fill(t, s, 3)
+	srv := &fakeServer{}
+	calls := 0
+	f := New(Options{Store: s, Server: srv, BatchSize: 1, BackOnline: func(context.Context) { calls++ }})
+	if _, err := f.DrainOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 0 {
+		t.Fatalf("BackOnline called %d times while the server never failed", calls)
+	}
+	srv.down = true
+	for i := 0; i < 2; i++ {
+		if _, err := f.DrainOnce(context.Background()); !errors.Is(err, client.ErrUnreachable) {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	if calls != 0 {
+		t.Fatalf("BackOnline called %d times while the server is down", calls)
+	}
+	srv.down = false
+	for i := 0; i < 2; i++ {
+		if _, err := f.DrainOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if calls != 1 {
+		t.Fatalf("BackOnline called %d times after one outage, want 1", calls)
+	}
+}
+
 func TestRefusedItemsAreKeptAndRetried(t *testing.T) {
 	s := queue.NewMemory()
 	recs := fill(t, s, 5) // items 0-3 offline, 4 a void

@@ -10,6 +10,7 @@ package offline
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"time"
@@ -40,9 +41,16 @@ func decline(code protocol.Code, err error, format string, args ...any) *Decline
 	return &Decline{Code: code, Reason: fmt.Sprintf(format, args...), Err: err}
 }
 
+// KeyLookup finds a trusted server public key by id. credential.KeySet is one; the running agent
+// uses a serverkeys.Keyring, which learns the keys of server rotations while it runs, so Lookup
+// must be safe for concurrent use.
+type KeyLookup interface {
+	Lookup(keyID string) (ed25519.PublicKey, bool)
+}
+
 // Verifier holds what offline approval needs: the server's public keys and the terminal's limits.
 type Verifier struct {
-	Keys    credential.KeySet
+	Keys    KeyLookup
 	Limits  protocol.TerminalLimits
 	Enabled bool
 }

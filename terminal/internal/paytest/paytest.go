@@ -18,6 +18,8 @@ import (
 type Issuer struct {
 	KeyID string
 	Key   ed25519.PrivateKey
+	// Endorsed is the public key with the endorsement Rotate gave it; zero for NewIssuer's key.
+	Endorsed protocol.ServerKey
 }
 
 // NewIssuer makes a fresh server key.
@@ -28,7 +30,29 @@ func NewIssuer() *Issuer {
 
 // ServerKeys is what enrollment gives the terminal.
 func (i *Issuer) ServerKeys() []protocol.ServerKey {
-	return []protocol.ServerKey{{KeyID: i.KeyID, PublicKey: i.Key.Public().(ed25519.PublicKey), Current: true}}
+	return []protocol.ServerKey{i.ServerKey()}
+}
+
+// ServerKey is the issuer's public key as GET /v1/keys lists it: endorsed if Rotate made it.
+func (i *Issuer) ServerKey() protocol.ServerKey {
+	if i.Endorsed.KeyID != "" {
+		return i.Endorsed
+	}
+	return protocol.ServerKey{KeyID: i.KeyID, PublicKey: i.Key.Public().(ed25519.PublicKey), Current: true}
+}
+
+// Rotate makes the server's next key, keyID, endorsed by i's key as settlementd's rotation does.
+func (i *Issuer) Rotate(keyID string) *Issuer {
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	k := protocol.ServerKey{KeyID: keyID, PublicKey: priv.Public().(ed25519.PublicKey), Created: time.Now().UTC().Truncate(time.Second), Current: true}
+	return &Issuer{KeyID: keyID, Key: priv, Endorsed: protocol.EndorseKey(k, i.KeyID, i.Key)}
+}
+
+// Unendorsed makes a key nobody endorsed: what someone substituting keys on the link would offer.
+func Unendorsed(keyID string) *Issuer {
+	i := NewIssuer()
+	i.KeyID = keyID
+	return i
 }
 
 // Wallet is one authorization on a phone: its credential and device key.
