@@ -25,7 +25,7 @@ const (
 	// are often 100 µs or more apart: a 50 µs gap ended groups at about 5 one-payment requests, and
 	// every commit costs the writer about 800 µs of CPU (page spill, pwrite, fdatasync) whatever its
 	// size. 200 µs and 2 ms made the groups two to three times bigger and the process CPU per
-	// payment about 15% smaller (docs/benchmarks-server.md).
+	// payment about 15% smaller (docs/benchmarks.md).
 	lingerGap = 200 * time.Microsecond
 	// maxLinger bounds the whole wait of one group: the most a payment's answer is delayed to share
 	// a commit.
