@@ -175,22 +175,30 @@ func (s *Service) validate(r Request, now time.Time) error {
 }
 
 // findReplays looks up every key first: a retry gets its stored answer without verifying the
-// payload again (and without counting its wrong code twice).
+// payload again (and without counting its wrong code twice). All keys go in one store call: on a
+// networked database a lookup per item would be a round trip per item.
 func (s *Service) findReplays(ctx context.Context, t store.Terminal, ws []work) error {
+	keys := make([]store.TxnKey, 0, len(ws))
+	for i := range ws {
+		if ws[i].result == nil {
+			keys = append(keys, store.TxnKey{TerminalID: t.ID, TerminalTxnID: ws[i].req.TerminalTxnID})
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	txns, err := s.store.GetTxns(ctx, keys)
+	if err != nil {
+		return fmt.Errorf("service: idempotency lookup: %w", err)
+	}
 	for i := range ws {
 		w := &ws[i]
 		if w.result != nil {
 			continue
 		}
-		txn, err := s.store.GetTxn(ctx, store.TxnKey{TerminalID: t.ID, TerminalTxnID: w.req.TerminalTxnID})
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("service: idempotency lookup: %w", err)
-		}
-		if txn.Tombstone {
-			continue // the store declines it already_voided, and records that
+		txn, ok := txns[store.TxnKey{TerminalID: t.ID, TerminalTxnID: w.req.TerminalTxnID}]
+		if !ok || txn.Tombstone {
+			continue // new, or a tombstone: the store declines it already_voided, and records that
 		}
 		w.replay = &txn
 	}

@@ -15,6 +15,8 @@
 //   - v4: boltstore.(*Store).WriteBackup (hot backup). Hint: for a signed payment or batch request,
 //     ApplySigned records the nonce with the ops in one group commit; UseNonce followed by
 //     ApplyPayments waits for two.
+//   - v5: GetTxns (a batch's idempotency keys in one call; on PostgreSQL one round trip instead of one
+//     per item).
 package store
 
 import (
@@ -104,6 +106,10 @@ type Store interface {
 	ApplySigned(ctx context.Context, nonce Nonce, ops []PaymentOp) ([]Outcome, error)
 	// GetTxn returns the record stored under an idempotency key.
 	GetTxn(ctx context.Context, key TxnKey) (Txn, error)
+	// GetTxns looks up many idempotency keys at once (a batch of terminal requests): unknown keys are
+	// absent from the map, not an error, and a key asked for twice is answered once. At most
+	// MaxOpsPerCall keys (ErrTooManyOps); none gives an empty map.
+	GetTxns(ctx context.Context, keys []TxnKey) (map[TxnKey]Txn, error)
 	// ListTxns pages through transactions, newest first, filtered by terminal, merchant, user or
 	// authorization (see TxnFilter).
 	ListTxns(ctx context.Context, f TxnFilter) ([]Txn, error)

@@ -67,6 +67,35 @@ func (s *Store) GetTxn(ctx context.Context, key store.TxnKey) (store.Txn, error)
 	return t, err
 }
 
+// GetTxns reads every key in one read transaction: one consistent snapshot, one lock acquisition.
+func (s *Store) GetTxns(ctx context.Context, keys []store.TxnKey) (map[store.TxnKey]store.Txn, error) {
+	if len(keys) > store.MaxOpsPerCall {
+		return nil, fmt.Errorf("%w: %d keys, at most %d", store.ErrTooManyOps, len(keys), store.MaxOpsPerCall)
+	}
+	out := make(map[store.TxnKey]store.Txn, len(keys))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		t := ltx{tx: tx}
+		for _, k := range keys {
+			if _, seen := out[k]; seen {
+				continue
+			}
+			txn, err := t.Txn(k)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("boltstore: txn %s: %w", k, err)
+			}
+			out[k] = txn
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (s *Store) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, error) {
 	set := 0
 	for _, id := range []string{f.TerminalID, f.MerchantID, f.UserID, f.AuthorizationID} {

@@ -60,6 +60,23 @@ func (s *Store) GetTxn(ctx context.Context, key store.TxnKey) (store.Txn, error)
 	return cloneTxn(t), nil
 }
 
+func (s *Store) GetTxns(ctx context.Context, keys []store.TxnKey) (map[store.TxnKey]store.Txn, error) {
+	if len(keys) > store.MaxOpsPerCall {
+		return nil, fmt.Errorf("%w: %d keys, at most %d", store.ErrTooManyOps, len(keys), store.MaxOpsPerCall)
+	}
+	if err := s.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	out := make(map[store.TxnKey]store.Txn, len(keys))
+	for _, k := range keys {
+		if t, ok := s.txns[k]; ok {
+			out[k] = cloneTxn(t)
+		}
+	}
+	return out, nil
+}
+
 func (s *Store) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, error) {
 	set := 0
 	for _, id := range []string{f.TerminalID, f.MerchantID, f.UserID, f.AuthorizationID} {

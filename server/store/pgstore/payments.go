@@ -94,15 +94,25 @@ func (s *Store) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, e
 	return out, mapErr(err)
 }
 
-// GetTxns looks up many idempotency keys in one query; unknown keys are absent from the map. It is not
-// (yet) part of store.Store: a service that checks a batch's keys one GetTxn at a time pays a round
-// trip per item on a networked database, where one query would do.
+// GetTxns looks up many idempotency keys in one query (a batch's keys: one round trip instead of one
+// per item). A single key joins the coalesced lookups of concurrent requests, as GetTxn does.
 func (s *Store) GetTxns(ctx context.Context, keys []store.TxnKey) (map[store.TxnKey]store.Txn, error) {
 	if len(keys) > store.MaxOpsPerCall {
 		return nil, fmt.Errorf("%w: %d keys, at most %d", store.ErrTooManyOps, len(keys), store.MaxOpsPerCall)
 	}
-	if len(keys) == 0 {
+	switch len(keys) {
+	case 0:
 		return map[store.TxnKey]store.Txn{}, nil
+	case 1:
+		out := make(map[store.TxnKey]store.Txn, 1)
+		t, ok, err := s.r.txns.get(ctx, keys[0])
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out[keys[0]] = t
+		}
+		return out, nil
 	}
 	term, id := make([]string, len(keys)), make([]string, len(keys))
 	for i, k := range keys {

@@ -23,6 +23,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OfflineGuarantee", testOfflineGuarantee},
 		{"InvalidOps", testInvalidOps},
 		{"Idempotency", testIdempotency},
+		{"GetTxns", testGetTxns},
 		{"PreDecidedDeclines", testPreDecidedDeclines},
 		{"Voids", testVoids},
 		{"Refunds", testRefunds},
