@@ -33,7 +33,7 @@ func (s *Store) CreateAccount(ctx context.Context, a store.Account, opening int6
 	if a.Kind == "" {
 		a.Kind = store.AccountCustomer
 	}
-	at = now(at)
+	at = ledger.Now(at)
 	a.CreatedAt, a.Balance = at, opening
 	if err := ledger.ValidID("account id", a.ID); err != nil {
 		return store.Account{}, err

@@ -12,7 +12,7 @@ import (
 )
 
 func (s *Store) CreateAuthorization(ctx context.Context, a store.Authorization) (store.Authorization, error) {
-	a.CreatedAt = now(a.CreatedAt)
+	a.CreatedAt = ledger.Now(a.CreatedAt)
 	a, err := ledger.PrepareAuthorization(a)
 	if err != nil {
 		return store.Authorization{}, err
@@ -113,7 +113,7 @@ func (s *Store) ListAuthorizations(ctx context.Context, f store.AuthorizationFil
 }
 
 func (s *Store) RevokeAuthorization(ctx context.Context, id string, at time.Time) (store.Authorization, error) {
-	at = now(at)
+	at = ledger.Now(at)
 	var a store.Authorization
 	err := s.inTx(ctx, func(tx pgx.Tx) (err error) {
 		a, err = scanAuthorization(tx.QueryRow(ctx, `SELECT `+authCols+` FROM authorizations WHERE id = $1`, id))

@@ -204,7 +204,7 @@ func insertFailures(ctx context.Context, q execer, f store.Failures) error {
 func validImport(r store.Record) error {
 	switch {
 	case r.Merchant != nil:
-		return validMerchant(*r.Merchant)
+		return prepareErr(ledger.PrepareMerchant(*r.Merchant))
 	case r.User != nil:
 		return ledger.ValidID("user id", r.User.ID)
 	case r.Account != nil:
@@ -228,7 +228,7 @@ func validImport(r store.Record) error {
 	case r.Session != nil:
 		return ledger.ValidHash("token hash", r.Session.TokenHash)
 	case r.Nonce != nil:
-		return validNonce(*r.Nonce)
+		return ledger.ValidNonce(*r.Nonce)
 	case r.Failures != nil:
 		return ledger.ValidSubject(r.Failures.Subject)
 	}

@@ -3,7 +3,6 @@ package pgstore
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,19 +37,15 @@ func notFound(err error, what string) error {
 }
 
 func (s *Store) CreateMerchant(ctx context.Context, m store.Merchant) (store.Merchant, error) {
-	if m.AccountID == "" {
-		m.AccountID = store.MerchantAccountID(m.ID)
-	}
-	m.CreatedAt = now(m.CreatedAt)
-	if err := validMerchant(m); err != nil {
+	m, err := ledger.PrepareMerchant(m)
+	if err != nil {
 		return store.Merchant{}, err
 	}
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := insertMerchant(ctx, tx, m); err != nil {
 			return err
 		}
-		return insertAccount(ctx, tx, store.Account{ID: m.AccountID, Kind: store.AccountMerchant, Currency: m.Currency,
-			OwnerID: m.ID, CreatedAt: m.CreatedAt})
+		return insertAccount(ctx, tx, ledger.MerchantAccount(m))
 	})
 	if err != nil {
 		return store.Merchant{}, err
@@ -86,20 +81,11 @@ func (s *Store) ListMerchants(ctx context.Context, p store.Page) ([]store.Mercha
 }
 
 func (s *Store) CreateTerminal(ctx context.Context, t store.Terminal) (store.Terminal, error) {
-	t.State = store.TerminalPending
-	t.PublicKey, t.EnrolledAt, t.RevokedAt = nil, time.Time{}, time.Time{}
-	t.CreatedAt = now(t.CreatedAt)
-	t.EnrollExpiresAt = ledger.Norm(t.EnrollExpiresAt)
-	if err := ledger.ValidID("terminal id", t.ID); err != nil {
+	t, err := ledger.PrepareTerminal(t)
+	if err != nil {
 		return store.Terminal{}, err
 	}
-	if err := validName("terminal name", t.Name); err != nil {
-		return store.Terminal{}, err
-	}
-	if err := ledger.ValidHash("enrollment code hash", t.EnrollCodeHash); err != nil {
-		return store.Terminal{}, err
-	}
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM merchants WHERE id = $1`, t.MerchantID).Scan(&n); err != nil {
 			return err
@@ -134,19 +120,10 @@ func insertTerminal(ctx context.Context, q execer, t store.Terminal) error {
 }
 
 func (s *Store) EnrollTerminal(ctx context.Context, e store.Enrollment) (store.Terminal, error) {
-	if err := ledger.ValidHash("enrollment code hash", e.CodeHash); err != nil {
+	if err := ledger.ValidateEnrollment(e); err != nil {
 		return store.Terminal{}, err
 	}
-	if len(e.PublicKey) != ed25519.PublicKeySize {
-		return store.Terminal{}, fmt.Errorf("%w: public key must be %d bytes", store.ErrInvalidArgument, ed25519.PublicKeySize)
-	}
-	if err := validName("hostname", e.Hostname); err != nil {
-		return store.Terminal{}, err
-	}
-	if err := validName("version", e.Version); err != nil {
-		return store.Terminal{}, err
-	}
-	at := now(e.At)
+	at := ledger.Now(e.At)
 	var t store.Terminal
 	err := s.inTx(ctx, func(tx pgx.Tx) (err error) {
 		t, err = scanTerminal(tx.QueryRow(ctx, `SELECT `+terminalCols+` FROM terminals WHERE enroll_code_hash = $1`, e.CodeHash))
@@ -204,7 +181,7 @@ func (s *Store) ListTerminals(ctx context.Context, f store.TerminalFilter) ([]st
 }
 
 func (s *Store) RevokeTerminal(ctx context.Context, id string, at time.Time) (store.Terminal, error) {
-	at = now(at)
+	at = ledger.Now(at)
 	var t store.Terminal
 	err := s.inTx(ctx, func(tx pgx.Tx) (err error) {
 		t, err = scanTerminal(tx.QueryRow(ctx, `SELECT `+terminalCols+` FROM terminals WHERE id = $1`, id))
@@ -225,15 +202,9 @@ func (s *Store) RevokeTerminal(ctx context.Context, id string, at time.Time) (st
 }
 
 func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error) {
-	u.CreatedAt = now(u.CreatedAt)
-	if err := ledger.ValidID("user id", u.ID); err != nil {
+	u, err := ledger.PrepareUser(u)
+	if err != nil {
 		return store.User{}, err
-	}
-	if err := validName("user name", u.Name); err != nil {
-		return store.User{}, err
-	}
-	if u.PasswordHash == "" || len(u.PasswordHash) > maxPasswordHashLen {
-		return store.User{}, fmt.Errorf("%w: password hash must be 1..%d bytes", store.ErrInvalidArgument, maxPasswordHashLen)
 	}
 	if err := insertUser(ctx, s.pool, u); err != nil {
 		return store.User{}, mapErr(err)
@@ -264,13 +235,9 @@ func (s *Store) ListUsers(ctx context.Context, p store.Page) ([]store.User, erro
 }
 
 func (s *Store) CreateSession(ctx context.Context, ss store.Session) error {
-	ss.CreatedAt = now(ss.CreatedAt)
-	ss.ExpiresAt = ledger.Norm(ss.ExpiresAt)
-	if err := ledger.ValidHash("token hash", ss.TokenHash); err != nil {
+	ss, err := ledger.PrepareSession(ss)
+	if err != nil {
 		return err
-	}
-	if ss.ExpiresAt.IsZero() {
-		return fmt.Errorf("%w: session without expiry", store.ErrInvalidArgument)
 	}
 	return mapErr(insertSession(ctx, s.pool, ss))
 }

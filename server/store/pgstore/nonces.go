@@ -15,7 +15,7 @@ import (
 // nonce alongside its payments, and both then share one commit.
 func (s *Store) UseNonce(ctx context.Context, terminalID, nonce string, expiresAt time.Time) error {
 	n := store.Nonce{TerminalID: terminalID, Nonce: nonce, ExpiresAt: ledger.Norm(expiresAt)}
-	if err := validNonce(n); err != nil {
+	if err := ledger.ValidNonce(n); err != nil {
 		return err
 	}
 	return s.w.do(ctx, &call{nonce: &n})

@@ -10,7 +10,7 @@ import (
 )
 
 func (s *Store) ApplyPayments(ctx context.Context, ops []store.PaymentOp) ([]store.Outcome, error) {
-	if err := checkOpCount(len(ops)); err != nil {
+	if err := ledger.CheckOpCount(len(ops)); err != nil {
 		return nil, err
 	}
 	c := &call{ops: ops}
@@ -22,10 +22,10 @@ func (s *Store) ApplyPayments(ctx context.Context, ops []store.PaymentOp) ([]sto
 
 func (s *Store) ApplySigned(ctx context.Context, nonce store.Nonce, ops []store.PaymentOp) ([]store.Outcome, error) {
 	nonce.ExpiresAt = ledger.Norm(nonce.ExpiresAt)
-	if err := validNonce(nonce); err != nil {
+	if err := ledger.ValidNonce(nonce); err != nil {
 		return nil, err
 	}
-	if err := checkOpCount(len(ops)); err != nil {
+	if err := ledger.CheckOpCount(len(ops)); err != nil {
 		return nil, err
 	}
 	c := &call{nonce: &nonce, ops: ops}
