@@ -117,7 +117,9 @@ type Store interface {
 	// --- shared request state ---
 
 	// UseNonce records a terminal request nonce; ErrNonceReplayed if it was already used and has not
-	// expired. Sweep forgets expired nonces.
+	// expired. Sweep forgets expired nonces. Callers derive expiresAt from the request's signed
+	// timestamp, so a replay always carries the same expiry: a store may key nonces by (terminal,
+	// nonce) or by (expiry, terminal, nonce) — boltstore does the latter so that new keys append.
 	UseNonce(ctx context.Context, terminalID, nonce string, expiresAt time.Time) error
 	// RecordCodeFailures counts one failed code attempt at time at for each subject (e.g. the user and
 	// the terminal) and returns the counts after it (window: at or after since), in the same order.
