@@ -72,6 +72,8 @@ type Options struct {
 	// Currency is the default currency of StartSale.
 	Currency    string
 	ScanTimeout time.Duration
+	// KeepSettled is how long final records are kept (queue.Prune); 0: queue.DefaultKeepSettled.
+	KeepSettled time.Duration
 	Clock       Clock
 	Logger      *slog.Logger
 }
@@ -120,6 +122,9 @@ func New(opt Options) *Agent {
 	}
 	if opt.ScanTimeout <= 0 {
 		opt.ScanTimeout = 60 * time.Second
+	}
+	if opt.KeepSettled <= 0 {
+		opt.KeepSettled = queue.DefaultKeepSettled
 	}
 	if opt.Keys == nil {
 		opt.Keys = serverkeys.New(serverkeys.Options{Trusted: opt.Identity.ServerKeys, Logger: opt.Logger})

@@ -76,7 +76,7 @@ func (a *Agent) decide(ctx context.Context, rec queue.Record, text string) queue
 	sending.State, sending.Payload, sending.Masked = queue.StateSending, text, p.Masked()
 	sending.SeenKey, sending.AuthorizationID, sending.UpdatedAt = p.UseKey(), p.AuthorizationID, now
 	err = a.opt.Store.Update(ctx, func(tx queue.Tx) error {
-		earlier, seen, err := tx.MarkSeen(p.UseKey(), rec.TxnID)
+		earlier, seen, err := tx.MarkSeen(p.UseKey(), rec.TxnID, p.Credential.ExpiresAt)
 		if err != nil {
 			return err
 		}

@@ -141,8 +141,53 @@ func queueCommand(g *globals) *cobra.Command {
 	export.Flags().StringVarP(&outPath, "output", "o", "", "file to write (required)")
 	export.MarkFlagRequired("output")
 
-	cmd.AddCommand(list, show, retry, export)
+	cmd.AddCommand(list, show, retry, export, pruneCommand(g))
 	return cmd
+}
+
+func pruneCommand(g *globals) *cobra.Command {
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "prune [--dry-run]",
+		Short: "Remove final records older than queue.keep_settled and seen codes that can no longer matter",
+		Long: "Removes settled, approved, declined and cancelled records whose last change is older than\n" +
+			"queue.keep_settled, and seen payment codes whose credential has expired. Queued, open and refused\n" +
+			"items are never removed. The running agent does this every hour; --dry-run only counts.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			out := cmd.OutOrStdout()
+			return g.withQueue(cmd.Context(), func(c *localapi.Client) error {
+				res, err := c.Prune(cmd.Context(), dryRun)
+				if err != nil {
+					return err
+				}
+				return printPruned(out, res)
+			}, func(store queue.Store, _ config.IdentityState, cfg config.Config) error {
+				res, err := queue.Prune(cmd.Context(), store, queue.PruneOptions{KeepSettled: cfg.Queue.KeepSettled, Now: time.Now(), DryRun: dryRun})
+				if err != nil {
+					return err
+				}
+				return printPruned(out, res)
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "count what would be removed; remove nothing")
+	return cmd
+}
+
+// printPruned says what a prune removed: counts only, never a record.
+func printPruned(w io.Writer, res queue.PruneResult) error {
+	verb := "removed"
+	if res.DryRun {
+		verb = "would remove"
+	}
+	fmt.Fprintf(w, "%s %d record(s) (settled %d, approved %d, declined %d, cancelled %d) and %d seen code(s)\n",
+		verb, res.Records, res.ByState[queue.StateSettled], res.ByState[queue.StateApproved],
+		res.ByState[queue.StateDeclined], res.ByState[queue.StateCancelled], res.SeenCodes)
+	if res.HeldRefused > 0 {
+		fmt.Fprintf(w, "kept %d refused item(s) past the retention period: they wait for a technician (posagent queue list --state refused)\n", res.HeldRefused)
+	}
+	return nil
 }
 
 // withQueue runs viaAPI against the running agent, or direct on the queue file when no agent runs.

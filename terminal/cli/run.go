@@ -113,6 +113,7 @@ func runAgent(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	opts := agent.Options{
 		Store: store, Server: api, Verifier: &offline.Verifier{Keys: keys, Limits: id.Limits, Enabled: cfg.Offline.Enabled},
 		Source: src, Identity: id, Keys: keys, Receipt: cfg.Receipt, Currency: cfg.Sale.Currency, ScanTimeout: cfg.Sale.ScanTimeout, Logger: log,
+		KeepSettled: cfg.Queue.KeepSettled,
 	}
 	if prn != nil {
 		opts.Printer = prn
@@ -149,6 +150,14 @@ func runAgent(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	go func() { errc <- srv.Serve(l) }()
 	go func() { errc <- ag.Run(ctx) }()
 	go fwd.Run(ctx)
+	// Pruning stops before the store closes (deferred above), so no run is cut off mid-commit.
+	retentionCtx, stopRetention := context.WithCancel(ctx)
+	retained := make(chan struct{})
+	go func() {
+		defer close(retained)
+		ag.RunRetention(retentionCtx)
+	}()
+	defer func() { stopRetention(); <-retained }()
 	// Learn a rotation made while the terminal was off before the next offline check needs it; the
 	// sale path does not wait for this (the terminal may start offline).
 	refreshCtx, stopRefresh := context.WithCancel(ctx)

@@ -62,6 +62,9 @@ type Identity struct {
 // Queue is the durable bbolt queue.
 type Queue struct {
 	Path string `yaml:"path"`
+	// KeepSettled is how long a final record (settled, approved, declined, cancelled) is kept after
+	// its last change before the agent prunes it. Queued, open and refused records are never pruned.
+	KeepSettled time.Duration `yaml:"keep_settled"`
 }
 
 // Scanner source types.
@@ -139,7 +142,7 @@ func Default() Config {
 	return Config{
 		Server:    Server{Timeout: 3 * time.Second},
 		Identity:  Identity{KeyFile: "terminal.key", StateFile: "identity.json"},
-		Queue:     Queue{Path: "queue.db"},
+		Queue:     Queue{Path: "queue.db", KeepSettled: 30 * 24 * time.Hour},
 		Scanner:   Scanner{Type: ScannerSerial, Baud: 9600, Suffix: "auto"},
 		Printer:   Printer{Type: PrinterSerial, Baud: 19200, Profile: "generic-80mm"},
 		LocalAPI:  LocalAPI{Listen: "127.0.0.1:7070"},

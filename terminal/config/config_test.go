@@ -49,6 +49,10 @@ var parseCases = []struct {
 	{name: "unknown currency", yaml: minimal + "sale: {currency: XBT}\n", wantErr: ErrInvalid, wantText: "sale.currency"},
 	{name: "unknown printer profile", yaml: strings.Replace(minimal, "port: /dev/ttyUSB0", "{type: usblp, device: /dev/usb/lp0, profile: dotmatrix}", 1), wantErr: ErrInvalid, wantText: "generic-80mm"},
 	{name: "batch too large", yaml: minimal + "forwarder: {batch_size: 5000}\n", wantErr: ErrInvalid, wantText: "between 1 and 1000"},
+	{name: "keep settled a week", yaml: minimal + "queue: {keep_settled: 168h}\n"},
+	{name: "keep settled too short", yaml: minimal + "queue: {keep_settled: 1h}\n", wantErr: ErrInvalid, wantText: `queue.keep_settled: "1h0m0s" is not valid; want a duration such as "720h"`},
+	{name: "keep settled zero", yaml: minimal + "queue: {keep_settled: 0s}\n", wantErr: ErrInvalid, wantText: "queue.keep_settled"},
+	{name: "keep settled not a duration", yaml: minimal + "queue: {keep_settled: 30d}\n", wantErr: ErrSyntax, wantLine: 8},
 	{name: "negative timeout", yaml: minimal + "sale: {scan_timeout: -1s}\n", wantErr: ErrInvalid, wantText: "sale.scan_timeout"},
 	{name: "several problems at once", yaml: "log: {level: loud, format: xml}\n", wantErr: ErrInvalid, wantText: "log.format"},
 	{name: "tab character", yaml: "server:\n\turl: x\n", wantErr: ErrSyntax},
@@ -109,7 +113,8 @@ func TestDefaultsSurviveParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Server.Timeout != 3*time.Second || cfg.Forwarder.BatchSize != 1000 || !cfg.Offline.Enabled || cfg.Sale.Currency != "EUR" {
+	if cfg.Server.Timeout != 3*time.Second || cfg.Forwarder.BatchSize != 1000 || !cfg.Offline.Enabled || cfg.Sale.Currency != "EUR" ||
+		cfg.Queue.KeepSettled != 720*time.Hour {
 		t.Fatalf("defaults lost: %+v", cfg)
 	}
 }

@@ -11,6 +11,14 @@ import (
 	"github.com/stillpay/stillpay/shared/money"
 )
 
+// Bounds of queue.keep_settled. Below a day, today's receipts could no longer be reprinted and the
+// seen codes written by older versions (which carry no expiry) could be forgotten while their
+// credential is still valid; ten years is "keep everything" on any real terminal.
+const (
+	MinKeepSettled = 24 * time.Hour
+	MaxKeepSettled = 10 * 365 * 24 * time.Hour
+)
+
 // Problem is one thing wrong with a config value.
 type Problem struct {
 	Key      string // dotted path, e.g. "printer.address"
@@ -71,6 +79,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Queue.Path == "" {
 		add("queue.path", "", "a path for the bbolt queue file on persistent storage")
+	}
+	if k := c.Queue.KeepSettled; k < MinKeepSettled || k > MaxKeepSettled {
+		add("queue.keep_settled", k.String(), fmt.Sprintf("a duration such as \"720h\" (30 days), at least %s and at most %s", MinKeepSettled, MaxKeepSettled))
 	}
 
 	switch c.Scanner.Type {

@@ -10,11 +10,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/stillpay/stillpay/shared/protocol"
 	"github.com/stillpay/stillpay/terminal/agent"
+	"github.com/stillpay/stillpay/terminal/queue"
 )
 
 // ErrAgentDown: nothing answers on the local API address.
@@ -185,6 +187,13 @@ func (c *Client) Export(ctx context.Context) (protocol.Export, error) {
 	var e protocol.Export
 	err := c.call(ctx, http.MethodPost, PathExport, nil, &e)
 	return e, err
+}
+
+// Prune asks the agent to apply its retention rule now; dryRun only counts.
+func (c *Client) Prune(ctx context.Context, dryRun bool) (queue.PruneResult, error) {
+	var res queue.PruneResult
+	err := c.call(ctx, http.MethodPost, PathPrune+"?dry_run="+strconv.FormatBool(dryRun), nil, &res)
+	return res, err
 }
 
 // Metrics returns the /metrics text.

@@ -27,6 +27,7 @@ const (
 	PathStatus  = "/v1/status"
 	PathQueue   = "/v1/queue"
 	PathExport  = "/v1/queue-export"
+	PathPrune   = "/v1/queue-prune"
 	PathMetrics = "/metrics"
 )
 
@@ -114,6 +115,7 @@ func NewServer(d Deps) *Server {
 	s.mux.HandleFunc("GET "+PathQueue+"/{id}", s.showQueue)
 	s.mux.HandleFunc("POST "+PathQueue+"/{id}/retry", s.retryQueue)
 	s.mux.HandleFunc("POST "+PathExport, s.export)
+	s.mux.HandleFunc("POST "+PathPrune, s.prune)
 	s.mux.HandleFunc("GET "+PathMetrics, s.metrics)
 	return s
 }
@@ -451,4 +453,22 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, e)
+}
+
+// prune applies the retention rule now; ?dry_run=true only counts.
+func (s *Server) prune(w http.ResponseWriter, r *http.Request) {
+	dryRun := false
+	if v := r.URL.Query().Get("dry_run"); v != "" {
+		var err error
+		if dryRun, err = strconv.ParseBool(v); err != nil {
+			writeProblem(w, http.StatusBadRequest, protocol.CodeInvalidField, "dry_run must be true or false")
+			return
+		}
+	}
+	res, err := s.d.Agent.Prune(r.Context(), dryRun)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
 }

@@ -114,7 +114,7 @@ func (v *Verifier) Approve(ctx context.Context, store queue.Store, rec queue.Rec
 		if err := v.checkCaps(e, rec.Amount, now); err != nil {
 			return err
 		}
-		earlier, seen, err := tx.MarkSeen(p.UseKey(), rec.TxnID)
+		earlier, seen, err := tx.MarkSeen(p.UseKey(), rec.TxnID, p.Credential.ExpiresAt)
 		if err != nil {
 			return err
 		}

@@ -243,13 +243,67 @@ func setMember(b *bolt.Bucket, k []byte, in bool) error {
 	return b.Delete(k)
 }
 
-func (t *boltTx) MarkSeen(key, txnID string) (string, bool, error) {
+func (t *boltTx) MarkSeen(key, txnID string, expires time.Time) (string, bool, error) {
 	b := t.tx.Bucket(bucketSeen)
 	if v := b.Get([]byte(key)); v != nil {
-		return string(v), true, nil
+		earlier, _, err := decodeSeen(v)
+		if err != nil {
+			// Still seen: a damaged entry must not let the code through.
+			return "(unreadable entry)", true, nil
+		}
+		return earlier, true, nil
 	}
-	return "", false, b.Put([]byte(key), []byte(txnID))
+	return "", false, b.Put([]byte(key), encodeSeen(txnID, expires))
 }
+
+func (t *boltTx) Scan(after uint64, limit int) ([]Record, error) {
+	var out []Record
+	c := t.tx.Bucket(bucketRecords).Cursor()
+	k, v := c.Seek(seqKey(after + 1))
+	for ; k != nil && len(out) < limit; k, v = c.Next() {
+		var r Record
+		if err := json.Unmarshal(v, &r); err != nil {
+			return nil, fmt.Errorf("%w: record %d: %v", ErrCorrupt, binary.BigEndian.Uint64(k), err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (t *boltTx) Delete(txnID string) error {
+	r, err := t.Get(txnID)
+	if err != nil {
+		return err
+	}
+	if !r.State.Final() {
+		return fmt.Errorf("%w: %s is %s", ErrNotFinal, txnID, r.State)
+	}
+	k := seqKey(r.Seq)
+	for _, name := range [][]byte{bucketRecords, bucketOutbox, bucketOpen} {
+		if err := t.tx.Bucket(name).Delete(k); err != nil {
+			return err
+		}
+	}
+	return t.tx.Bucket(bucketIDs).Delete([]byte(txnID))
+}
+
+func (t *boltTx) SeenCodes(after string, limit int) ([]SeenCode, error) {
+	var out []SeenCode
+	c := t.tx.Bucket(bucketSeen).Cursor()
+	k, v := c.Seek([]byte(after))
+	if k != nil && string(k) == after && after != "" {
+		k, v = c.Next()
+	}
+	for ; k != nil && len(out) < limit; k, v = c.Next() {
+		// An unreadable value comes back with no txn id, which the retention rule keeps: a damaged
+		// entry must neither stop pruning nor let its code be used again.
+		txnID, expires, _ := decodeSeen(v)
+		out = append(out, SeenCode{Key: string(k), TxnID: txnID, Expires: expires})
+	}
+	return out, nil
+}
+
+func (t *boltTx) ForgetSeen(key string) error { return t.tx.Bucket(bucketSeen).Delete([]byte(key)) }
 
 func (t *boltTx) indexed(bucket []byte, limit int) ([]Record, error) {
 	var out []Record

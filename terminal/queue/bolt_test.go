@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stillpay/stillpay/shared/protocol"
 )
@@ -196,7 +197,7 @@ func BenchmarkDurableEnqueue(b *testing.B) {
 			if err != nil {
 				return err
 			}
-			if _, _, err := tx.MarkSeen(TxnID("K", seq), TxnID("T-1", seq)); err != nil {
+			if _, _, err := tx.MarkSeen(TxnID("K", seq), TxnID("T-1", seq), t0.Add(24*time.Hour)); err != nil {
 				return err
 			}
 			return tx.Put(Record{Seq: seq, TxnID: TxnID("T-1", seq), Kind: protocol.KindOffline, State: StateQueued, Payload: payload, CreatedAt: t0})

@@ -65,7 +65,7 @@ func TestConformance(t *testing.T) {
 				err := s.Update(ctx, func(tx Tx) error {
 					seq, _ := tx.NextSeq()
 					tx.Put(Record{Seq: seq, TxnID: TxnID("T-1", seq), State: StateQueued, Kind: protocol.KindOffline})
-					tx.MarkSeen("code", TxnID("T-1", seq))
+					tx.MarkSeen("code", TxnID("T-1", seq), time.Time{})
 					return boom
 				})
 				if !errors.Is(err, boom) {
@@ -85,7 +85,7 @@ func TestConformance(t *testing.T) {
 					t.Errorf("sequence after rollback = %d, want 1", r.Seq)
 				}
 				s.Update(ctx, func(tx Tx) error {
-					if _, seen, _ := tx.MarkSeen("code", "x"); seen {
+					if _, seen, _ := tx.MarkSeen("code", "x", time.Time{}); seen {
 						t.Error("rolled-back seen code is remembered")
 					}
 					return nil
@@ -146,13 +146,13 @@ func TestConformance(t *testing.T) {
 			t.Run("seen codes", func(t *testing.T) {
 				s := open(t)
 				s.Update(ctx, func(tx Tx) error {
-					if _, seen, err := tx.MarkSeen("k1", "A"); seen || err != nil {
+					if _, seen, err := tx.MarkSeen("k1", "A", t0); seen || err != nil {
 						t.Fatalf("first mark: seen=%v err=%v", seen, err)
 					}
 					return nil
 				})
 				s.Update(ctx, func(tx Tx) error {
-					earlier, seen, err := tx.MarkSeen("k1", "B")
+					earlier, seen, err := tx.MarkSeen("k1", "B", t0)
 					if !seen || earlier != "A" || err != nil {
 						t.Fatalf("second mark: %q %v %v", earlier, seen, err)
 					}
@@ -200,6 +200,7 @@ func TestConformance(t *testing.T) {
 					t.Fatalf("got %v", err)
 				}
 			})
+			pruneConformance(t, open)
 		})
 	}
 }

@@ -6,4 +6,7 @@
 // transaction (never NoSync), which the agent uses; and Memory, a fake for tests of the layers above.
 // Both pass the same conformance test (conformance_test.go). A sale is only ever reported approved
 // after the Update that recorded it has returned, i.e. after the fsync.
+//
+// Prune applies the retention rule (final records older than a period, seen codes whose credential
+// has expired), in transactions of bounded size; see docs/terminal.md, "Retention".
 package queue

@@ -4,27 +4,40 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
+	"time"
 )
 
 // Memory is an in-memory Store for tests of the layers above. Transactions are serialized and
 // rolled back when fn fails, like Bolt's; FailWrites makes every Update fail, as a full disk would.
 type Memory struct {
 	mu     sync.Mutex
-	seq    uint64
-	recs   map[uint64][]byte
-	ids    map[string]uint64
-	seen   map[string]string
+	state  memState
 	closed bool
-
 	// FailWrites, when set, is returned (wrapped in ErrStorage) by every Update.
 	FailWrites error
 }
 
+// memState is the whole content of a Memory store. An Update works on a copy and swaps it in on
+// success, which is how rollback works; the fake only ever holds a test's few records.
+type memState struct {
+	seq  uint64
+	recs map[uint64][]byte
+	ids  map[string]uint64
+	seen map[string]SeenCode
+}
+
+func (s memState) clone() memState {
+	return memState{seq: s.seq, recs: maps.Clone(s.recs), ids: maps.Clone(s.ids), seen: maps.Clone(s.seen)}
+}
+
 // NewMemory returns an empty Memory store.
 func NewMemory() *Memory {
-	return &Memory{recs: map[uint64][]byte{}, ids: map[string]uint64{}, seen: map[string]string{}}
+	return &Memory{state: memState{recs: map[uint64][]byte{}, ids: map[string]uint64{}, seen: map[string]SeenCode{}}}
 }
 
 func (m *Memory) Update(ctx context.Context, fn func(Tx) error) error {
@@ -36,23 +49,14 @@ func (m *Memory) Update(ctx context.Context, fn func(Tx) error) error {
 	if m.closed {
 		return ErrClosed
 	}
-	tx := &memTx{m: m, seq: m.seq, recs: map[uint64][]byte{}, ids: map[string]uint64{}, seen: map[string]string{}, writable: true}
+	tx := &memTx{st: m.state.clone(), writable: true}
 	if err := fn(tx); err != nil {
 		return err
 	}
 	if m.FailWrites != nil {
 		return fmt.Errorf("%w: %w", ErrStorage, m.FailWrites)
 	}
-	m.seq = tx.seq
-	for k, v := range tx.recs {
-		m.recs[k] = v
-	}
-	for k, v := range tx.ids {
-		m.ids[k] = v
-	}
-	for k, v := range tx.seen {
-		m.seen[k] = v
-	}
+	m.state = tx.st
 	return nil
 }
 
@@ -65,7 +69,7 @@ func (m *Memory) View(ctx context.Context, fn func(Tx) error) error {
 	if m.closed {
 		return ErrClosed
 	}
-	return fn(&memTx{m: m, seq: m.seq})
+	return fn(&memTx{st: m.state})
 }
 
 func (m *Memory) Check(context.Context) error { return nil }
@@ -77,34 +81,24 @@ func (m *Memory) Close() error {
 	return nil
 }
 
-// memTx overlays uncommitted writes on the committed maps.
+// memTx is a transaction on a memState: a private copy when writable, the committed one when not.
 type memTx struct {
-	m        *Memory
-	seq      uint64
-	recs     map[uint64][]byte
-	ids      map[string]uint64
-	seen     map[string]string
+	st       memState
 	writable bool
 }
 
+var errReadOnly = fmt.Errorf("queue: read-only transaction")
+
 func (t *memTx) NextSeq() (uint64, error) {
 	if !t.writable {
-		return 0, fmt.Errorf("queue: read-only transaction")
+		return 0, errReadOnly
 	}
-	t.seq++
-	return t.seq, nil
-}
-
-func (t *memTx) raw(seq uint64) ([]byte, bool) {
-	if v, ok := t.recs[seq]; ok {
-		return v, true
-	}
-	v, ok := t.m.recs[seq]
-	return v, ok
+	t.st.seq++
+	return t.st.seq, nil
 }
 
 func (t *memTx) getSeq(seq uint64) (Record, error) {
-	v, ok := t.raw(seq)
+	v, ok := t.st.recs[seq]
 	if !ok {
 		return Record{}, fmt.Errorf("%w: sequence %d", ErrNotFound, seq)
 	}
@@ -114,10 +108,7 @@ func (t *memTx) getSeq(seq uint64) (Record, error) {
 }
 
 func (t *memTx) Get(txnID string) (Record, error) {
-	seq, ok := t.ids[txnID]
-	if !ok {
-		seq, ok = t.m.ids[txnID]
-	}
+	seq, ok := t.st.ids[txnID]
 	if !ok {
 		return Record{}, fmt.Errorf("%w: %q", ErrNotFound, txnID)
 	}
@@ -126,7 +117,7 @@ func (t *memTx) Get(txnID string) (Record, error) {
 
 func (t *memTx) Put(r Record) error {
 	if !t.writable {
-		return fmt.Errorf("queue: read-only transaction")
+		return errReadOnly
 	}
 	if r.Seq == 0 || r.TxnID == "" {
 		return fmt.Errorf("queue: record needs a sequence and a transaction id")
@@ -135,54 +126,44 @@ func (t *memTx) Put(r Record) error {
 	if err != nil {
 		return err
 	}
-	t.recs[r.Seq] = v
-	t.ids[r.TxnID] = r.Seq
+	t.st.recs[r.Seq] = v
+	t.st.ids[r.TxnID] = r.Seq
 	return nil
 }
 
-func (t *memTx) MarkSeen(key, txnID string) (string, bool, error) {
-	if v, ok := t.seen[key]; ok {
-		return v, true, nil
+func (t *memTx) MarkSeen(key, txnID string, expires time.Time) (string, bool, error) {
+	if v, ok := t.st.seen[key]; ok {
+		return v.TxnID, true, nil
 	}
-	if v, ok := t.m.seen[key]; ok {
-		return v, true, nil
+	if !t.writable {
+		return "", false, errReadOnly
 	}
-	t.seen[key] = txnID
+	// Stored as Bolt stores it: whole seconds, UTC.
+	if !expires.IsZero() {
+		expires = time.Unix(expires.Unix(), 0).UTC()
+	}
+	t.st.seen[key] = SeenCode{Key: key, TxnID: txnID, Expires: expires}
 	return "", false, nil
 }
 
-func (t *memTx) all() ([]Record, error) {
-	seqs := map[uint64]bool{}
-	for k := range t.m.recs {
-		seqs[k] = true
-	}
-	for k := range t.recs {
-		seqs[k] = true
-	}
-	keys := make([]uint64, 0, len(seqs))
-	for k := range seqs {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
-	out := make([]Record, 0, len(keys))
-	for _, k := range keys {
+// seqs returns the stored sequences in order.
+func (t *memTx) seqs() []uint64 {
+	keys := slices.Collect(maps.Keys(t.st.recs))
+	slices.Sort(keys)
+	return keys
+}
+
+func (t *memTx) filter(keep func(State) bool, limit int) ([]Record, error) {
+	var out []Record
+	for _, k := range t.seqs() {
+		if limit > 0 && len(out) >= limit {
+			break
+		}
 		r, err := t.getSeq(k)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, r)
-	}
-	return out, nil
-}
-
-func (t *memTx) filter(keep func(State) bool, limit int) ([]Record, error) {
-	all, err := t.all()
-	if err != nil {
-		return nil, err
-	}
-	var out []Record
-	for _, r := range all {
-		if keep(r.State) && (limit <= 0 || len(out) < limit) {
+		if keep(r.State) {
 			out = append(out, r)
 		}
 	}
@@ -204,15 +185,74 @@ func (t *memTx) Exposure(currency string) (Exposure, error) {
 }
 
 func (t *memTx) Recent(before uint64, limit int) ([]Record, error) {
-	all, err := t.all()
-	if err != nil {
-		return nil, err
-	}
+	seqs := t.seqs()
 	var out []Record
-	for i := len(all) - 1; i >= 0 && len(out) < limit; i-- {
-		if before == 0 || all[i].Seq < before {
-			out = append(out, all[i])
+	for i := len(seqs) - 1; i >= 0 && len(out) < limit; i-- {
+		if before != 0 && seqs[i] >= before {
+			continue
+		}
+		r, err := t.getSeq(seqs[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (t *memTx) Scan(after uint64, limit int) ([]Record, error) {
+	var out []Record
+	for _, k := range t.seqs() {
+		if len(out) >= limit {
+			break
+		}
+		if k <= after {
+			continue
+		}
+		r, err := t.getSeq(k)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (t *memTx) Delete(txnID string) error {
+	if !t.writable {
+		return errReadOnly
+	}
+	r, err := t.Get(txnID)
+	if err != nil {
+		return err
+	}
+	if !r.State.Final() {
+		return fmt.Errorf("%w: %s is %s", ErrNotFinal, txnID, r.State)
+	}
+	delete(t.st.recs, r.Seq)
+	delete(t.st.ids, txnID)
+	return nil
+}
+
+func (t *memTx) SeenCodes(after string, limit int) ([]SeenCode, error) {
+	keys := slices.Collect(maps.Keys(t.st.seen))
+	sort.Strings(keys)
+	var out []SeenCode
+	for _, k := range keys {
+		if len(out) >= limit {
+			break
+		}
+		if strings.Compare(k, after) > 0 {
+			out = append(out, t.st.seen[k])
 		}
 	}
 	return out, nil
+}
+
+func (t *memTx) ForgetSeen(key string) error {
+	if !t.writable {
+		return errReadOnly
+	}
+	delete(t.st.seen, key)
+	return nil
 }

@@ -36,6 +36,17 @@ const (
 // Open reports whether r's outcome is still undecided.
 func (s State) Open() bool { return s == StateWaiting || s == StateSending }
 
+// Final reports whether a record in state s needs nothing more from the terminal or a technician:
+// settled, approved online, declined or cancelled. Refused is not final: a technician must act on it
+// (posagent queue retry), so it is never pruned.
+func (s State) Final() bool {
+	switch s {
+	case StateSettled, StateApproved, StateDeclined, StateCancelled:
+		return true
+	}
+	return false
+}
+
 // Outbox reports whether a record in state s waits for the forwarder.
 func (s State) Outbox() bool { return s == StateQueued }
 
@@ -80,6 +91,15 @@ type Record struct {
 	// Printing.
 	Printed     bool   `json:"printed,omitempty"`
 	PrintStatus string `json:"print_status,omitempty"`
+}
+
+// LastChange is when r last changed state (UpdatedAt, or CreatedAt for a record never updated):
+// retention counts from there, so a sale settled late is kept for the whole period after settling.
+func (r Record) LastChange() time.Time {
+	if r.UpdatedAt.After(r.CreatedAt) {
+		return r.UpdatedAt
+	}
+	return r.CreatedAt
 }
 
 // TxnID formats a terminal transaction id: the terminal id and the sequence, zero-padded so ids sort.

@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Errors of a Store. Test with errors.Is.
@@ -18,7 +19,20 @@ var (
 	// ErrOtherTerminal: the queue belongs to another terminal id and still holds unsent items.
 	ErrOtherTerminal = errors.New("queue: queue file belongs to another terminal")
 	ErrClosed        = errors.New("queue: closed")
+	// ErrNotFinal: Delete was asked to remove a record whose outcome is not final (open, queued or
+	// refused); such records are never pruned.
+	ErrNotFinal = errors.New("queue: record is not final")
 )
+
+// SeenCode is one entry of the seen-codes list.
+type SeenCode struct {
+	Key string
+	// TxnID is the transaction that used the code; empty if the stored entry could not be read.
+	TxnID string
+	// Expires is when the code's credential expires; zero when unknown (entries written before
+	// the expiry was stored).
+	Expires time.Time
+}
 
 // Store is the durable queue. Update runs fn in one transaction that is durable (fsync'd) when Update
 // returns nil; if fn returns an error nothing it did is kept.
@@ -37,9 +51,10 @@ type Tx interface {
 	Get(txnID string) (Record, error)
 	// Put inserts or replaces r, keeping the outbox and open indexes in step with r.State.
 	Put(r Record) error
-	// MarkSeen records that the code with key was used by txnID. If the key was already seen it
-	// returns the earlier txnID and true and changes nothing.
-	MarkSeen(key, txnID string) (earlier string, seen bool, err error)
+	// MarkSeen records that the code with key was used by txnID; expires is when the code's
+	// credential expires (after which the entry can be pruned; zero: unknown). If the key was
+	// already seen it returns the earlier txnID and true and changes nothing.
+	MarkSeen(key, txnID string, expires time.Time) (earlier string, seen bool, err error)
 	// Outbox returns up to limit queued records in sequence order.
 	Outbox(limit int) ([]Record, error)
 	// OpenRecords returns the records in an open state (waiting or sending), in sequence order.
@@ -50,4 +65,13 @@ type Tx interface {
 	Recent(before uint64, limit int) ([]Record, error)
 	// OutboxLen counts queued records.
 	OutboxLen() (int, error)
+	// Scan returns up to limit records with sequence above after, oldest first.
+	Scan(after uint64, limit int) ([]Record, error)
+	// Delete removes a final record (see State.Final) and its id; ErrNotFinal for any other. The
+	// sequence is not affected: ids are never reused.
+	Delete(txnID string) error
+	// SeenCodes returns up to limit seen-code entries with key above after, in key order.
+	SeenCodes(after string, limit int) ([]SeenCode, error)
+	// ForgetSeen removes a seen-code entry; a missing key is not an error.
+	ForgetSeen(key string) error
 }
