@@ -105,7 +105,7 @@ func runConsole(ctx context.Context, c *localapi.Client, in io.Reader, out io.Wr
 			continue
 		}
 		fmt.Fprintf(out, "%s — scan the customer's code (Enter cancels)\n", v.Amount)
-		v, err = followSale(ctx, c, v, lines)
+		v, err = followSale(ctx, c, v, lines, out)
 		if err != nil {
 			fmt.Fprintln(out, "error:", err)
 			continue
@@ -117,8 +117,10 @@ func runConsole(ctx context.Context, c *localapi.Client, in io.Reader, out io.Wr
 	}
 }
 
-// followSale waits for the sale's outcome while the cashier may cancel it or paste a code.
-func followSale(ctx context.Context, c *localapi.Client, v agent.SaleView, lines <-chan string) (agent.SaleView, error) {
+// followSale waits for the sale's outcome while the cashier may cancel it or paste a code. A line typed
+// after the sale already has its code (scanned, or pasted before) does not end the wait: the sale is
+// being decided, and the cashier must see how it ends.
+func followSale(ctx context.Context, c *localapi.Client, v agent.SaleView, lines <-chan string, out io.Writer) (agent.SaleView, error) {
 	type result struct {
 		v   agent.SaleView
 		err error
@@ -143,7 +145,7 @@ func followSale(ctx context.Context, c *localapi.Client, v agent.SaleView, lines
 				continue // the cancellation arrives through WaitFinal
 			}
 			if err := c.SubmitCode(bg(), v.ID, line); err != nil {
-				return v, err
+				fmt.Fprintln(out, "not taken, the sale is being decided:", err)
 			}
 			// The sale has its code: what the cashier types next is for the next prompt.
 			lines = nil
