@@ -101,8 +101,19 @@ var font5x7 = [95][5]byte{
 	{0x08, 0x04, 0x08, 0x10, 0x08}, // ~
 }
 
+// currencyGlyphs are the currency signs receipts print (money.Currency symbols) beyond ASCII, in the
+// same 5x7 column layout, so an amount on a simulated receipt's PNG reads as it would on paper.
+var currencyGlyphs = map[rune][5]byte{
+	'€': {0x14, 0x3e, 0x55, 0x55, 0x41},
+	'£': {0x48, 0x7e, 0x49, 0x49, 0x42},
+	'¥': {0x15, 0x16, 0x7c, 0x16, 0x15},
+}
+
 // glyph returns the 5x7 pattern for r and whether the font has it.
 func glyph(r rune) ([5]byte, bool) {
+	if g, ok := currencyGlyphs[r]; ok {
+		return g, true
+	}
 	if r < 0x20 || r > 0x7e {
 		return [5]byte{}, false
 	}
