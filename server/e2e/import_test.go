@@ -24,11 +24,10 @@ func TestImportExportFile(t *testing.T) {
 	ctx := context.Background()
 	data := t.TempDir()
 	srv := startServer(t, data)
-	tok, err := admin.LoadToken(filepath.Join(data, "admin.token"))
+	ac, err := srv.AdminClient(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ac := &admin.Client{BaseURL: srv.URL, Token: tok}
 	if _, err := ac.AddMerchant(ctx, admin.MerchantRequest{MerchantID: "M1", Name: "Kiosk", Currency: "EUR"}); err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +84,7 @@ func TestImportExportFile(t *testing.T) {
 	tampered := exp
 	tampered.Items = append([]protocol.BatchItem(nil), exp.Items...)
 	tampered.Items[0].Amount.Minor = 1000
-	out, err := srv.adminErr("import", writeExport(tampered))
+	out, err := srv.Admin(ctx, "import", writeExport(tampered))
 	if err == nil || !strings.Contains(err.Error(), string(protocol.CodeSignatureInvalid)) {
 		t.Fatalf("tampered import: %v %s", err, out)
 	}

@@ -21,7 +21,7 @@ func TestKeyRotation(t *testing.T) {
 	}
 	srv.stop()
 
-	out, err := exec.Command(bin.settlementd, "keys", "rotate", "--data", data).CombinedOutput()
+	out, err := exec.Command(bins.Path("settlementd"), "keys", "rotate", "--data", data).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "new current key") {
 		t.Fatalf("keys rotate: %v %s", err, out)
 	}
