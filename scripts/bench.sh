@@ -16,7 +16,7 @@ echo "   baseline: a bbolt loop with one fsync'd Update per payment, same run"
 
 echo
 echo "== the store alone: group commit vs one fsync'd Update per payment (boltstore)"
-gobench -bench 'GroupCommit' -benchtime 1x -count 1 ./server/store/boltstore/
+gobench -bench 'GroupCommit' -benchtime 30000x ./server/store/boltstore/
 
 if [ "${SKIP_POSTGRES:-}" != 1 ]; then
   echo
