@@ -34,25 +34,13 @@ func (s *Store) CreateAccount(ctx context.Context, a store.Account, opening int6
 }
 
 func (s *Store) GetAccount(ctx context.Context, id string) (store.Account, error) {
-	if err := s.lock(ctx); err != nil {
-		return store.Account{}, err
-	}
-	defer s.mu.Unlock()
-	a, ok := s.accounts[id]
-	if !ok {
-		return store.Account{}, notFound("account %s", id)
-	}
-	return a, nil
+	return get(s, ctx, s.accounts, "account", id, nil)
 }
 
 func (s *Store) ListAccounts(ctx context.Context, f store.AccountFilter) ([]store.Account, error) {
-	if err := s.lock(ctx); err != nil {
-		return nil, err
-	}
-	defer s.mu.Unlock()
-	return page(s.accounts, f.Page, func(a store.Account) bool {
+	return list(s, ctx, s.accounts, f.Page, func(a store.Account) bool {
 		return (f.OwnerID == "" || a.OwnerID == f.OwnerID) && (f.Kind == "" || a.Kind == f.Kind)
-	}), nil
+	}, nil)
 }
 
 func (s *Store) ListEntries(ctx context.Context, f store.EntryFilter) ([]store.Entry, error) {

@@ -40,15 +40,7 @@ func (s *Store) CreateAuthorization(ctx context.Context, a store.Authorization) 
 }
 
 func (s *Store) GetAuthorization(ctx context.Context, id string) (store.Authorization, error) {
-	if err := s.lock(ctx); err != nil {
-		return store.Authorization{}, err
-	}
-	defer s.mu.Unlock()
-	a, ok := s.auths[id]
-	if !ok {
-		return store.Authorization{}, notFound("authorization %s", id)
-	}
-	return cloneAuthorization(a), nil
+	return get(s, ctx, s.auths, "authorization", id, cloneAuthorization)
 }
 
 func (s *Store) GetAuthorizations(ctx context.Context, ids []string) (map[string]store.Authorization, error) {
@@ -72,17 +64,9 @@ func (s *Store) ListAuthorizations(ctx context.Context, f store.AuthorizationFil
 	if f.UserID != "" && f.AccountID != "" {
 		return nil, fmt.Errorf("%w: filter by user or by account, not both", store.ErrInvalidArgument)
 	}
-	if err := s.lock(ctx); err != nil {
-		return nil, err
-	}
-	defer s.mu.Unlock()
-	out := page(s.auths, f.Page, func(a store.Authorization) bool {
+	return list(s, ctx, s.auths, f.Page, func(a store.Authorization) bool {
 		return (f.UserID == "" || a.UserID == f.UserID) && (f.AccountID == "" || a.AccountID == f.AccountID)
-	})
-	for i := range out {
-		out[i] = cloneAuthorization(out[i])
-	}
-	return out, nil
+	}, cloneAuthorization)
 }
 
 func (s *Store) RevokeAuthorization(ctx context.Context, id string, at time.Time) (store.Authorization, error) {

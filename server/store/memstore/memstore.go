@@ -84,6 +84,39 @@ func exists(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", store.ErrExists, fmt.Sprintf(format, args...))
 }
 
+// get returns a copy of m[id] under the store's lock; what names the record in ErrNotFound. clone
+// may be nil for records without slices.
+func get[T any](s *Store, ctx context.Context, m map[string]T, what, id string, clone func(T) T) (T, error) {
+	var zero T
+	if err := s.lock(ctx); err != nil {
+		return zero, err
+	}
+	defer s.mu.Unlock()
+	v, ok := m[id]
+	if !ok {
+		return zero, notFound("%s %s", what, id)
+	}
+	if clone != nil {
+		v = clone(v)
+	}
+	return v, nil
+}
+
+// list pages through m under the store's lock (see page) and returns copies.
+func list[T any](s *Store, ctx context.Context, m map[string]T, p store.Page, keep func(T) bool, clone func(T) T) ([]T, error) {
+	if err := s.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	out := page(m, p, keep)
+	if clone != nil {
+		for i := range out {
+			out[i] = clone(out[i])
+		}
+	}
+	return out, nil
+}
+
 // page returns the values of m with keys after p.AfterID, by key, at most the page size.
 func page[T any](m map[string]T, p store.Page, keep func(T) bool) []T {
 	n := limit(p.Limit)

@@ -32,27 +32,11 @@ func (s *Store) CreateMerchant(ctx context.Context, m store.Merchant) (store.Mer
 }
 
 func (s *Store) GetMerchant(ctx context.Context, id string) (store.Merchant, error) {
-	if err := s.lock(ctx); err != nil {
-		return store.Merchant{}, err
-	}
-	defer s.mu.Unlock()
-	m, ok := s.merchants[id]
-	if !ok {
-		return store.Merchant{}, notFound("merchant %s", id)
-	}
-	return cloneMerchant(m), nil
+	return get(s, ctx, s.merchants, "merchant", id, cloneMerchant)
 }
 
 func (s *Store) ListMerchants(ctx context.Context, p store.Page) ([]store.Merchant, error) {
-	if err := s.lock(ctx); err != nil {
-		return nil, err
-	}
-	defer s.mu.Unlock()
-	out := page(s.merchants, p, nil)
-	for i := range out {
-		out[i] = cloneMerchant(out[i])
-	}
-	return out, nil
+	return list(s, ctx, s.merchants, p, nil, cloneMerchant)
 }
 
 func (s *Store) CreateTerminal(ctx context.Context, t store.Terminal) (store.Terminal, error) {
@@ -103,27 +87,11 @@ func (s *Store) EnrollTerminal(ctx context.Context, e store.Enrollment) (store.T
 }
 
 func (s *Store) GetTerminal(ctx context.Context, id string) (store.Terminal, error) {
-	if err := s.lock(ctx); err != nil {
-		return store.Terminal{}, err
-	}
-	defer s.mu.Unlock()
-	t, ok := s.terminals[id]
-	if !ok {
-		return store.Terminal{}, notFound("terminal %s", id)
-	}
-	return cloneTerminal(t), nil
+	return get(s, ctx, s.terminals, "terminal", id, cloneTerminal)
 }
 
 func (s *Store) ListTerminals(ctx context.Context, f store.TerminalFilter) ([]store.Terminal, error) {
-	if err := s.lock(ctx); err != nil {
-		return nil, err
-	}
-	defer s.mu.Unlock()
-	out := page(s.terminals, f.Page, func(t store.Terminal) bool { return f.MerchantID == "" || t.MerchantID == f.MerchantID })
-	for i := range out {
-		out[i] = cloneTerminal(out[i])
-	}
-	return out, nil
+	return list(s, ctx, s.terminals, f.Page, func(t store.Terminal) bool { return f.MerchantID == "" || t.MerchantID == f.MerchantID }, cloneTerminal)
 }
 
 func (s *Store) RevokeTerminal(ctx context.Context, id string, at time.Time) (store.Terminal, error) {
@@ -160,23 +128,11 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error
 }
 
 func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
-	if err := s.lock(ctx); err != nil {
-		return store.User{}, err
-	}
-	defer s.mu.Unlock()
-	u, ok := s.users[id]
-	if !ok {
-		return store.User{}, notFound("user %s", id)
-	}
-	return u, nil
+	return get(s, ctx, s.users, "user", id, nil)
 }
 
 func (s *Store) ListUsers(ctx context.Context, p store.Page) ([]store.User, error) {
-	if err := s.lock(ctx); err != nil {
-		return nil, err
-	}
-	defer s.mu.Unlock()
-	return page(s.users, p, nil), nil
+	return list(s, ctx, s.users, p, nil, nil)
 }
 
 func (s *Store) CreateSession(ctx context.Context, ss store.Session) error {
