@@ -3,11 +3,11 @@ package simprinter
 import (
 	"errors"
 	"fmt"
+	"github.com/stillpay/stillpay/hardware/sim/simpty"
 	"log/slog"
 	"net"
 	"os"
 
-	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 )
 
@@ -18,16 +18,11 @@ func NewPTY(opts Options, log *slog.Logger) (*Printer, error) {
 	if err != nil {
 		return nil, err
 	}
-	master, slave, err := pty.Open()
-	if err != nil {
-		return nil, fmt.Errorf("simprinter: open pty: %w", err)
-	}
 	// Raw mode, so that bytes pass unchanged in both directions even when
 	// the host opens the slave as a plain file (no echo, no CR/LF games).
-	if err := makeRaw(slave); err != nil {
-		master.Close()
-		slave.Close()
-		return nil, fmt.Errorf("simprinter: raw mode: %w", err)
+	master, slave, err := simpty.OpenRaw()
+	if err != nil {
+		return nil, fmt.Errorf("simprinter: %w", err)
 	}
 	// pty.Open called Fd() on the master, which leaves it in blocking mode
 	// outside Go's poller, where Close cannot interrupt a Read. Re-wrap a
@@ -63,15 +58,7 @@ func (p *Printer) Link(path string) error {
 	if p.slave == nil {
 		return errors.New("simprinter: Link needs a pty printer")
 	}
-	if fi, err := os.Lstat(path); err == nil {
-		if fi.Mode()&os.ModeSymlink == 0 {
-			return fmt.Errorf("simprinter: %s exists and is not a symlink; not replacing it", path)
-		}
-		if err := os.Remove(path); err != nil {
-			return fmt.Errorf("simprinter: %w", err)
-		}
-	}
-	if err := os.Symlink(p.slave.Name(), path); err != nil {
+	if err := simpty.ReplaceSymlink(p.slave.Name(), path); err != nil {
 		return fmt.Errorf("simprinter: %w", err)
 	}
 	p.linkPath = path
@@ -92,22 +79,6 @@ func pollable(f *os.File) (*os.File, error) {
 	}
 	unix.CloseOnExec(fd)
 	return os.NewFile(uintptr(fd), f.Name()), nil
-}
-
-func makeRaw(f *os.File) error {
-	fd := int(f.Fd())
-	t, err := unix.IoctlGetTermios(fd, unix.TCGETS)
-	if err != nil {
-		return err
-	}
-	t.Iflag &^= unix.IGNBRK | unix.BRKINT | unix.PARMRK | unix.ISTRIP | unix.INLCR | unix.IGNCR | unix.ICRNL | unix.IXON | unix.IXOFF
-	t.Oflag &^= unix.OPOST
-	t.Lflag &^= unix.ECHO | unix.ECHONL | unix.ICANON | unix.ISIG | unix.IEXTEN
-	t.Cflag &^= unix.CSIZE | unix.PARENB
-	t.Cflag |= unix.CS8
-	t.Cc[unix.VMIN] = 1
-	t.Cc[unix.VTIME] = 0
-	return unix.IoctlSetTermios(fd, unix.TCSETS, t)
 }
 
 // ListenTCP starts a network printer on addr (":9100", "127.0.0.1:0").

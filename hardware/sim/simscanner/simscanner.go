@@ -4,15 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/stillpay/stillpay/hardware/sim/simpty"
 	"log/slog"
 	"math/rand/v2"
 	"os"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/creack/pty"
-	"golang.org/x/sys/unix"
 
 	"github.com/stillpay/stillpay/hardware/imaging"
 	"github.com/stillpay/stillpay/hardware/scanner"
@@ -115,18 +113,13 @@ func suffixBytes(s string) ([]byte, error) {
 // slave later: bytes arriving in the default cooked mode would have CR
 // turned into LF and be echoed back.
 func (s *Scanner) plug() error {
-	master, slave, err := pty.Open()
+	master, slave, err := simpty.OpenRaw()
 	if err != nil {
-		return fmt.Errorf("simscanner: open pty: %w", err)
-	}
-	if err := makeRaw(slave); err != nil {
-		master.Close()
-		slave.Close()
-		return fmt.Errorf("simscanner: raw mode: %w", err)
+		return fmt.Errorf("simscanner: %w", err)
 	}
 	s.master, s.slave, s.path = master, slave, slave.Name()
 	if s.opts.Link != "" {
-		if err := replaceSymlink(s.path, s.opts.Link); err != nil {
+		if err := simpty.ReplaceSymlink(s.path, s.opts.Link); err != nil {
 			master.Close()
 			slave.Close()
 			s.master, s.slave = nil, nil
@@ -134,37 +127,6 @@ func (s *Scanner) plug() error {
 		}
 	}
 	s.log.Info("simulated scanner plugged in", "pty", s.path, "link", s.opts.Link)
-	return nil
-}
-
-func makeRaw(f *os.File) error {
-	fd := int(f.Fd())
-	t, err := unix.IoctlGetTermios(fd, unix.TCGETS)
-	if err != nil {
-		return err
-	}
-	t.Iflag &^= unix.IGNBRK | unix.BRKINT | unix.PARMRK | unix.ISTRIP | unix.INLCR | unix.IGNCR | unix.ICRNL | unix.IXON | unix.IXOFF
-	t.Oflag &^= unix.OPOST
-	t.Lflag &^= unix.ECHO | unix.ECHONL | unix.ICANON | unix.ISIG | unix.IEXTEN
-	t.Cflag &^= unix.CSIZE | unix.PARENB
-	t.Cflag |= unix.CS8
-	t.Cc[unix.VMIN] = 1
-	t.Cc[unix.VTIME] = 0
-	return unix.IoctlSetTermios(fd, unix.TCSETS, t)
-}
-
-// replaceSymlink points link at target atomically (a rename over the old
-// link), so a driver never sees a missing link during a repoint.
-func replaceSymlink(target, link string) error {
-	tmp := fmt.Sprintf("%s.tmp%d", link, os.Getpid())
-	_ = os.Remove(tmp)
-	if err := os.Symlink(target, tmp); err != nil {
-		return fmt.Errorf("simscanner: symlink: %w", err)
-	}
-	if err := os.Rename(tmp, link); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("simscanner: symlink: %w", err)
-	}
 	return nil
 }
 
