@@ -80,10 +80,10 @@ func (s *Server) routes() {
 		{"POST " + protocol.PathAuthorizations, "authorizations", s.authorize},
 		{"POST " + protocol.PathEnroll, "enroll", s.enroll},
 		{"GET " + protocol.PathTerminalConfig, "terminal_self", s.terminal(0, s.terminalSelf)},
-		{"POST " + protocol.PathTransactions, "transactions", s.terminal(protocol.MaxBodyBytes, s.transaction)},
+		{"POST " + protocol.PathTransactions, "transactions", s.terminal(protocol.MaxBodyBytes, singleRequest(s, service.FromTransaction))},
 		{"POST " + protocol.PathBatches, "batches", s.terminal(protocol.MaxBatchBodyBytes, s.batch)},
-		{"POST " + protocol.PathVoids, "voids", s.terminal(protocol.MaxBodyBytes, s.void)},
-		{"POST " + protocol.PathRefunds, "refunds", s.terminal(protocol.MaxBodyBytes, s.refund)},
+		{"POST " + protocol.PathVoids, "voids", s.terminal(protocol.MaxBodyBytes, singleRequest(s, service.FromVoid))},
+		{"POST " + protocol.PathRefunds, "refunds", s.terminal(protocol.MaxBodyBytes, singleRequest(s, service.FromRefund))},
 
 		{"POST " + admin.PathMerchants, "admin_merchants", s.admin(s.adminCreateMerchant)},
 		{"GET " + admin.PathMerchants, "admin_merchants", s.admin(s.adminListMerchants)},

@@ -49,31 +49,17 @@ func (s *Server) terminalSelf(w http.ResponseWriter, r *http.Request, t store.Te
 	writeJSON(w, http.StatusOK, resp)
 }
 
-func (s *Server) transaction(w http.ResponseWriter, r *http.Request, t store.Terminal, sr protocol.SignedRequest, body []byte) {
-	var req protocol.TransactionRequest
-	if p := decodeStrict(body, &req); p != nil {
-		writeProblem(w, p)
-		return
+// singleRequest makes the handler of a one-request endpoint: decode its body strictly into T, turn it
+// into a service request and answer it with single.
+func singleRequest[T any](s *Server, convert func(T) service.Request) func(http.ResponseWriter, *http.Request, store.Terminal, protocol.SignedRequest, []byte) {
+	return func(w http.ResponseWriter, r *http.Request, t store.Terminal, sr protocol.SignedRequest, body []byte) {
+		var req T
+		if p := decodeStrict(body, &req); p != nil {
+			writeProblem(w, p)
+			return
+		}
+		s.single(w, r, t, sr, convert(req))
 	}
-	s.single(w, r, t, sr, service.FromTransaction(req))
-}
-
-func (s *Server) void(w http.ResponseWriter, r *http.Request, t store.Terminal, sr protocol.SignedRequest, body []byte) {
-	var req protocol.VoidRequest
-	if p := decodeStrict(body, &req); p != nil {
-		writeProblem(w, p)
-		return
-	}
-	s.single(w, r, t, sr, service.FromVoid(req))
-}
-
-func (s *Server) refund(w http.ResponseWriter, r *http.Request, t store.Terminal, sr protocol.SignedRequest, body []byte) {
-	var req protocol.RefundRequest
-	if p := decodeStrict(body, &req); p != nil {
-		writeProblem(w, p)
-		return
-	}
-	s.single(w, r, t, sr, service.FromRefund(req))
 }
 
 // single answers one request: 200 approved, 402 declined (both final and replayed byte for byte for
