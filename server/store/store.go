@@ -17,6 +17,8 @@
 //     ApplyPayments waits for two.
 //   - v5: GetTxns (a batch's idempotency keys in one call; on PostgreSQL one round trip instead of one
 //     per item).
+//   - v6: OrderStore (flow 2 orders, orders.go): CreateOrder, GetOrder, ListOrders, CancelOrder,
+//     ConfirmOrder.
 package store
 
 import (
@@ -31,6 +33,8 @@ import (
 // Times: stores keep times in UTC at microsecond precision (what PostgreSQL keeps). Values returned by a
 // write are already normalised, so a fresh answer and its later replay compare equal.
 type Store interface {
+	OrderStore
+
 	// --- merchants, terminals, users, sessions ---
 
 	// CreateMerchant adds a merchant and its settlement account (kind AccountMerchant, balance 0, in

@@ -41,6 +41,7 @@ type Store struct {
 	bySeq      []store.TxnKey // bySeq[seq-1]
 	nonces     map[nonceKey]time.Time
 	failures   map[store.Subject]store.Failures
+	orders     orderMaps // orders.go
 }
 
 var _ store.Store = (*Store)(nil)

@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListTxns", testListTxns},
 		{"ExportImport", testExportImport},
 		{"Concurrency", testConcurrency},
+		{"Orders", testOrders},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })

@@ -1,0 +1,127 @@
+package boltstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/stillpay/stillpay/server/ledger"
+	"github.com/stillpay/stillpay/server/store"
+)
+
+// Order buckets (flow 2). The bucket sequence of bktOrders is the last order Seq.
+var (
+	bktOrders        = []byte("orders")            // id → Order (JSON)
+	bktOrderByKey    = []byte("order_by_key")      // terminal \0 terminal order id → order id
+	bktOrderByTermSq = []byte("order_by_terminal") // terminal \0 u64 seq → order id
+)
+
+func init() { allBuckets = append(allBuckets, bktOrders, bktOrderByKey, bktOrderByTermSq) }
+
+var _ ledger.OrderTx = ltx{}
+
+func (t ltx) Order(id string) (store.Order, error) {
+	var o store.Order
+	err := getJSON(t.tx.Bucket(bktOrders), []byte(id), "order "+id, &o)
+	return o, err
+}
+
+func (t ltx) OrderByKey(terminalID, terminalOrderID string) (store.Order, error) {
+	id := t.tx.Bucket(bktOrderByKey).Get(pair(terminalID, terminalOrderID))
+	if id == nil {
+		return store.Order{}, fmt.Errorf("%w: order %s/%s", store.ErrNotFound, terminalID, terminalOrderID)
+	}
+	return t.Order(string(id))
+}
+
+func (t ltx) InsertOrder(o *store.Order) error {
+	b := t.tx.Bucket(bktOrders)
+	seq, err := b.NextSequence()
+	if err != nil {
+		return abort(err)
+	}
+	o.Seq = seq
+	if err := abort(t.tx.Bucket(bktOrderByKey).Put(pair(o.TerminalID, o.TerminalOrderID), []byte(o.ID))); err != nil {
+		return err
+	}
+	if err := abort(t.tx.Bucket(bktOrderByTermSq).Put(prefixed(o.TerminalID, u64(seq)), []byte(o.ID))); err != nil {
+		return err
+	}
+	return putJSON(b, []byte(o.ID), o)
+}
+
+func (t ltx) PutOrder(o store.Order) error {
+	return putJSON(t.tx.Bucket(bktOrders), []byte(o.ID), o)
+}
+
+func (s *Store) CreateOrder(ctx context.Context, o store.Order) (store.Order, bool, error) {
+	var out store.Order
+	var replayed bool
+	err := s.w.do(ctx, 1, func(tx *bolt.Tx) (err error) {
+		out, replayed, err = ledger.CreateOrder(ltx{tx: tx}, o)
+		return err
+	})
+	return out, replayed, err
+}
+
+func (s *Store) GetOrder(ctx context.Context, id string) (store.Order, error) {
+	var o store.Order
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		o, err = ltx{tx: tx}.Order(id)
+		return err
+	})
+	return o, err
+}
+
+func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.Order, error) {
+	n := limit(f.Limit)
+	var out []store.Order
+	err := s.db.View(func(tx *bolt.Tx) error {
+		t := ltx{tx: tx}
+		prefix := prefixed(f.TerminalID, nil)
+		c := tx.Bucket(bktOrderByTermSq).Cursor()
+		for k, id := c.Seek(prefixed(f.TerminalID, u64(f.AfterSeq+1))); k != nil && len(out) < n; k, id = c.Next() {
+			if len(k) != len(prefix)+8 || string(k[:len(prefix)]) != string(prefix) {
+				break
+			}
+			o, err := t.Order(string(id))
+			if err != nil {
+				return fmt.Errorf("boltstore: order index names %s: %w", id, err)
+			}
+			out = append(out, o)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (s *Store) CancelOrder(ctx context.Context, id, terminalID string, at time.Time) (store.Order, error) {
+	var out store.Order
+	err := s.w.do(ctx, 1, func(tx *bolt.Tx) (err error) {
+		out, err = ledger.CancelOrder(ltx{tx: tx}, id, terminalID, at)
+		return err
+	})
+	return out, err
+}
+
+func (s *Store) ConfirmOrder(ctx context.Context, c store.OrderConfirm) (store.Order, store.Txn, bool, error) {
+	var (
+		o        store.Order
+		txn      store.Txn
+		replayed bool
+	)
+	err := s.w.do(ctx, 1, func(tx *bolt.Tx) error {
+		// The rules refuse before they write anything, so a refusal is a plain error and the
+		// group goes on; a write failure is an errAbort and rolls the group back.
+		t := newCachedTx(tx, s.decoded)
+		var err error
+		o, txn, replayed, err = ledger.ConfirmOrder(t, c)
+		if err != nil {
+			return err
+		}
+		return t.flush()
+	})
+	return o, txn, replayed, err
+}

@@ -1,0 +1,106 @@
+package memstore
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"time"
+
+	"github.com/stillpay/stillpay/server/ledger"
+	"github.com/stillpay/stillpay/server/store"
+)
+
+// orderMaps holds the orders (flow 2); the maps are made on first use.
+type orderMaps struct {
+	byID  map[string]store.Order
+	byKey map[[2]string]string // terminal, terminal order id → order id
+	seq   []string             // seq[n-1] is the order with Seq n
+}
+
+var _ ledger.OrderTx = memTx{}
+
+func (m memTx) Order(id string) (store.Order, error) {
+	o, ok := m.s.orders.byID[id]
+	if !ok {
+		return store.Order{}, notFound("order %s", id)
+	}
+	return cloneOrder(o), nil
+}
+
+func (m memTx) OrderByKey(terminalID, terminalOrderID string) (store.Order, error) {
+	id, ok := m.s.orders.byKey[[2]string{terminalID, terminalOrderID}]
+	if !ok {
+		return store.Order{}, notFound("order %s/%s", terminalID, terminalOrderID)
+	}
+	return m.Order(id)
+}
+
+func (m memTx) InsertOrder(o *store.Order) error {
+	om := &m.s.orders
+	if om.byID == nil {
+		om.byID, om.byKey = map[string]store.Order{}, map[[2]string]string{}
+	}
+	om.seq = append(om.seq, o.ID)
+	o.Seq = uint64(len(om.seq))
+	om.byID[o.ID] = cloneOrder(*o)
+	om.byKey[[2]string{o.TerminalID, o.TerminalOrderID}] = o.ID
+	return nil
+}
+
+func (m memTx) PutOrder(o store.Order) error {
+	m.s.orders.byID[o.ID] = cloneOrder(o)
+	return nil
+}
+
+func cloneOrder(o store.Order) store.Order {
+	o.Items = slices.Clone(o.Items)
+	o.RequestHash, o.SignatureHash, o.ConfirmHash = bytes.Clone(o.RequestHash), bytes.Clone(o.SignatureHash), bytes.Clone(o.ConfirmHash)
+	return o
+}
+
+func (s *Store) CreateOrder(ctx context.Context, o store.Order) (store.Order, bool, error) {
+	if err := s.lock(ctx); err != nil {
+		return store.Order{}, false, err
+	}
+	defer s.mu.Unlock()
+	return ledger.CreateOrder(memTx{s}, o)
+}
+
+func (s *Store) GetOrder(ctx context.Context, id string) (store.Order, error) {
+	if err := s.lock(ctx); err != nil {
+		return store.Order{}, err
+	}
+	defer s.mu.Unlock()
+	return memTx{s}.Order(id)
+}
+
+func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.Order, error) {
+	if err := s.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	n := limit(f.Limit)
+	var out []store.Order
+	for i := f.AfterSeq; i < uint64(len(s.orders.seq)) && len(out) < n; i++ {
+		if o := s.orders.byID[s.orders.seq[i]]; o.TerminalID == f.TerminalID {
+			out = append(out, cloneOrder(o))
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) CancelOrder(ctx context.Context, id, terminalID string, at time.Time) (store.Order, error) {
+	if err := s.lock(ctx); err != nil {
+		return store.Order{}, err
+	}
+	defer s.mu.Unlock()
+	return ledger.CancelOrder(memTx{s}, id, terminalID, at)
+}
+
+func (s *Store) ConfirmOrder(ctx context.Context, c store.OrderConfirm) (store.Order, store.Txn, bool, error) {
+	if err := s.lock(ctx); err != nil {
+		return store.Order{}, store.Txn{}, false, err
+	}
+	defer s.mu.Unlock()
+	return ledger.ConfirmOrder(memTx{s}, c)
+}
