@@ -221,12 +221,12 @@ func TestDeclinesAreFinalAndMoveNoMoney(t *testing.T) {
 	if ans.Decode(&r) != nil || r.Code != protocol.CodeCurrencyMismatch {
 		t.Fatalf("currency mismatch: %d %s", ans.Status, ans.Body)
 	}
-	// Over the customer's balance: 20.00 slot + 0 available.
+	// Over the credential's cap of 20.00: the customer must confirm a larger amount (flow 2).
 	code, err = sh.wallet.Code(now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	decline("d5", 2001, code, protocol.CodeInsufficientFunds)
+	decline("d5", 2001, code, protocol.CodeConfirmationRequired)
 	// A revoked authorization, then an expired one (by the fake clock).
 	code, err = sh.wallet.Code(now)
 	if err != nil {

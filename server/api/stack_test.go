@@ -94,15 +94,23 @@ func (s *stack) newShop() *shop {
 	if _, err := s.admin.AddAccount(ctx, admin.AccountRequest{AccountID: "acc-alice", UserID: "alice", OpeningBalance: eur(10000)}); err != nil {
 		t.Fatal(err)
 	}
+	return &shop{term: term, wallet: s.authorize("acc-alice", 2000, 5), user: "alice", acct: "acc-alice"}
+}
+
+// authorize logs alice in and gets a one-hour credential of codes × capMinor EUR on account.
+func (s *stack) authorize(account string, capMinor int64, codes int) *bench.Wallet {
+	t := s.t
+	t.Helper()
+	ctx := context.Background()
 	tok, err := bench.Login(ctx, s.srv.Client(), s.srv.URL, "alice", "correct horse")
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := bench.Authorize(ctx, s.srv.Client(), s.srv.URL, tok, "acc-alice", eur(2000), 5, time.Hour)
+	w, err := bench.Authorize(ctx, s.srv.Client(), s.srv.URL, tok, account, eur(capMinor), codes, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &shop{term: term, wallet: w, user: "alice", acct: "acc-alice"}
+	return w
 }
 
 func (s *stack) balance(id string) int64 {

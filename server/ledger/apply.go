@@ -169,6 +169,11 @@ func applyPayment(tx Tx, op store.PaymentOp, o store.Outcome, merchant store.Mer
 	case op.Offline && op.Amount.Minor > auth.CapPerPayment:
 		return record(tx, op, decline(o, protocol.CodeOverCap,
 			fmt.Sprintf("offline amount %d over the cap %d", op.Amount.Minor, auth.CapPerPayment)), nil)
+	case op.Amount.Minor > auth.CapPerPayment:
+		return record(tx, op, decline(o, protocol.CodeConfirmationRequired, overCapOnline(op.Amount, auth)), nil)
+	case op.CodeCounter >= uint64(auth.MaxCodes):
+		return record(tx, op, decline(o, protocol.CodeOfflineCountExceeded,
+			fmt.Sprintf("code counter %d is beyond the %d codes of authorization %s", op.CodeCounter, auth.MaxCodes, auth.ID)), nil)
 	}
 	used, err := tx.CodeUsed(auth.ID, op.CodeCounter)
 	if err != nil {
@@ -221,6 +226,15 @@ func applyPayment(tx Tx, op store.PaymentOp, o store.Outcome, merchant store.Mer
 		return store.Outcome{}, err
 	}
 	return record(tx, op, approve(o, op), entry)
+}
+
+// overCapOnline tells the cashier why an online payment over the credential's cap is refused and what
+// to do instead: a shown code proves the phone made it, not that the customer agreed to this amount,
+// so more than the cap needs the customer to confirm the exact amount in the wallet (flow 2).
+func overCapOnline(amount money.Amount, auth store.Authorization) string {
+	capAmount := money.Amount{Minor: auth.CapPerPayment, Currency: auth.Currency}
+	return fmt.Sprintf("%s is over this credential's cap of %s per payment; a larger amount needs the customer's "+
+		"confirmation: create a merchant-presented order (POST /v1/orders) for the customer to confirm in the wallet", amount, capAmount)
 }
 
 // PaymentLegs are the legs of a payment: one slot back from the hold to the customer, then the amount

@@ -55,7 +55,9 @@ type Decline struct {
 //     currency: currency_mismatch;
 //   - online: Now at/after ExpiresAt: credential_expired, at/after RevokedAt: credential_revoked;
 //     offline: the same with ApprovedAt instead of Now;
-//   - offline amount > CapPerPayment: over_cap_per_payment;
+//   - offline amount > CapPerPayment: over_cap_per_payment; online: confirmation_required (a larger
+//     amount needs the customer's confirmation of a merchant-presented order);
+//   - CodeCounter ≥ MaxCodes: offline_count_exceeded;
 //   - (authorization, CodeCounter) already used: code_used (counted in ReplayedCodes);
 //   - MaxCodes codes already used: offline_count_exceeded;
 //   - amount > released slot + customer balance: insufficient_funds.

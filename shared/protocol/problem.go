@@ -75,6 +75,12 @@ const (
 	CodeAlreadyVoided        Code = "already_voided"
 )
 
+// CodeConfirmationRequired declines an online payment over the credential's cap per payment (a decline,
+// final for its key). The code was not used: a shown code proves the phone made it, not that the
+// customer agreed to the amount, so a larger amount needs a merchant-presented order that the customer
+// confirms in the wallet (flow 2, POST /v1/orders).
+const CodeConfirmationRequired Code = "confirmation_required"
+
 // Problem is the body of every non-2xx answer.
 type Problem struct {
 	Type   string `json:"type,omitempty"` // "about:blank" or a URI naming the code

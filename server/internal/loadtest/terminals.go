@@ -21,8 +21,8 @@ func paymentKey(term *bench.Terminal, n int) string {
 
 func paymentTxnID(term *bench.Terminal, n int) string { return fmt.Sprintf("%s-%04d", term.ID, n) }
 
-// paymentTerminal sends single online payments of up to twice the cap (some decline for lack of
-// funds); RetryPercent of them twice at once, to different instances, as after a lost answer.
+// paymentTerminal sends single online payments of up to twice the cap (those over it are declined
+// confirmation_required); RetryPercent of them twice at once, to different instances, as after a lost answer.
 func (f *Fleet) paymentTerminal(ctx context.Context, term *bench.Terminal, rng *rand.Rand, book *Book) error {
 	for n := range f.shape.PaymentsPerTerminal {
 		code, err := f.wallets[rng.IntN(len(f.wallets))].Code(time.Now())
@@ -54,7 +54,7 @@ func (f *Fleet) paymentTerminal(ctx context.Context, term *bench.Terminal, rng *
 					errc <- err
 					return
 				}
-				approved, err := approvedMinor(key, req, ans)
+				approved, err := approvedMinor(key, req, ans, f.shape.CapMinor)
 				if err != nil {
 					errc <- err
 					return
@@ -73,8 +73,8 @@ func (f *Fleet) paymentTerminal(ctx context.Context, term *bench.Terminal, rng *
 }
 
 // approvedMinor is the amount an answer approved: the request's amount, or 0 for a decline for lack
-// of funds. Any other answer is an error.
-func approvedMinor(key string, req protocol.TransactionRequest, ans bench.Answer) (int64, error) {
+// of funds or, for an amount over the cap, confirmation_required. Any other answer is an error.
+func approvedMinor(key string, req protocol.TransactionRequest, ans bench.Answer, capMinor int64) (int64, error) {
 	var resp protocol.TransactionResponse
 	if err := ans.Decode(&resp); err != nil || (ans.Status != http.StatusOK && ans.Status != http.StatusPaymentRequired) {
 		return 0, fmt.Errorf("%w: %s: %d %s", ErrUnexpectedAnswer, key, ans.Status, ans.Body)
@@ -82,7 +82,8 @@ func approvedMinor(key string, req protocol.TransactionRequest, ans bench.Answer
 	if resp.Status == protocol.StatusApproved {
 		return req.Amount.Minor, nil
 	}
-	if resp.Code != protocol.CodeInsufficientFunds {
+	overCap := req.Amount.Minor > capMinor && resp.Code == protocol.CodeConfirmationRequired
+	if resp.Code != protocol.CodeInsufficientFunds && !overCap {
 		return 0, fmt.Errorf("%w: %s: declined %s: %s", ErrUnexpectedAnswer, key, resp.Code, resp.Message)
 	}
 	return 0, nil

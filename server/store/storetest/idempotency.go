@@ -65,8 +65,8 @@ func testIdempotency(t *testing.T, open func(t *testing.T) store.Store) {
 	// A decline is a final answer too: replayed as stored even after the state changes.
 	big := pay("T1", "k3", "Z1", 3, eur(9000), odd)
 	declined := f.apply1(big)
-	if declined.Code != protocol.CodeInsufficientFunds {
-		t.Fatalf("big payment: %s %s, want insufficient_funds", declined.Status, declined.Code)
+	if declined.Code != protocol.CodeConfirmationRequired {
+		t.Fatalf("big payment: %s %s, want confirmation_required", declined.Status, declined.Code)
 	}
 	if v := f.apply1(void("T1", "v1", "k1", odd)); !v.Approved() { // gives 400 back to the customer
 		t.Fatalf("void: %s %s", v.Code, v.Message)

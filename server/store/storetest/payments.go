@@ -43,15 +43,17 @@ func testPayments(t *testing.T, open func(t *testing.T) store.Store) {
 		code protocol.Code // "" means approved
 	}{
 		{"online within the slot", pay("T1", "p1", "Zok", 1, eur(700), at), ""},
-		{"online beyond the slot, within the balance", pay("T1", "p2", "Zok", 2, eur(50_000), at), ""},
+		{"online over the cap needs the customer's confirmation", pay("T1", "p2x", "Zok", 2, eur(1001), at), protocol.CodeConfirmationRequired},
+		{"online at the cap (the over-cap decline used no code)", pay("T1", "p2", "Zok", 2, eur(1000), at), ""},
 		{"offline within the cap", offline(pay("T1", "p3", "Zok", 3, eur(1000), at), before), ""},
 		{"code used again (p1's counter)", pay("T1", "p4", "Zok", 1, eur(10), at), protocol.CodeCodeUsed},
 		{"code used again offline", offline(pay("T1", "p5", "Zok", 3, eur(10), at), before), protocol.CodeCodeUsed},
-		{"online beyond the balance", pay("T1", "p6", "Zok", 4, eur(2_000_000), at), protocol.CodeInsufficientFunds},
+		{"online over the cap and the balance: the cap comes first", pay("T1", "p6", "Zok", 4, eur(2_000_000), at), protocol.CodeConfirmationRequired},
 		{"offline over the cap", offline(pay("T1", "p7", "Zok", 4, eur(1001), at), before), protocol.CodeOverCap},
 		{"declines used no code: counter 4 still pays", pay("T1", "p8", "Zok", 4, eur(5), at), ""},
-		{"only code of Zone", pay("T1", "p9", "Zone", 7, eur(5), at), ""},
-		{"Zone has no codes left", pay("T1", "p10", "Zone", 8, eur(5), at), protocol.CodeOfflineCountExceeded},
+		{"only code of Zone", pay("T1", "p9", "Zone", 0, eur(5), at), ""},
+		{"Zone's counter 1 is beyond its one code", pay("T1", "p10", "Zone", 1, eur(5), at), protocol.CodeOfflineCountExceeded},
+		{"counter far beyond max codes, offline", offline(pay("T1", "p10b", "Zok", 7, eur(5), at), before), protocol.CodeOfflineCountExceeded},
 		{"online after expiry", pay("T1", "p11", "Zexp", 1, eur(5), at), protocol.CodeCredentialExpired},
 		{"online at the expiry instant", pay("T1", "p12", "Zexp", 1, eur(5), t0.Add(time.Hour)), protocol.CodeCredentialExpired},
 		{"offline approved before expiry, arriving after", offline(pay("T1", "p13", "Zexp", 1, eur(5), at), before), ""},
@@ -112,10 +114,10 @@ func testPaymentMoney(t *testing.T, open func(t *testing.T) store.Store) {
 		// Each approval releases one slot of 1000 from the hold, then pays the merchant.
 		{pay("T1", "1", "Z1", 1, eur(700), at), true, 5300, 4000, 700},
 		{offline(pay("T1", "2", "Z1", 2, eur(1000), at), at), true, 5300, 3000, 1700},
-		{pay("T1", "3", "Z1", 3, eur(6000), at), true, 300, 2000, 7700},
-		// 300 + a 1000 slot < 2000: declined, nothing moves, the code stays unused.
-		{pay("T1", "4", "Z1", 4, eur(2000), at), false, 300, 2000, 7700},
-		{pay("T1", "5", "Z1", 4, eur(1300), at), true, 0, 1000, 9000},
+		{pay("T1", "3", "Z1", 3, eur(1000), at), true, 5300, 2000, 2700},
+		// Over the cap: declined, nothing moves, the code stays unused.
+		{pay("T1", "4", "Z1", 4, eur(1001), at), false, 5300, 2000, 2700},
+		{pay("T1", "5", "Z1", 4, eur(1000), at), true, 5300, 1000, 3700},
 	}
 	for i, s := range steps {
 		o := f.apply1(s.op)
@@ -138,7 +140,7 @@ func testPaymentMoney(t *testing.T, open func(t *testing.T) store.Store) {
 		t.Fatalf("ListEntries = %+v, %v", entries, err)
 	}
 	e := entries[0]
-	wantLegs := []store.Leg{{AccountID: hold, Delta: -1000}, {AccountID: "A1", Delta: 1000}, {AccountID: "A1", Delta: -1300}, {AccountID: merch, Delta: 1300}}
+	wantLegs := []store.Leg{{AccountID: hold, Delta: -1000}, {AccountID: "A1", Delta: 1000}, {AccountID: "A1", Delta: -1000}, {AccountID: merch, Delta: 1000}}
 	if e.ID != o.EntryID || e.Kind != store.EntryPayment || e.Currency != "EUR" || e.Ref != "T1/5" || !reflect.DeepEqual(e.Legs, wantLegs) {
 		t.Errorf("payment entry = %+v, want legs %+v", e, wantLegs)
 	}
@@ -165,10 +167,11 @@ func testOfflineGuarantee(t *testing.T, open func(t *testing.T) store.Store) {
 	exp := t0.Add(time.Hour)
 	f.auth("Z1", "U1", "A1", "EUR", 2000, 4, exp) // hold 8000
 	f.auth("Z2", "U1", "A1", "EUR", 2000, 4, exp) // hold 8000, A1 4000 left
-	// The customer spends the rest online at another till.
-	if o := f.apply1(pay("T2", "x", "Z2", 1, eur(6000), t0.Add(time.Minute))); !o.Approved() {
+	// The customer spends online at another till, and puts the rest on hold for a third credential.
+	if o := f.apply1(pay("T2", "x", "Z2", 1, eur(2000), t0.Add(time.Minute))); !o.Approved() {
 		t.Fatalf("spending online: %s %s", o.Code, o.Message)
 	}
+	f.auth("Z3", "U1", "A1", "EUR", 1000, 4, exp) // hold 4000
 	f.wantBalances(map[string]int64{"A1": 0})
 	if _, err := f.s.RevokeAuthorization(f.ctx, "Z1", t0.Add(50*time.Minute)); err != nil {
 		t.Fatal(err)
@@ -176,15 +179,15 @@ func testOfflineGuarantee(t *testing.T, open func(t *testing.T) store.Store) {
 	// The terminal was offline all along and forwards its queue two days later, in one batch.
 	late := exp.Add(48 * time.Hour)
 	var ops []store.PaymentOp
-	for c := uint64(1); c <= 4; c++ {
-		ops = append(ops, offline(pay("T1", "q"+string(rune('0'+c)), "Z1", c, eur(2000), late), t0.Add(time.Duration(c)*10*time.Minute)))
+	for c := uint64(0); c < 4; c++ {
+		ops = append(ops, offline(pay("T1", "q"+string(rune('0'+c)), "Z1", c, eur(2000), late), t0.Add(time.Duration(c+1)*10*time.Minute)))
 	}
 	for i, o := range f.apply(ops...) {
 		if !o.Approved() {
 			t.Errorf("offline item %d: %s %s (%s); an offline approval within the credential must settle", i, o.Status, o.Code, o.Message)
 		}
 	}
-	f.wantBalances(map[string]int64{store.HoldAccountID("Z1"): 0, store.MerchantAccountID("M1"): 14_000, "A1": 0})
+	f.wantBalances(map[string]int64{store.HoldAccountID("Z1"): 0, store.MerchantAccountID("M1"): 10_000, "A1": 0})
 	f.check()
 }
 
