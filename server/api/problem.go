@@ -13,8 +13,23 @@ func problem(status int, code protocol.Code, detail string) *protocol.Problem {
 	return &protocol.Problem{Title: http.StatusText(status), Status: status, Code: code, Detail: detail}
 }
 
-// writeProblem sends p as application/problem+json, with Retry-After when it asks for one.
+// RetryAfterUnavailable is the Retry-After of a 503: a failover of the database takes seconds, and
+// terminals back off further on their own.
+const RetryAfterUnavailable = 1
+
+// unavailable is the 503 problem of a request that may be sent again as it is.
+func unavailable(detail string) *protocol.Problem {
+	p := problem(http.StatusServiceUnavailable, protocol.CodeUnavailable, detail)
+	p.RetryAfterSeconds = RetryAfterUnavailable
+	return p
+}
+
+// writeProblem sends p as application/problem+json, with Retry-After when it asks for one; every
+// 503 asks for one.
 func writeProblem(w http.ResponseWriter, p *protocol.Problem) {
+	if p.Status == http.StatusServiceUnavailable && p.RetryAfterSeconds == 0 {
+		p.RetryAfterSeconds = RetryAfterUnavailable
+	}
 	h := w.Header()
 	h.Set("Content-Type", protocol.ContentTypeProblem)
 	h.Set("Cache-Control", "no-store")

@@ -6,8 +6,35 @@ import (
 	"github.com/stillpay/stillpay/shared/protocol"
 )
 
+// healthResponse is the body of GET /healthz.
+type healthResponse struct {
+	// Status is "ok" while the process serves: /healthz is a liveness check, and restarting
+	// settlementd does not bring a database back.
+	Status string `json:"status"`
+	// Store is "ok", or "unavailable" when the store's health check failed (the log has why).
+	Store string `json:"store"`
+}
+
+// health answers 200 while the process serves, and says whether the store answers.
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	resp := healthResponse{Status: "ok", Store: "ok"}
+	if err := s.svc.StoreHealth(r.Context()); err != nil {
+		s.log.Warn("health check: store unavailable", "err", err)
+		resp.Store = "unavailable"
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// ready is the load balancers' check: 200 when this instance can take payments now (its store
+// answers, as the primary), else 503 with Retry-After, so that the balancer sends terminals
+// elsewhere while this instance cannot reach the database.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if err := s.svc.StoreHealth(r.Context()); err != nil {
+		s.log.Warn("readiness check: store unavailable", "err", err)
+		writeProblem(w, unavailable("the store is unavailable"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
 func (s *Server) time(w http.ResponseWriter, r *http.Request) {

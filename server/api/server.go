@@ -10,6 +10,7 @@ import (
 
 	"github.com/stillpay/stillpay/server/admin"
 	"github.com/stillpay/stillpay/server/service"
+	"github.com/stillpay/stillpay/server/store"
 	"github.com/stillpay/stillpay/shared/protocol"
 )
 
@@ -74,6 +75,7 @@ func (s *Server) routes() {
 	}
 	routes := []route{
 		{"GET " + protocol.PathHealth, "healthz", s.health},
+		{"GET " + protocol.PathReady, "readyz", s.ready},
 		{"GET " + protocol.PathTime, "time", s.time},
 		{"GET " + protocol.PathServerKeys, "keys", s.serverKeys},
 		{"POST " + protocol.PathSessions, "sessions", s.login},
@@ -129,6 +131,14 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var p *protocol.Problem
 	if errors.As(err, &p) {
 		writeProblem(w, p)
+		return
+	}
+	if errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrClosed) {
+		// The database went away (a failover) or the store is closing: the request may or may not
+		// have been applied, and the same request sent again gets the stored answer or is applied
+		// once. Never a 500, never a decision.
+		s.log.Warn("request failed: store unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeProblem(w, unavailable("the database is unavailable (failing over?); send the same request again"))
 		return
 	}
 	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)

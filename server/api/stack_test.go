@@ -36,21 +36,10 @@ func newStack(t *testing.T) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ring, err := keys.Open(filepath.Join(dir, "keys"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := keys.OpenSealer(filepath.Join(dir, "seal.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Mid-morning UTC of today: far from midnight, so tests that move the clock stay within one
 	// throttling day. Every part of the stack (and the simulated terminal and wallet) uses this clock.
 	clock := service.NewFakeClock(time.Now().UTC().Truncate(24 * time.Hour).Add(10 * time.Hour))
-	svc, err := service.New(service.Config{Store: st, Keys: ring, Sealer: sealer, Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := newService(t, dir, st, clock)
 	srv := httptest.NewServer(New(Config{Service: svc, AdminToken: testAdminToken}))
 	t.Cleanup(func() {
 		srv.Close()
@@ -120,4 +109,22 @@ func (s *stack) balance(id string) int64 {
 		s.t.Fatal(err)
 	}
 	return a.Balance
+}
+
+// newService is the service on st with real keys and seal key in dir.
+func newService(t *testing.T, dir string, st store.Store, clock service.Clock) *service.Service {
+	t.Helper()
+	ring, err := keys.Open(filepath.Join(dir, "keys"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := keys.OpenSealer(filepath.Join(dir, "seal.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := service.New(service.Config{Store: st, Keys: ring, Sealer: sealer, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
 }

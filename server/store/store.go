@@ -34,6 +34,7 @@ import (
 // write are already normalised, so a fresh answer and its later replay compare equal.
 type Store interface {
 	OrderStore
+	Pinger
 
 	// --- merchants, terminals, users, sessions ---
 

@@ -10,6 +10,7 @@ import (
 // API paths, all under /v1.
 const (
 	PathHealth         = "/healthz"
+	PathReady          = "/readyz"
 	PathMetrics        = "/metrics"
 	PathSessions       = "/v1/sessions"       // POST: wallet login
 	PathAuthorizations = "/v1/authorizations" // POST: first approval

@@ -16,6 +16,7 @@ var redactCases = []struct {
 	{"postgres://app:p@ss@db/stillpay", "postgres://app:xxxxx@db/stillpay"},
 	{"postgres://app:pa/ss@db/stillpay", "postgres://app:xxxxx@db/stillpay"},
 	{"postgres://app:pa%2Fss@db/x", "postgres://app:xxxxx@db/x"},
+	{"postgres://app:s3cret@10.0.0.1:5432,10.0.0.2:5432/stillpay?target_session_attrs=read-write", "postgres://app:xxxxx@10.0.0.1:5432,10.0.0.2:5432/stillpay?target_session_attrs=read-write"},
 	{"not a url at all", "not a url at all"},
 	{"garbage:with@at", "(unparsable database URL)"},
 	{"postgres://app:/123@db/x", "postgres://app:xxxxx@db/x"},

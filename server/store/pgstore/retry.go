@@ -144,6 +144,10 @@ func mapErr(err error) error {
 		return store.ErrClosed
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
+	case errors.Is(err, store.ErrUnavailable):
+		return err
+	case unavailable(err):
+		return unavailableErr(err)
 	}
 	for _, sentinel := range []error{store.ErrNotFound, store.ErrExists, store.ErrInvalidArgument,
 		store.ErrInsufficientFunds, store.ErrCurrencyMismatch, store.ErrNotOwner, store.ErrRevoked,

@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -146,8 +147,12 @@ func (w *writer) commitGroup(group []*call, ops int) {
 		}
 		return
 	}
-	if len(group) == 1 {
-		w.fail(group[0], err)
+	if len(group) == 1 || errors.Is(err, store.ErrUnavailable) {
+		// One call, or the database is gone (a failover): running the calls one by one would only
+		// fail each of them again, slower.
+		for _, c := range group {
+			w.fail(c, err)
+		}
 		return
 	}
 	w.splits.Add(1)
