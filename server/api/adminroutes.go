@@ -203,6 +203,26 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, v any, err error
 	writeJSON(w, http.StatusOK, v)
 }
 
+// maxQueryValueLen bounds an admin query value: ids, and account ids, which are ids with a prefix
+// (store.MerchantAccountID).
+const maxQueryValueLen = 2 * protocol.MaxIDLen
+
+// checkQuery refuses a query value that no id or filter can be (a NUL, a control character, too
+// long), with the parameter named, before any store sees it.
+func checkQuery(q url.Values) *protocol.Problem {
+	for name, vs := range q {
+		if err := protocol.CheckText("query parameter", name, maxQueryValueLen); err != nil {
+			return protocol.FieldProblem(err)
+		}
+		for _, v := range vs {
+			if err := protocol.CheckText(name, v, maxQueryValueLen); err != nil {
+				return protocol.FieldProblem(err)
+			}
+		}
+	}
+	return nil
+}
+
 // page reads after_id and limit.
 func page(w http.ResponseWriter, q url.Values) (store.Page, bool) {
 	limit, ok := intParam(w, q, "limit")

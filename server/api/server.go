@@ -162,6 +162,10 @@ func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
 			writeProblem(w, problem(http.StatusUnauthorized, protocol.CodeUnauthenticated, "the admin API needs the token from the admin token file"))
 			return
 		}
+		if p := checkQuery(r.URL.Query()); p != nil {
+			writeProblem(w, p)
+			return
+		}
 		h(w, r)
 	}
 }

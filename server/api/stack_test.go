@@ -13,6 +13,8 @@ import (
 	"github.com/stillpay/stillpay/server/service"
 	"github.com/stillpay/stillpay/server/store"
 	"github.com/stillpay/stillpay/server/store/boltstore"
+	"github.com/stillpay/stillpay/server/store/pgstore"
+	"github.com/stillpay/stillpay/server/store/pgstore/pgtest"
 	"github.com/stillpay/stillpay/shared/money"
 )
 
@@ -31,8 +33,36 @@ type stack struct {
 
 func newStack(t *testing.T) *stack {
 	t.Helper()
+	return newStackOn(t, storeBolt)
+}
+
+// Stores a stack can run on.
+const (
+	storeBolt     = "bbolt"
+	storePostgres = "postgres"
+)
+
+// eachStore runs f on a stack over the embedded store and one over the real PostgreSQL (skipped, or
+// failed under STILLPAY_REQUIRE_POSTGRES=1, when no server answers; see pgtest).
+func eachStore(t *testing.T, f func(t *testing.T, s *stack)) {
+	for _, kind := range []string{storeBolt, storePostgres} {
+		t.Run(kind, func(t *testing.T) { f(t, newStackOn(t, kind)) })
+	}
+}
+
+func newStackOn(t *testing.T, kind string) *stack {
+	t.Helper()
 	dir := t.TempDir()
-	st, err := boltstore.Open(dir, boltstore.Options{})
+	var st store.Store
+	var err error
+	switch kind {
+	case storeBolt:
+		st, err = boltstore.Open(dir, boltstore.Options{})
+	case storePostgres:
+		st, err = pgstore.Open(context.Background(), pgtest.DSN(t), pgstore.Options{})
+	default:
+		t.Fatalf("unknown store %q", kind)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

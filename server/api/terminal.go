@@ -98,8 +98,8 @@ func (s *Server) batch(w http.ResponseWriter, r *http.Request, t store.Terminal,
 		writeProblem(w, problem(http.StatusRequestEntityTooLarge, protocol.CodeBatchTooLarge, "a batch holds at most 1000 items; split it"))
 		return
 	}
-	if len(req.BatchID) > protocol.MaxIDLen {
-		writeProblem(w, problem(http.StatusBadRequest, protocol.CodeInvalidField, "batch_id may be at most 64 characters"))
+	if err := protocol.CheckText("batch_id", req.BatchID, protocol.MaxIDLen); err != nil {
+		writeProblem(w, protocol.FieldProblem(err))
 		return
 	}
 	s.metrics.batchSize.Observe(float64(len(req.Items)))

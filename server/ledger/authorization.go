@@ -19,13 +19,13 @@ const (
 // PrepareAuthorization checks a new authorization and fills in what the store computes: the hold
 // amount, the hold account id, normalised times and zeroed counters.
 func PrepareAuthorization(a store.Authorization) (store.Authorization, error) {
-	if err := ValidID("authorization id", a.ID); err != nil {
+	if err := ValidID("authorization_id", a.ID); err != nil {
 		return a, err
 	}
-	if err := ValidID("user id", a.UserID); err != nil {
+	if err := ValidID("user_id", a.UserID); err != nil {
 		return a, err
 	}
-	if err := ValidID("account id", a.AccountID); err != nil {
+	if err := ValidID("account_id", a.AccountID); err != nil {
 		return a, err
 	}
 	if err := ValidCurrency(a.Currency); err != nil {

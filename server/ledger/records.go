@@ -6,15 +6,13 @@ import (
 	"time"
 
 	"github.com/stillpay/stillpay/server/store"
+	"github.com/stillpay/stillpay/shared/protocol"
 )
 
 // Bounds on the free text and keys the admin API and terminals pass through.
 const (
-	maxNameLen          = 200
-	maxReceiptLines     = 8
-	maxReceiptLineBytes = 64
-	maxPasswordHashLen  = 512
-	maxNonceLen         = 64
+	maxPasswordHashLen = 512
+	maxNonceLen        = 64
 )
 
 // Now returns t normalised, or the current time when t is zero (a record whose caller left its
@@ -26,12 +24,7 @@ func Now(t time.Time) time.Time {
 	return Norm(t)
 }
 
-func validName(what, s string) error {
-	if len(s) > maxNameLen {
-		return fmt.Errorf("%w: %s is %d bytes, at most %d", store.ErrInvalidArgument, what, len(s), maxNameLen)
-	}
-	return nil
-}
+func validName(field, s string) error { return ValidText(field, s, protocol.MaxNameLen) }
 
 // PrepareMerchant checks a new merchant and fills in its defaults (account id, creation time).
 func PrepareMerchant(m store.Merchant) (store.Merchant, error) {
@@ -39,10 +32,10 @@ func PrepareMerchant(m store.Merchant) (store.Merchant, error) {
 		m.AccountID = store.MerchantAccountID(m.ID)
 	}
 	m.CreatedAt = Now(m.CreatedAt)
-	if err := ValidID("merchant id", m.ID); err != nil {
+	if err := ValidID("merchant_id", m.ID); err != nil {
 		return m, err
 	}
-	if err := validName("merchant name", m.Name); err != nil {
+	if err := validName("name", m.Name); err != nil {
 		return m, err
 	}
 	if err := ValidCurrency(m.Currency); err != nil {
@@ -51,13 +44,8 @@ func PrepareMerchant(m store.Merchant) (store.Merchant, error) {
 	if len(m.AccountID) > 2*store.MaxIDLen {
 		return m, fmt.Errorf("%w: account id too long", store.ErrInvalidArgument)
 	}
-	if len(m.ReceiptHeader) > maxReceiptLines {
-		return m, fmt.Errorf("%w: %d receipt header lines, at most %d", store.ErrInvalidArgument, len(m.ReceiptHeader), maxReceiptLines)
-	}
-	for _, l := range m.ReceiptHeader {
-		if len(l) > maxReceiptLineBytes {
-			return m, fmt.Errorf("%w: receipt header line of %d bytes, at most %d", store.ErrInvalidArgument, len(l), maxReceiptLineBytes)
-		}
+	if err := invalidArg(protocol.CheckLines("receipt_header", m.ReceiptHeader, protocol.MaxReceiptLines, protocol.MaxReceiptLineLen)); err != nil {
+		return m, err
 	}
 	return m, nil
 }
@@ -73,10 +61,10 @@ func PrepareTerminal(t store.Terminal) (store.Terminal, error) {
 	t.PublicKey, t.EnrolledAt, t.RevokedAt = nil, time.Time{}, time.Time{}
 	t.CreatedAt = Now(t.CreatedAt)
 	t.EnrollExpiresAt = Norm(t.EnrollExpiresAt)
-	if err := ValidID("terminal id", t.ID); err != nil {
+	if err := ValidID("terminal_id", t.ID); err != nil {
 		return t, err
 	}
-	if err := validName("terminal name", t.Name); err != nil {
+	if err := validName("name", t.Name); err != nil {
 		return t, err
 	}
 	return t, ValidHash("enrollment code hash", t.EnrollCodeHash)
@@ -90,10 +78,10 @@ func ValidateEnrollment(e store.Enrollment) error {
 	if len(e.PublicKey) != ed25519.PublicKeySize {
 		return fmt.Errorf("%w: public key must be %d bytes", store.ErrInvalidArgument, ed25519.PublicKeySize)
 	}
-	if err := validName("hostname", e.Hostname); err != nil {
+	if err := ValidText("hostname", e.Hostname, protocol.MaxHostnameLen); err != nil {
 		return err
 	}
-	return validName("version", e.Version)
+	return ValidText("version", e.Version, protocol.MaxVersionLen)
 }
 
 // Enroll applies an enrollment at time at to terminal t. A retry with the same key by a terminal that
@@ -119,10 +107,10 @@ func Enroll(t store.Terminal, e store.Enrollment, at time.Time) (_ store.Termina
 // PrepareUser checks a new user.
 func PrepareUser(u store.User) (store.User, error) {
 	u.CreatedAt = Now(u.CreatedAt)
-	if err := ValidID("user id", u.ID); err != nil {
+	if err := ValidID("user_id", u.ID); err != nil {
 		return u, err
 	}
-	if err := validName("user name", u.Name); err != nil {
+	if err := validName("name", u.Name); err != nil {
 		return u, err
 	}
 	if u.PasswordHash == "" || len(u.PasswordHash) > maxPasswordHashLen {
@@ -151,7 +139,7 @@ func PrepareAccount(a store.Account, opening int64, at time.Time) (store.Account
 	}
 	at = Now(at)
 	a.CreatedAt, a.Balance = at, 0
-	if err := ValidID("account id", a.ID); err != nil {
+	if err := ValidID("account_id", a.ID); err != nil {
 		return a, at, err
 	}
 	if a.Kind != store.AccountCustomer {
@@ -182,7 +170,7 @@ func SystemAccount(currency string, at time.Time) store.Account {
 
 // ValidNonce checks a nonce record.
 func ValidNonce(n store.Nonce) error {
-	if err := ValidID("terminal id", n.TerminalID); err != nil {
+	if err := ValidID("terminal_id", n.TerminalID); err != nil {
 		return err
 	}
 	if n.Nonce == "" || len(n.Nonce) > maxNonceLen {
@@ -199,7 +187,7 @@ func ValidSubject(sub store.Subject) error {
 	if !sub.Kind.Valid() {
 		return fmt.Errorf("%w: subject kind %q", store.ErrInvalidArgument, sub.Kind)
 	}
-	return ValidID("subject id", sub.ID)
+	return ValidID("id", sub.ID)
 }
 
 // ValidSubjects checks the subjects of one RecordCodeFailures call.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stillpay/stillpay/server/store"
 	"github.com/stillpay/stillpay/shared/money"
+	"github.com/stillpay/stillpay/shared/protocol"
 )
 
 // Bounds on the free text an op carries into its stored outcome.
@@ -15,21 +16,22 @@ const (
 	maxCurrencyLen = 8 // a decline may carry the request's currency unchecked, but not a novel
 )
 
-// ValidID checks a caller-chosen id: 1..store.MaxIDLen printable ASCII characters other than '/' (stores
-// build keys and refs from ids, and '/' separates them in Entry.Ref).
-func ValidID(what, id string) error {
-	if id == "" {
-		return fmt.Errorf("%w: %s is empty", store.ErrInvalidArgument, what)
+// ValidID checks a caller-chosen id with protocol.CheckID, the rule every part of the system applies
+// (stores build keys and refs from ids, and '/' separates them in Entry.Ref). field is the id's JSON
+// name; the error wraps both store.ErrInvalidArgument and a *protocol.FieldError naming it.
+func ValidID(field, id string) error { return invalidArg(protocol.CheckID(field, id)) }
+
+// ValidText checks free text with protocol.CheckText (printable UTF-8, at most maxLen bytes).
+func ValidText(field, s string, maxLen int) error {
+	return invalidArg(protocol.CheckText(field, s, maxLen))
+}
+
+// invalidArg wraps a *protocol.FieldError so that it matches store.ErrInvalidArgument too.
+func invalidArg(err error) error {
+	if err == nil {
+		return nil
 	}
-	if len(id) > store.MaxIDLen {
-		return fmt.Errorf("%w: %s is %d bytes, at most %d", store.ErrInvalidArgument, what, len(id), store.MaxIDLen)
-	}
-	for i := 0; i < len(id); i++ {
-		if c := id[i]; c <= ' ' || c >= 0x7f || c == '/' {
-			return fmt.Errorf("%w: %s has a byte 0x%02x that is not allowed", store.ErrInvalidArgument, what, c)
-		}
-	}
-	return nil
+	return fmt.Errorf("%w: %w", store.ErrInvalidArgument, err)
 }
 
 // ValidHash checks a stored hash (token, enrollment code, request): 1..store.MaxHashLen bytes.
@@ -50,10 +52,10 @@ func ValidCurrency(code string) error {
 
 // ValidateOp checks the shape of an op; the returned error wraps store.ErrInvalidArgument.
 func ValidateOp(op store.PaymentOp) error {
-	if err := ValidID("terminal id", op.Key.TerminalID); err != nil {
+	if err := ValidID("terminal_id", op.Key.TerminalID); err != nil {
 		return err
 	}
-	if err := ValidID("terminal txn id", op.Key.TerminalTxnID); err != nil {
+	if err := ValidID("terminal_txn_id", op.Key.TerminalTxnID); err != nil {
 		return err
 	}
 	if err := ValidHash("request hash", op.RequestHash); err != nil {
@@ -62,10 +64,13 @@ func ValidateOp(op store.PaymentOp) error {
 	if op.Now.IsZero() {
 		return fmt.Errorf("%w: op time is zero", store.ErrInvalidArgument)
 	}
-	for _, f := range []struct{ what, v string }{{"reference", op.Reference}, {"approval id", op.ApprovalID},
-		{"approval code", op.ApprovalCode}, {"key id", op.KeyID}} {
-		if len(f.v) > maxTextLen {
-			return fmt.Errorf("%w: %s is %d bytes, at most %d", store.ErrInvalidArgument, f.what, len(f.v), maxTextLen)
+	if err := ValidText("reference", op.Reference, protocol.MaxReferenceLen); err != nil {
+		return err
+	}
+	for _, f := range []struct{ what, v string }{{"approval_id", op.ApprovalID},
+		{"approval_code", op.ApprovalCode}, {"key_id", op.KeyID}} {
+		if err := ValidText(f.what, f.v, maxTextLen); err != nil {
+			return err
 		}
 	}
 	if op.Kind != store.OpPayment && op.Kind != store.OpVoid && op.Kind != store.OpRefund {
@@ -79,7 +84,7 @@ func ValidateOp(op store.PaymentOp) error {
 			return fmt.Errorf("%w: decline needs a code and a message of at most %d bytes", store.ErrInvalidArgument, maxMessageLen)
 		}
 		// Ids a decline names are indexed too: they must be ids.
-		for _, f := range []struct{ what, v string }{{"user id", op.UserID}, {"authorization id", op.AuthorizationID}, {"target txn id", op.TargetTxnID}} {
+		for _, f := range []struct{ what, v string }{{"user_id", op.UserID}, {"authorization_id", op.AuthorizationID}, {"target_txn_id", op.TargetTxnID}} {
 			if f.v != "" {
 				if err := ValidID(f.what, f.v); err != nil {
 					return err
@@ -90,7 +95,7 @@ func ValidateOp(op store.PaymentOp) error {
 	}
 	switch op.Kind {
 	case store.OpPayment:
-		if err := ValidID("authorization id", op.AuthorizationID); err != nil {
+		if err := ValidID("authorization_id", op.AuthorizationID); err != nil {
 			return err
 		}
 		if op.Offline && op.ApprovedAt.IsZero() {
@@ -105,7 +110,7 @@ func ValidateOp(op store.PaymentOp) error {
 		}
 		fallthrough
 	case store.OpVoid:
-		if err := ValidID("target txn id", op.TargetTxnID); err != nil {
+		if err := ValidID("target_txn_id", op.TargetTxnID); err != nil {
 			return err
 		}
 		if op.TargetTxnID == op.Key.TerminalTxnID {
@@ -136,13 +141,13 @@ func addChecked(a, b int64) (int64, bool) {
 // ValidateStoredTxn checks the ids of a txn record that comes from outside (an import): they become
 // index keys.
 func ValidateStoredTxn(t store.Txn) error {
-	if err := ValidID("terminal id", t.Key.TerminalID); err != nil {
+	if err := ValidID("terminal_id", t.Key.TerminalID); err != nil {
 		return err
 	}
-	if err := ValidID("terminal txn id", t.Key.TerminalTxnID); err != nil {
+	if err := ValidID("terminal_txn_id", t.Key.TerminalTxnID); err != nil {
 		return err
 	}
-	for _, f := range []struct{ what, v string }{{"merchant id", t.MerchantID}, {"user id", t.UserID}, {"authorization id", t.AuthorizationID}} {
+	for _, f := range []struct{ what, v string }{{"merchant_id", t.MerchantID}, {"user_id", t.UserID}, {"authorization_id", t.AuthorizationID}} {
 		if f.v != "" {
 			if err := ValidID(f.what, f.v); err != nil {
 				return err

@@ -16,32 +16,21 @@ import (
 // Admin operations. The operator is trusted (the admin token), but the input is still checked: a
 // typo must give a clear error, not a broken record.
 
-// maxReceiptLines and maxNameLen bound what an operator may set for receipts.
-const (
-	maxReceiptLines = 8
-	maxNameLen      = 128
-)
-
 // CreateMerchant adds a merchant and its settlement account.
 func (s *Service) CreateMerchant(ctx context.Context, req admin.MerchantRequest) (store.Merchant, error) {
 	if err := checkID("merchant_id", req.MerchantID); err != nil {
 		return store.Merchant{}, err
 	}
-	if req.Name == "" || len(req.Name) > maxNameLen {
-		return store.Merchant{}, invalidField("name", "name must be 1 to %d bytes", maxNameLen)
+	if err := fieldProblem(protocol.CheckRequiredText("name", req.Name, protocol.MaxNameLen)); err != nil {
+		return store.Merchant{}, err
 	}
 	if _, err := money.LookupCurrency(req.Currency); err != nil {
 		p := problem(http.StatusBadRequest, protocol.CodeInvalidCurrency, "unknown currency %q", truncate(req.Currency))
 		p.Field = "currency"
 		return store.Merchant{}, p
 	}
-	if len(req.ReceiptHeader) > maxReceiptLines {
-		return store.Merchant{}, invalidField("receipt_header", "at most %d receipt header lines", maxReceiptLines)
-	}
-	for _, l := range req.ReceiptHeader {
-		if len(l) > maxNameLen {
-			return store.Merchant{}, invalidField("receipt_header", "receipt header lines may be at most %d bytes", maxNameLen)
-		}
+	if err := fieldProblem(protocol.CheckLines("receipt_header", req.ReceiptHeader, protocol.MaxReceiptLines, protocol.MaxReceiptLineLen)); err != nil {
+		return store.Merchant{}, err
 	}
 	m, err := s.store.CreateMerchant(ctx, store.Merchant{
 		ID: req.MerchantID, Name: req.Name, Currency: req.Currency, ReceiptHeader: req.ReceiptHeader, CreatedAt: s.clock.Now(),
@@ -61,8 +50,8 @@ func (s *Service) CreateTerminal(ctx context.Context, req admin.TerminalRequest)
 	if err := checkID("merchant_id", req.MerchantID); err != nil {
 		return admin.TerminalCreated{}, err
 	}
-	if len(req.Name) > maxNameLen {
-		return admin.TerminalCreated{}, invalidField("name", "name may be at most %d bytes", maxNameLen)
+	if err := checkText("name", req.Name, protocol.MaxNameLen); err != nil {
+		return admin.TerminalCreated{}, err
 	}
 	m, err := s.store.GetMerchant(ctx, req.MerchantID)
 	if err != nil {
@@ -105,8 +94,11 @@ func (s *Service) CreateUser(ctx context.Context, req admin.UserRequest) (admin.
 	if len(req.Password) < MinPasswordLen || len(req.Password) > MaxPasswordLen {
 		return admin.User{}, invalidField("password", "password must be %d to %d bytes", MinPasswordLen, MaxPasswordLen)
 	}
-	if len(req.Name) > maxNameLen {
-		return admin.User{}, invalidField("name", "name may be at most %d bytes", maxNameLen)
+	if err := checkPasswordText("password", req.Password); err != nil {
+		return admin.User{}, err
+	}
+	if err := checkText("name", req.Name, protocol.MaxNameLen); err != nil {
+		return admin.User{}, err
 	}
 	hash, err := hashPassword(req.Password)
 	if err != nil {
@@ -168,7 +160,13 @@ func (s *Service) Balances(ctx context.Context, f store.AccountFilter) (admin.Ba
 
 // Transactions lists terminal transactions, newest first.
 func (s *Service) Transactions(ctx context.Context, f store.TxnFilter) (admin.Transactions, error) {
-	txns, err := s.store.ListTxns(ctx, f)
+	var txns []store.Txn
+	var err error
+	if f.TerminalID != "" {
+		txns, err = s.terminalTxns(ctx, f)
+	} else {
+		txns, err = s.store.ListTxns(ctx, f)
+	}
 	if err != nil {
 		return admin.Transactions{}, storeProblem(err, "transactions")
 	}
@@ -180,6 +178,44 @@ func (s *Service) Transactions(ctx context.Context, f store.TxnFilter) (admin.Tr
 			UserID: t.UserID, AuthorizationID: t.AuthorizationID, TargetTxnID: t.TargetTxnID, ApprovalCode: t.ApprovalCode,
 			ApprovedAt: t.ApprovedAt, SettledAt: t.SettledAt, RefundedMinor: t.RefundedMinor, VoidedBy: t.VoidedBy, Seq: t.Seq,
 		})
+	}
+	return out, nil
+}
+
+// terminalTxns lists a terminal's transactions newest first by seq, paged with BeforeSeq like every
+// other admin listing. The store lists a terminal's transactions in its txn id order, where a seq
+// cursor would skip items (an offline sale forwarded late has an old txn id and a new seq), so this
+// walks the terminal's merchant's seq order and keeps the terminal's own. It reads at most the
+// merchant's transactions; it is an operator's listing, not a payment path.
+func (s *Service) terminalTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, error) {
+	t, err := s.store.GetTerminal(ctx, f.TerminalID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	want := f.Limit
+	if want <= 0 {
+		want = store.DefaultPageSize
+	}
+	want = min(want, store.MaxPageSize)
+	var out []store.Txn
+	before := f.BeforeSeq
+	for len(out) < want {
+		page, err := s.store.ListTxns(ctx, store.TxnFilter{MerchantID: t.MerchantID, BeforeSeq: before, Limit: store.MaxPageSize})
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range page {
+			if x.Key.TerminalID == t.ID && len(out) < want {
+				out = append(out, x)
+			}
+		}
+		if len(page) < store.MaxPageSize {
+			break
+		}
+		before = page[len(page)-1].Seq
 	}
 	return out, nil
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/stillpay/stillpay/shared/protocol"
 )
 
 // argon2id parameters: the OWASP Password Storage Cheat Sheet's first configuration (m=19 MiB, t=2,
@@ -22,7 +24,7 @@ const (
 	argonKeyLen  = 32
 	argonSaltLen = 16
 	// MaxPasswordLen bounds what is hashed: argon2 takes any length, a request should not.
-	MaxPasswordLen = 256
+	MaxPasswordLen = protocol.MaxPasswordLen
 	// MinPasswordLen is the shortest password an operator may set.
 	MinPasswordLen = 8
 )

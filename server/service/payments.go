@@ -132,8 +132,8 @@ func (s *Service) validate(r Request, now time.Time) error {
 		if err := checkAmount("amount", r.Amount); err != nil {
 			return err
 		}
-		if r.Payload == "" || len(r.Payload) > protocol.MaxPayloadChars {
-			return invalidField("payload", "payload must be the scanned text, 1 to %d characters", protocol.MaxPayloadChars)
+		if err := fieldProblem(protocol.CheckRequiredText("payload", r.Payload, protocol.MaxPayloadChars)); err != nil {
+			return err
 		}
 		if r.TargetTxnID != "" {
 			return invalidField("target_txn_id", "target_txn_id is only for voids and refunds")
@@ -158,8 +158,8 @@ func (s *Service) validate(r Request, now time.Time) error {
 	default:
 		return invalidField("kind", "kind must be one of online, offline, void, refund")
 	}
-	if len(r.Reference) > protocol.MaxIDLen {
-		return invalidField("reference", "reference may be at most %d characters", protocol.MaxIDLen)
+	if err := checkText("reference", r.Reference, protocol.MaxReferenceLen); err != nil {
+		return err
 	}
 	if r.Kind == protocol.KindOffline {
 		if r.ApprovedAt.IsZero() {

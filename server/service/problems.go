@@ -31,7 +31,11 @@ func storeProblem(err error, what string) error {
 	case errors.Is(err, store.ErrExists):
 		return problem(http.StatusConflict, protocol.CodeAlreadyExists, "%s already exists", what)
 	case errors.Is(err, store.ErrInvalidArgument):
-		return problem(http.StatusBadRequest, protocol.CodeInvalidField, "%v", err)
+		p := problem(http.StatusBadRequest, protocol.CodeInvalidField, "%v", err)
+		if fp := protocol.FieldProblem(err); fp != nil {
+			p.Field = fp.Field
+		}
+		return p
 	case errors.Is(err, store.ErrCurrencyMismatch):
 		return problem(http.StatusBadRequest, protocol.CodeInvalidCurrency, "%v", err)
 	case errors.Is(err, store.ErrInsufficientFunds):

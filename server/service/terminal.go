@@ -20,9 +20,6 @@ import (
 const (
 	enrollCodeChars    = 16
 	enrollCodeAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-	maxEnrollCodeInput = 64
-	maxHostnameLen     = 255
-	maxVersionLen      = 64
 )
 
 // newEnrollCode returns a fresh code such as "7K3M-Q9TX-2HVB-88RN".
@@ -53,14 +50,17 @@ func enrollCodeHash(code string) []byte {
 // Enroll exchanges a one-time enrollment code and the terminal's public key for its identity and
 // configuration.
 func (s *Service) Enroll(ctx context.Context, req protocol.EnrollRequest) (protocol.EnrollResponse, error) {
-	if req.EnrollCode == "" || len(req.EnrollCode) > maxEnrollCodeInput {
-		return protocol.EnrollResponse{}, invalidField("enroll_code", "enroll_code must be 1 to %d characters", maxEnrollCodeInput)
+	if err := fieldProblem(protocol.CheckRequiredText("enroll_code", req.EnrollCode, protocol.MaxEnrollCodeLen)); err != nil {
+		return protocol.EnrollResponse{}, err
 	}
 	if len(req.PublicKey) != ed25519.PublicKeySize {
 		return protocol.EnrollResponse{}, invalidField("public_key", "public_key must be a %d-byte Ed25519 key", ed25519.PublicKeySize)
 	}
-	if len(req.Hostname) > maxHostnameLen || len(req.Version) > maxVersionLen {
-		return protocol.EnrollResponse{}, invalidField("hostname", "hostname or version too long")
+	if err := checkText("hostname", req.Hostname, protocol.MaxHostnameLen); err != nil {
+		return protocol.EnrollResponse{}, err
+	}
+	if err := checkText("version", req.Version, protocol.MaxVersionLen); err != nil {
+		return protocol.EnrollResponse{}, err
 	}
 	t, err := s.store.EnrollTerminal(ctx, store.Enrollment{
 		CodeHash:  enrollCodeHash(req.EnrollCode),

@@ -8,18 +8,26 @@ import (
 	"github.com/stillpay/stillpay/shared/protocol"
 )
 
-// checkID accepts 1..MaxIDLen printable ASCII characters without spaces: ids end up in keys, logs and
-// receipts, where anything else causes trouble.
-func checkID(field, id string) error {
-	if len(id) == 0 || len(id) > protocol.MaxIDLen {
-		return invalidField(field, "%s must be 1 to %d characters", field, protocol.MaxIDLen)
+// checkID applies protocol.CheckID, the one id rule of every part of the system, as a problem.
+func checkID(field, id string) error { return fieldProblem(protocol.CheckID(field, id)) }
+
+// checkText applies protocol.CheckText (printable UTF-8, at most maxLen bytes) as a problem.
+func checkText(field, s string, maxLen int) error {
+	return fieldProblem(protocol.CheckText(field, s, maxLen))
+}
+
+// checkPasswordText refuses passwords with control characters or invalid UTF-8: the same text rule
+// as every other field (the length is checked by the caller, whose minimum differs).
+func checkPasswordText(field, password string) error {
+	return checkText(field, password, protocol.MaxPasswordLen)
+}
+
+// fieldProblem turns a *protocol.FieldError into a 400 invalid_field problem naming the field.
+func fieldProblem(err error) error {
+	if p := protocol.FieldProblem(err); p != nil {
+		return p
 	}
-	for i := 0; i < len(id); i++ {
-		if id[i] < 0x21 || id[i] > 0x7e {
-			return invalidField(field, "%s may hold only printable ASCII characters without spaces", field)
-		}
-	}
-	return nil
+	return err
 }
 
 // checkAmount accepts a positive amount in a known currency.

@@ -31,6 +31,9 @@ func (s *Service) Login(ctx context.Context, req protocol.SessionRequest) (proto
 	if len(req.Password) == 0 || len(req.Password) > MaxPasswordLen {
 		return protocol.SessionResponse{}, invalidField("password", "password must be 1 to %d bytes", MaxPasswordLen)
 	}
+	if err := checkPasswordText("password", req.Password); err != nil {
+		return protocol.SessionResponse{}, err
+	}
 	now := s.clock.Now()
 	subject := store.Subject{Kind: store.SubjectLogin, ID: req.UserID}
 	fails, err := s.store.CodeFailures(ctx, subject, now.Add(-LoginLockout), now)

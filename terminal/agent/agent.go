@@ -195,7 +195,8 @@ func (a *Agent) SubmitCode(id, text string) error {
 }
 
 // StartSale records a new sale and starts waiting for the customer's code. It returns the sale's
-// transaction id at once; follow it with Sale or Wait.
+// transaction id at once; follow it with Sale or Wait. A reference that protocol.CheckText refuses is
+// a *protocol.FieldError (errors.Is protocol.ErrInvalidField), and nothing is queued.
 func (a *Agent) StartSale(ctx context.Context, amount money.Amount, reference string) (string, error) {
 	if amount.Currency == "" {
 		amount.Currency = a.opt.Currency
@@ -203,8 +204,10 @@ func (a *Agent) StartSale(ctx context.Context, amount money.Amount, reference st
 	if err := amount.Validate(money.ParseOptions{}); err != nil {
 		return "", fmt.Errorf("%w: %w", ErrBadAmount, err)
 	}
-	if len(reference) > protocol.MaxIDLen {
-		return "", fmt.Errorf("%w: reference longer than %d characters", ErrBadAmount, protocol.MaxIDLen)
+	// The server applies the same rule: a reference queued here is never refused there, where it
+	// would hold up the terminal's queue.
+	if err := protocol.CheckText("reference", reference, protocol.MaxReferenceLen); err != nil {
+		return "", err
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()

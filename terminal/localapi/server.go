@@ -160,6 +160,9 @@ func writeError(w http.ResponseWriter, err error) {
 	case errors.Is(err, agent.ErrBusy), errors.Is(err, agent.ErrNotWaiting), errors.Is(err, agent.ErrNotApproved),
 		errors.Is(err, forwarder.ErrNotRefused):
 		writeProblem(w, http.StatusConflict, protocol.CodeInProgress, err.Error())
+	case errors.Is(err, protocol.ErrInvalidField):
+		p := protocol.FieldProblem(err)
+		writeProblem(w, p.Status, p.Code, p.Detail)
 	case errors.Is(err, agent.ErrBadAmount):
 		writeProblem(w, http.StatusBadRequest, protocol.CodeInvalidAmount, err.Error())
 	case errors.Is(err, agent.ErrNoPrinter):
@@ -193,6 +196,11 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 func (s *Server) startSale(w http.ResponseWriter, r *http.Request) {
 	var req StartSaleRequest
 	if !decodeBody(w, r, &req) {
+		return
+	}
+	// The one text rule of the system (the agent and the server apply it too).
+	if err := protocol.CheckText("reference", req.Reference, protocol.MaxReferenceLen); err != nil {
+		writeError(w, err)
 		return
 	}
 	cur := req.Currency
@@ -284,6 +292,10 @@ func (s *Server) submitCode(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(req.Code) > protocol.MaxPayloadChars*2 {
 		writeProblem(w, http.StatusBadRequest, protocol.CodePayloadMalformed, "code too long")
+		return
+	}
+	if err := protocol.CheckText("code", req.Code, protocol.MaxPayloadChars*2); err != nil {
+		writeError(w, err)
 		return
 	}
 	if err := s.d.Agent.SubmitCode(r.PathValue("id"), req.Code); err != nil {

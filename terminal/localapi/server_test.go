@@ -3,6 +3,7 @@ package localapi
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -48,7 +49,12 @@ var requestCases = []struct {
 	{"too many decimals", `{"amount":"12.505"}`, http.StatusBadRequest, protocol.CodeInvalidAmount},
 	{"negative", `{"amount":"-1.00"}`, http.StatusBadRequest, protocol.CodeInvalidAmount},
 	{"unknown currency", `{"amount":"1.00","currency":"XBT"}`, http.StatusBadRequest, protocol.CodeInvalidAmount},
-	{"long reference", `{"amount":"1.00","reference":"` + strings.Repeat("r", 100) + `"}`, http.StatusBadRequest, protocol.CodeInvalidAmount},
+	{"long reference", `{"amount":"1.00","reference":"` + strings.Repeat("r", 100) + `"}`, http.StatusBadRequest, protocol.CodeInvalidField},
+	{"NUL in reference", `{"amount":"1.00","reference":"INV\u0000-1"}`, http.StatusBadRequest, protocol.CodeInvalidField},
+	{"newline in reference", `{"amount":"1.00","reference":"a\nb"}`, http.StatusBadRequest, protocol.CodeInvalidField},
+	{"escape in reference", `{"amount":"1.00","reference":"\u001b[2J"}`, http.StatusBadRequest, protocol.CodeInvalidField},
+	{"bidi override in reference", `{"amount":"1.00","reference":"abc\u202edcba"}`, http.StatusBadRequest, protocol.CodeInvalidField},
+	{"unicode reference", `{"amount":"1.00","reference":"Café №7 ☕"}`, http.StatusCreated, ""},
 	{"huge body", `{"amount":"1.00","reference":"` + strings.Repeat("r", 70<<10) + `"}`, http.StatusRequestEntityTooLarge, protocol.CodeBodyTooLarge},
 }
 
@@ -66,8 +72,17 @@ func TestRequests(t *testing.T) {
 			if resp.StatusCode != tc.wantStatus {
 				t.Fatalf("status %d, want %d", resp.StatusCode, tc.wantStatus)
 			}
-			if tc.wantCode != "" && resp.Header.Get("Content-Type") != protocol.ContentTypeProblem {
-				t.Fatalf("error without a problem document")
+			if tc.wantCode != "" {
+				var p protocol.Problem
+				if resp.Header.Get("Content-Type") != protocol.ContentTypeProblem || json.NewDecoder(resp.Body).Decode(&p) != nil {
+					t.Fatalf("error without a problem document")
+				}
+				if p.Code != tc.wantCode {
+					t.Fatalf("code %q, want %q (%s)", p.Code, tc.wantCode, p.Detail)
+				}
+				if id := ag.Current(); id != "" {
+					t.Fatalf("a refused request started sale %s", id)
+				}
 			}
 			if id := ag.Current(); id != "" {
 				ag.Cancel(id)

@@ -201,7 +201,7 @@ func exists(tx *bolt.Tx, bucket, key []byte, what string) error {
 func importRecord(tx *bolt.Tx, r store.Record) error {
 	switch {
 	case r.Merchant != nil:
-		if err := ledger.ValidID("merchant id", r.Merchant.ID); err != nil {
+		if err := ledger.ValidID("merchant_id", r.Merchant.ID); err != nil {
 			return err
 		}
 		if err := exists(tx, bktMerchants, []byte(r.Merchant.ID), "merchant "+r.Merchant.ID); err != nil {
@@ -209,7 +209,7 @@ func importRecord(tx *bolt.Tx, r store.Record) error {
 		}
 		return putJSON(tx.Bucket(bktMerchants), []byte(r.Merchant.ID), r.Merchant)
 	case r.User != nil:
-		if err := ledger.ValidID("user id", r.User.ID); err != nil {
+		if err := ledger.ValidID("user_id", r.User.ID); err != nil {
 			return err
 		}
 		if err := exists(tx, bktUsers, []byte(r.User.ID), "user "+r.User.ID); err != nil {
@@ -225,7 +225,7 @@ func importRecord(tx *bolt.Tx, r store.Record) error {
 		}
 		return putAccount(tx, *r.Account)
 	case r.Terminal != nil:
-		if err := ledger.ValidID("terminal id", r.Terminal.ID); err != nil {
+		if err := ledger.ValidID("terminal_id", r.Terminal.ID); err != nil {
 			return err
 		}
 		if err := exists(tx, bktTerminals, []byte(r.Terminal.ID), "terminal "+r.Terminal.ID); err != nil {
@@ -236,7 +236,7 @@ func importRecord(tx *bolt.Tx, r store.Record) error {
 		}
 		return putTerminal(tx, *r.Terminal)
 	case r.Authorization != nil:
-		if err := ledger.ValidID("authorization id", r.Authorization.ID); err != nil {
+		if err := ledger.ValidID("authorization_id", r.Authorization.ID); err != nil {
 			return err
 		}
 		if err := exists(tx, bktAuthData, authKey(r.Authorization.ID), "authorization "+r.Authorization.ID); err != nil {
@@ -275,7 +275,7 @@ func importRecord(tx *bolt.Tx, r store.Record) error {
 		t.Replayed, t.Err = false, nil
 		return ltx{tx: tx}.InsertTxn(&t)
 	case r.UsedCode != nil:
-		if err := ledger.ValidID("authorization id", r.UsedCode.AuthorizationID); err != nil {
+		if err := ledger.ValidID("authorization_id", r.UsedCode.AuthorizationID); err != nil {
 			return err
 		}
 		// The terminal, txn and time come back from the payment's txn on export.

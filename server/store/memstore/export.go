@@ -123,13 +123,13 @@ func (s *Store) importKey(r store.Record) (string, error) {
 	}
 	switch {
 	case r.Merchant != nil:
-		if err := ledger.ValidID("merchant id", r.Merchant.ID); err != nil {
+		if err := ledger.ValidID("merchant_id", r.Merchant.ID); err != nil {
 			return "", err
 		}
 		_, ok := s.merchants[r.Merchant.ID]
 		return has(ok, "merchant "+r.Merchant.ID)
 	case r.User != nil:
-		if err := ledger.ValidID("user id", r.User.ID); err != nil {
+		if err := ledger.ValidID("user_id", r.User.ID); err != nil {
 			return "", err
 		}
 		_, ok := s.users[r.User.ID]
@@ -141,7 +141,7 @@ func (s *Store) importKey(r store.Record) (string, error) {
 		_, ok := s.accounts[r.Account.ID]
 		return has(ok, "account "+r.Account.ID)
 	case r.Terminal != nil:
-		if err := ledger.ValidID("terminal id", r.Terminal.ID); err != nil {
+		if err := ledger.ValidID("terminal_id", r.Terminal.ID); err != nil {
 			return "", err
 		}
 		if err := ledger.ValidHash("enrollment code hash", r.Terminal.EnrollCodeHash); err != nil {
@@ -150,7 +150,7 @@ func (s *Store) importKey(r store.Record) (string, error) {
 		_, ok := s.terminals[r.Terminal.ID]
 		return has(ok, "terminal "+r.Terminal.ID)
 	case r.Authorization != nil:
-		if err := ledger.ValidID("authorization id", r.Authorization.ID); err != nil {
+		if err := ledger.ValidID("authorization_id", r.Authorization.ID); err != nil {
 			return "", err
 		}
 		_, ok := s.auths[r.Authorization.ID]
@@ -174,7 +174,7 @@ func (s *Store) importKey(r store.Record) (string, error) {
 		taken := r.Txn.Seq <= uint64(len(s.bySeq)) && s.bySeq[r.Txn.Seq-1] != (store.TxnKey{})
 		return has(ok || taken, "txn "+r.Txn.Key.String())
 	case r.UsedCode != nil:
-		if err := ledger.ValidID("authorization id", r.UsedCode.AuthorizationID); err != nil {
+		if err := ledger.ValidID("authorization_id", r.UsedCode.AuthorizationID); err != nil {
 			return "", err
 		}
 		_, ok := s.used[usedKey{r.UsedCode.AuthorizationID, r.UsedCode.Counter}]

@@ -35,7 +35,7 @@ func (s *Store) CreateAccount(ctx context.Context, a store.Account, opening int6
 	}
 	at = ledger.Now(at)
 	a.CreatedAt, a.Balance = at, opening
-	if err := ledger.ValidID("account id", a.ID); err != nil {
+	if err := ledger.ValidID("account_id", a.ID); err != nil {
 		return store.Account{}, err
 	}
 	if a.Kind != store.AccountCustomer {

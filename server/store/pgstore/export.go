@@ -206,13 +206,13 @@ func validImport(r store.Record) error {
 	case r.Merchant != nil:
 		return prepareErr(ledger.PrepareMerchant(*r.Merchant))
 	case r.User != nil:
-		return ledger.ValidID("user id", r.User.ID)
+		return ledger.ValidID("user_id", r.User.ID)
 	case r.Account != nil:
 		return ledger.ValidCurrency(r.Account.Currency)
 	case r.Terminal != nil:
 		return ledger.ValidHash("enrollment code hash", r.Terminal.EnrollCodeHash)
 	case r.Authorization != nil:
-		return ledger.ValidID("authorization id", r.Authorization.ID)
+		return ledger.ValidID("authorization_id", r.Authorization.ID)
 	case r.Entry != nil:
 		if r.Entry.ID == 0 {
 			return fmt.Errorf("%w: entry without id", store.ErrInvalidArgument)
@@ -224,7 +224,7 @@ func validImport(r store.Record) error {
 		}
 		return nil
 	case r.UsedCode != nil:
-		return ledger.ValidID("authorization id", r.UsedCode.AuthorizationID)
+		return ledger.ValidID("authorization_id", r.UsedCode.AuthorizationID)
 	case r.Session != nil:
 		return ledger.ValidHash("token hash", r.Session.TokenHash)
 	case r.Nonce != nil:
