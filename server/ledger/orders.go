@@ -26,8 +26,8 @@ type OrderTx interface {
 
 // ValidateOrder checks the shape of an order to create; the error wraps store.ErrInvalidArgument.
 func ValidateOrder(o store.Order) error {
-	for _, f := range []struct{ what, id string }{{"order id", o.ID}, {"terminal id", o.TerminalID},
-		{"terminal order id", o.TerminalOrderID}} {
+	for _, f := range []struct{ what, id string }{{"order_id", o.ID}, {"terminal_id", o.TerminalID},
+		{"terminal_order_id", o.TerminalOrderID}} {
 		if err := ValidID(f.what, f.id); err != nil {
 			return err
 		}
@@ -50,10 +50,20 @@ func ValidateOrder(o store.Order) error {
 		return fmt.Errorf("%w: a new order is pending, not %q", store.ErrInvalidArgument, o.State)
 	case !o.ExpiresAt.After(o.CreatedAt):
 		return fmt.Errorf("%w: order expires before it is created", store.ErrInvalidArgument)
-	case len(o.Reference) > maxTextLen || len(o.MPM) > protocol.MaxOrderPayloadText:
-		return fmt.Errorf("%w: order reference or MPM too long", store.ErrInvalidArgument)
 	case len(o.Items) > protocol.MaxOrderItems:
 		return fmt.Errorf("%w: %d order items", store.ErrInvalidArgument, len(o.Items))
+	}
+	// Free text: the one text rule (protocol.CheckText), as for every other field.
+	if err := ValidText("reference", o.Reference, protocol.MaxReferenceLen); err != nil {
+		return err
+	}
+	if err := ValidText("mpm", o.MPM, protocol.MaxOrderPayloadText); err != nil {
+		return err
+	}
+	for i, it := range o.Items {
+		if err := ValidText(fmt.Sprintf("items[%d].description", i), it.Description, protocol.MaxItemDescription); err != nil {
+			return err
+		}
 	}
 	return nil
 }
