@@ -31,9 +31,9 @@
 //
 // docs/protocol.md ("Merchant-presented orders") describes the MPM layout and the signed bytes byte
 // by byte. In short: template 26 carries the globally unique identifier "com.stillpay", the order id,
-// the merchant id and the expiry; 52, 53, 54, 58, 59, 60 and 62 (reference label 05, terminal label
+// and the merchant id; 52, 53, 54, 58, 59, 60 and 62 (reference label 05, terminal label
 // 07) are the standard fields any wallet shows; template 80 carries the format version, the server key
-// id and the first half of the Ed25519 signature, template 81 the second half (one template cannot
+// id and the first half of the Ed25519 signature, template 81 the expiry and the second half (one template cannot
 // hold 64 bytes of Base64 next to its identifier: values are at most 99 characters). The signature is
 // over a canonical binary encoding of every field (SignedBytes), not over the text, and Decode accepts
 // only the one text Encode writes for an order (ErrNonCanonical otherwise), so there is exactly one

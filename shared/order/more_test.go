@@ -221,9 +221,9 @@ func TestQRVersion(t *testing.T) {
 		chars   int
 		version int
 	}{
-		{"typical order", typical, 296, 12},
-		{"sticker", sticker, 260, 11},
-		{"largest order", largest, 405, 15},
+		{"typical order", typical, 324, 13},
+		{"sticker", sticker, 269, 12},
+		{"largest order", largest, 443, 15},
 	}
 	for _, tc := range cases {
 		q, err := qrcode.New(tc.text, qrcode.Medium)

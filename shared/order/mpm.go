@@ -31,9 +31,11 @@ func (s Signed) MPM() (string, error) {
 		initiation = emvqr.InitiationStatic
 	}
 	account := []emvqr.Object{emvqr.Prim(emvqr.GUIID, GUI), emvqr.Prim(subOrderID, o.ID), emvqr.Prim(subMerchantID, o.MerchantID)}
+	sigTail := []emvqr.Object{emvqr.Prim(emvqr.GUIID, GUI)}
 	if !o.ExpiresAt.IsZero() {
-		account = append(account, emvqr.Prim(subExpiry, strconv.FormatInt(o.ExpiresAt.Unix(), 10)))
+		sigTail = append(sigTail, emvqr.Prim(subExpiry, strconv.FormatInt(o.ExpiresAt.Unix(), 10)))
 	}
+	sigTail = append(sigTail, emvqr.Prim(subSigTail, sigEncoding.EncodeToString(s.Signature[32:])))
 	objs := []emvqr.Object{
 		emvqr.Prim(emvqr.IDPayloadFormat, emvqr.PayloadFormatV1),
 		emvqr.Prim(emvqr.IDInitiation, initiation),
@@ -56,7 +58,7 @@ func (s Signed) MPM() (string, error) {
 		emvqr.Tmpl(emvqr.IDAdditionalData, additional...),
 		emvqr.Tmpl(SignatureTemplate, emvqr.Prim(emvqr.GUIID, GUI), emvqr.Prim(subVersion, strconv.Itoa(FormatVersion)),
 			emvqr.Prim(subKeyID, s.KeyID), emvqr.Prim(subSigHead, sigEncoding.EncodeToString(s.Signature[:32]))),
-		emvqr.Tmpl(SignatureTail, emvqr.Prim(emvqr.GUIID, GUI), emvqr.Prim(subSigTail, sigEncoding.EncodeToString(s.Signature[32:]))),
+		emvqr.Tmpl(SignatureTail, sigTail...),
 	)
 	return emvqr.Encode(objs)
 }
@@ -119,7 +121,7 @@ func fromCode(c emvqr.Code, acct, head, tail emvqr.Object) (Signed, error) {
 		}
 		o.Amount.Minor = minor
 	}
-	if e := acct.SubValue(subExpiry); e != "" {
+	if e := tail.SubValue(subExpiry); e != "" {
 		if len(e) > 12 || !isDigits(e) {
 			return Signed{}, fmt.Errorf("expiry %q is not unix seconds", e)
 		}

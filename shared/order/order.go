@@ -22,23 +22,23 @@ const SigningContext = "stillpay-order-v1\x00"
 
 // Template and sub-object IDs of the stillpay fields.
 const (
-	AccountTemplate   = 26 // 00 GUI, 01 order id, 02 merchant id, 03 expiry (unix seconds)
+	AccountTemplate   = 26 // 00 GUI, 01 order id, 02 merchant id
 	SignatureTemplate = 80 // 00 GUI, 01 format version, 02 key id, 03 signature bytes 0..31
-	SignatureTail     = 81 // 00 GUI, 01 signature bytes 32..63
+	SignatureTail     = 81 // 00 GUI, 01 expiry (unix seconds; absent: none), 02 signature bytes 32..63
 	subOrderID        = 1
 	subMerchantID     = 2
-	subExpiry         = 3
 	subVersion        = 1
 	subKeyID          = 2
 	subSigHead        = 3
-	subSigTail        = 1
+	subExpiry         = 1
+	subSigTail        = 2
 )
 
 // Field limits. Ids are printable ASCII without spaces (0x21..0x7E); names, cities and references
 // are printable ASCII (0x20..0x7E), the EMVCo character set.
 const (
 	MaxOrderIDLen      = 40 // protocol.NewOrderID makes 30
-	MaxMerchantIDLen   = 32
+	MaxMerchantIDLen   = 35 // with the order id and the GUI, template 26 holds at most 99 characters
 	MaxTerminalIDLen   = 25 // additional data 62.07
 	MaxReferenceLen    = 25 // additional data 62.05
 	MaxMerchantNameLen = 25 // tag 59
