@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/stillpay/stillpay/server/screen"
 	"github.com/stillpay/stillpay/server/store"
 	"github.com/stillpay/stillpay/shared/protocol"
 )
@@ -43,6 +44,9 @@ func PrepareMerchant(m store.Merchant) (store.Merchant, error) {
 	}
 	if len(m.AccountID) > 2*store.MaxIDLen {
 		return m, fmt.Errorf("%w: account id too long", store.ErrInvalidArgument)
+	}
+	if m.MCC != "" && !screen.ValidMCC(m.MCC) {
+		return m, fmt.Errorf("%w: merchant category %q is not four digits", store.ErrInvalidArgument, m.MCC)
 	}
 	if err := invalidArg(protocol.CheckLines("receipt_header", m.ReceiptHeader, protocol.MaxReceiptLines, protocol.MaxReceiptLineLen)); err != nil {
 		return m, err

@@ -19,6 +19,8 @@
 //     per item).
 //   - v6: OrderStore (flow 2 orders, orders.go): CreateOrder, GetOrder, ListOrders, CancelOrder,
 //     ConfirmOrder.
+//   - v7: Offers (flow 3: merchant tokens, offer settings, Screen, campaigns, inbox, MerchantActivity);
+//     Merchant.MCC.
 package store
 
 import (
@@ -35,6 +37,7 @@ import (
 type Store interface {
 	OrderStore
 	Pinger
+	Offers
 
 	// --- merchants, terminals, users, sessions ---
 

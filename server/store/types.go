@@ -41,6 +41,7 @@ type Merchant struct {
 	Currency      string    `json:"currency"`
 	AccountID     string    `json:"account_id"`
 	ReceiptHeader []string  `json:"receipt_header,omitempty"`
+	MCC           string    `json:"mcc,omitempty"` // ISO 18245 merchant category, four digits; offers screen on it
 	CreatedAt     time.Time `json:"created_at"`
 }
 

@@ -76,7 +76,7 @@ func OpenFile(path string, opt Options) (*Store, error) {
 				return err
 			}
 		}
-		return nil
+		return migrateOffers(tx)
 	})
 	if err != nil {
 		db.Close()

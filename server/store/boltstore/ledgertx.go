@@ -264,6 +264,9 @@ func (t ltx) InsertTxn(v *store.Txn) error {
 			return abort(err)
 		}
 	}
+	if ix, ok := activityIndex(v); ok {
+		return abort(t.tx.Bucket(ix.bucket).Put(ix.key, activityValue(v)))
+	}
 	return nil
 }
 
@@ -290,6 +293,9 @@ func txnIndexes(v *store.Txn) []txnIndex {
 }
 
 func (t ltx) UpdateTxn(v store.Txn) error {
+	if err := dropActivity(t.tx, &v); err != nil {
+		return err
+	}
 	return abort(t.tx.Bucket(bktTxns).Put(txnKey(v.Key), encodeTxn(&v)))
 }
 

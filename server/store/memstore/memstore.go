@@ -42,6 +42,7 @@ type Store struct {
 	nonces     map[nonceKey]time.Time
 	failures   map[store.Subject]store.Failures
 	orders     orderMaps // orders.go
+	offers     *offerState
 }
 
 var _ store.Store = (*Store)(nil)

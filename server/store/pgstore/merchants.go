@@ -58,8 +58,8 @@ func insertMerchant(ctx context.Context, q execer, m store.Merchant) error {
 	if err != nil {
 		return err
 	}
-	_, err = q.Exec(ctx, `INSERT INTO merchants (`+merchantCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-		m.ID, m.Name, m.Currency, m.AccountID, header, ts(m.CreatedAt))
+	_, err = q.Exec(ctx, `INSERT INTO merchants (`+merchantCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		m.ID, m.Name, m.Currency, m.AccountID, header, ts(m.CreatedAt), m.MCC)
 	if sqlState(err) == sqlUniqueViolation {
 		return fmt.Errorf("%w: merchant %s", store.ErrExists, m.ID)
 	}

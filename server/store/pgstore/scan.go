@@ -28,13 +28,13 @@ func fromTS(v pgtype.Timestamptz) time.Time {
 
 // Column lists and scanners, one per record type, so every query reads a type the same way.
 
-const merchantCols = `id, name, currency, account_id, receipt_header, created_at`
+const merchantCols = `id, name, currency, account_id, receipt_header, created_at, mcc`
 
 func scanMerchant(row pgx.Row) (store.Merchant, error) {
 	var m store.Merchant
 	var header []byte
 	var created pgtype.Timestamptz
-	if err := row.Scan(&m.ID, &m.Name, &m.Currency, &m.AccountID, &header, &created); err != nil {
+	if err := row.Scan(&m.ID, &m.Name, &m.Currency, &m.AccountID, &header, &created, &m.MCC); err != nil {
 		return m, err
 	}
 	m.CreatedAt = fromTS(created)

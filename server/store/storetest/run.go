@@ -35,6 +35,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Concurrency", testConcurrency},
 		{"Orders", testOrders},
 		{"Ping", testPing},
+		{"OfferRecords", testOfferRecords},
+		{"OfferScreening", testOfferScreening},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
