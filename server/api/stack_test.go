@@ -52,6 +52,13 @@ func eachStore(t *testing.T, f func(t *testing.T, s *stack)) {
 
 func newStackOn(t *testing.T, kind string) *stack {
 	t.Helper()
+	return newStackWith(t, kind, nil)
+}
+
+// newStackWith is newStackOn with the service's configuration adjusted by cfg (if not nil) and the
+// handlers' by acfg.
+func newStackWith(t *testing.T, kind string, cfg func(*service.Config, *Config)) *stack {
+	t.Helper()
 	dir := t.TempDir()
 	var st store.Store
 	var err error
@@ -69,8 +76,14 @@ func newStackOn(t *testing.T, kind string) *stack {
 	// Mid-morning UTC of today: far from midnight, so tests that move the clock stay within one
 	// throttling day. Every part of the stack (and the simulated terminal and wallet) uses this clock.
 	clock := service.NewFakeClock(time.Now().UTC().Truncate(24 * time.Hour).Add(10 * time.Hour))
-	svc := newService(t, dir, st, clock)
-	srv := httptest.NewServer(New(Config{Service: svc, AdminToken: testAdminToken}))
+	scfg := service.Config{Clock: clock}
+	acfg := Config{AdminToken: testAdminToken}
+	if cfg != nil {
+		cfg(&scfg, &acfg)
+	}
+	svc := newServiceWith(t, dir, st, scfg)
+	acfg.Service = svc
+	srv := httptest.NewServer(New(acfg))
 	t.Cleanup(func() {
 		srv.Close()
 		st.Close()
@@ -144,6 +157,12 @@ func (s *stack) balance(id string) int64 {
 // newService is the service on st with real keys and seal key in dir.
 func newService(t *testing.T, dir string, st store.Store, clock service.Clock) *service.Service {
 	t.Helper()
+	return newServiceWith(t, dir, st, service.Config{Clock: clock})
+}
+
+// newServiceWith is newService with cfg's settings; the store, keys and sealer are filled in.
+func newServiceWith(t *testing.T, dir string, st store.Store, cfg service.Config) *service.Service {
+	t.Helper()
 	ring, err := keys.Open(filepath.Join(dir, "keys"), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -152,7 +171,8 @@ func newService(t *testing.T, dir string, st store.Store, clock service.Clock) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := service.New(service.Config{Store: st, Keys: ring, Sealer: sealer, Clock: clock})
+	cfg.Store, cfg.Keys, cfg.Sealer = st, ring, sealer
+	svc, err := service.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -14,20 +15,32 @@ import (
 // service.UseNonce).
 type terminalHandler func(w http.ResponseWriter, r *http.Request, t store.Terminal, sr protocol.SignedRequest, body []byte)
 
-// terminal reads the body (up to limit bytes), checks the request signature, and passes the terminal
-// on. The signature covers the body's hash, so it is checked on the bytes as they came, before
-// decoding.
+// terminal checks the signature headers (present, well formed, terminal known and active, timestamp
+// within the skew) before it reads a byte of the body, so an unauthenticated client cannot make the
+// server read and hold up to limit bytes; then it reads the body (up to limit bytes, refusing a
+// declared Content-Length over it at once), checks the signature over the bytes as they came, and
+// passes the terminal on.
 func (s *Server) terminal(limit int64, h terminalHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		t, sr, err := s.svc.CheckTerminalHeaders(r.Context(), r.Header)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		var body []byte
 		if limit > 0 {
+			if r.ContentLength > limit {
+				writeProblem(w, problem(http.StatusRequestEntityTooLarge, protocol.CodeBodyTooLarge,
+					fmt.Sprintf("the body is larger than %d bytes", limit)))
+				return
+			}
 			var p *protocol.Problem
 			if body, p = readBody(w, r, limit); p != nil {
 				writeProblem(w, p)
 				return
 			}
 		}
-		t, sr, err := s.svc.AuthenticateTerminal(r.Context(), r.Header, r.Method, r.URL.Path, body)
+		t, sr, err = s.svc.VerifyTerminalRequest(t, sr, r.Method, r.URL.Path, body)
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -37,6 +37,7 @@ type serveFlags struct {
 	grace                                                   time.Duration
 	store                                                   string // --store: "" is the embedded store in data
 	gcPercent                                               int
+	passwordHashes, passwordQueue                           int
 }
 
 func newServeCmd() *cobra.Command {
@@ -75,6 +76,8 @@ SIGINT or SIGTERM shut down gracefully: in-flight requests finish first.`,
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	addGCFlag(fl, &f.gcPercent)
+	fl.IntVar(&f.passwordHashes, "password-hashes", service.DefaultPasswordHashes, "argon2id password hashes run at once (19 MiB each); logins beyond wait")
+	fl.IntVar(&f.passwordQueue, "password-queue", service.DefaultPasswordQueue, "logins waiting for a password hash; beyond this they are answered 503 with Retry-After")
 	fl.DurationVar(&f.grace, "settlement-grace", service.DefaultPolicy().SettlementGrace, "how long unused holds stay after expiry or revocation, for late offline batches")
 	return cmd
 }
@@ -93,7 +96,8 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	}
 	pol := service.DefaultPolicy()
 	pol.SettlementGrace = f.grace
-	app, err := openApp(cmd.Context(), f.data, f.store, tokenFile, pol, log)
+	app, err := openApp(cmd.Context(), f.data, f.store, tokenFile,
+		service.Config{Policy: pol, PasswordHashes: f.passwordHashes, PasswordQueue: f.passwordQueue}, log)
 	if err != nil {
 		return err
 	}
@@ -133,8 +137,9 @@ type app struct {
 }
 
 // openApp opens (creating on first start) the keys, the seal key, the admin token and the store in
-// data, and builds the service and the handlers on them.
-func openApp(ctx context.Context, data, storeSpec, tokenFile string, pol service.Policy, log *slog.Logger) (*app, error) {
+// data, and builds the service and the handlers on them. svc holds the service's settings (policy,
+// password hashing bounds); openApp fills in the rest.
+func openApp(ctx context.Context, data, storeSpec, tokenFile string, svc service.Config, log *slog.Logger) (*app, error) {
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return nil, err
 	}
@@ -154,13 +159,14 @@ func openApp(ctx context.Context, data, storeSpec, tokenFile string, pol service
 	if err != nil {
 		return nil, err
 	}
-	svc, err := service.New(service.Config{Store: st, Keys: ring, Sealer: sealer, Log: log, Policy: pol})
+	svc.Store, svc.Keys, svc.Sealer, svc.Log = st, ring, sealer, log
+	s, err := service.New(svc)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	return &app{store: st, ring: ring, svc: svc, token: token,
-		handler: api.New(api.Config{Service: svc, AdminToken: token, Log: log})}, nil
+	return &app{store: st, ring: ring, svc: s, token: token,
+		handler: api.New(api.Config{Service: s, AdminToken: token, Log: log})}, nil
 }
 
 func (a *app) close() error { return a.store.Close() }

@@ -100,7 +100,12 @@ func (s *Service) CreateUser(ctx context.Context, req admin.UserRequest) (admin.
 	if err := checkText("name", req.Name, protocol.MaxNameLen); err != nil {
 		return admin.User{}, err
 	}
+	release, err := s.gate.acquire(ctx)
+	if err != nil {
+		return admin.User{}, err
+	}
 	hash, err := hashPassword(req.Password)
+	release()
 	if err != nil {
 		return admin.User{}, err
 	}

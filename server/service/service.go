@@ -35,6 +35,9 @@ type Config struct {
 	Clock  Clock        // nil means SystemClock
 	Log    *slog.Logger // nil discards
 	Policy Policy       // zero means DefaultPolicy()
+	// PasswordHashes and PasswordQueue bound concurrent argon2id hashes and the logins waiting for
+	// one; zero means DefaultPasswordHashes and DefaultPasswordQueue (see hashGate).
+	PasswordHashes, PasswordQueue int
 }
 
 // Service is settlementd's business logic. It keeps no state of its own beyond caches of immutable
@@ -46,6 +49,7 @@ type Service struct {
 	clock  Clock
 	log    *slog.Logger
 	policy Policy
+	gate   *hashGate
 }
 
 // New builds a Service.
@@ -53,7 +57,8 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil || cfg.Keys == nil || cfg.Sealer == nil {
 		return nil, errors.New("service: Store, Keys and Sealer are required")
 	}
-	s := &Service{store: cfg.Store, keys: cfg.Keys, sealer: cfg.Sealer, clock: cfg.Clock, log: cfg.Log, policy: cfg.Policy}
+	s := &Service{store: cfg.Store, keys: cfg.Keys, sealer: cfg.Sealer, clock: cfg.Clock, log: cfg.Log, policy: cfg.Policy,
+		gate: newHashGate(cfg.PasswordHashes, cfg.PasswordQueue)}
 	if s.clock == nil {
 		s.clock = SystemClock{}
 	}

@@ -103,9 +103,21 @@ func (s *Service) TerminalConfig(ctx context.Context, t store.Terminal) (protoco
 }
 
 // AuthenticateTerminal checks a signed terminal request: the headers, the terminal's state, the
-// signature over method, path and body, and the clock skew. The nonce is the caller's next step:
+// clock skew and the signature over method, path and body. The nonce is the caller's next step:
 // UseNonce, or ProcessSigned, which records it alongside the request's own write.
 func (s *Service) AuthenticateTerminal(ctx context.Context, h http.Header, method, path string, body []byte) (store.Terminal, protocol.SignedRequest, error) {
+	t, sr, err := s.CheckTerminalHeaders(ctx, h)
+	if err != nil {
+		return t, sr, err
+	}
+	return s.VerifyTerminalRequest(t, sr, method, path, body)
+}
+
+// CheckTerminalHeaders is the part of AuthenticateTerminal that needs no body: the signature headers
+// are present and well formed, the terminal is known and active, and the timestamp is within the
+// skew. A server calls it before it reads a body, so that an unauthenticated client cannot make it
+// read (and hold) megabytes; VerifyTerminalRequest then checks the signature over the body.
+func (s *Service) CheckTerminalHeaders(ctx context.Context, h http.Header) (store.Terminal, protocol.SignedRequest, error) {
 	sr, err := protocol.ParseSignedRequest(h)
 	switch {
 	case errors.Is(err, protocol.ErrSignatureMissing):
@@ -124,7 +136,16 @@ func (s *Service) AuthenticateTerminal(ctx context.Context, h http.Header, metho
 	case t.State != store.TerminalActive:
 		return store.Terminal{}, sr, problem(http.StatusUnauthorized, protocol.CodeTerminalUnknown, "the terminal is not enrolled yet")
 	}
-	err = protocol.VerifyRequest(sr, ed25519.PublicKey(t.PublicKey), method, path, body, s.clock.Now())
+	if err := protocol.CheckRequestTime(sr, s.clock.Now()); err != nil {
+		return store.Terminal{}, sr, problem(http.StatusUnauthorized, protocol.CodeRequestStale, "%v; check the terminal clock (GET /v1/time)", err)
+	}
+	return t, sr, nil
+}
+
+// VerifyTerminalRequest checks the signature of a request whose headers CheckTerminalHeaders
+// accepted, over its method, path and exact body bytes.
+func (s *Service) VerifyTerminalRequest(t store.Terminal, sr protocol.SignedRequest, method, path string, body []byte) (store.Terminal, protocol.SignedRequest, error) {
+	err := protocol.VerifyRequest(sr, ed25519.PublicKey(t.PublicKey), method, path, body, s.clock.Now())
 	switch {
 	case errors.Is(err, protocol.ErrRequestStale):
 		return store.Terminal{}, sr, problem(http.StatusUnauthorized, protocol.CodeRequestStale, "%v; check the terminal clock (GET /v1/time)", err)

@@ -54,7 +54,12 @@ func (s *Service) Login(ctx context.Context, req protocol.SessionRequest) (proto
 	case err != nil:
 		return protocol.SessionResponse{}, fmt.Errorf("service: login: %w", err)
 	}
+	release, err := s.gate.acquire(ctx)
+	if err != nil {
+		return protocol.SessionResponse{}, err
+	}
 	ok, err := checkPassword(hash, req.Password)
+	release()
 	if err != nil {
 		return protocol.SessionResponse{}, fmt.Errorf("service: login %s: %w", req.UserID, err)
 	}

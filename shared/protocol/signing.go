@@ -91,11 +91,20 @@ func ParseSignedRequest(h http.Header) (SignedRequest, error) {
 	return SignedRequest{TerminalID: id, Timestamp: time.UnixMilli(ms), Nonce: nonce, Signature: raw}, nil
 }
 
+// CheckRequestTime checks a parsed signature's timestamp against the server clock (ErrRequestStale).
+// It needs no body, so a server checks it before reading one.
+func CheckRequestTime(sr SignedRequest, now time.Time) error {
+	if d := now.Sub(sr.Timestamp); d > MaxRequestSkew || d < -MaxRequestSkew {
+		return fmt.Errorf("%w: %s off the server clock", ErrRequestStale, d.Round(time.Second))
+	}
+	return nil
+}
+
 // VerifyRequest checks a parsed signature against the terminal's public key, the request and the
 // server clock. Replay (a nonce seen before) is the caller's check: it needs shared state.
 func VerifyRequest(sr SignedRequest, pub ed25519.PublicKey, method, path string, body []byte, now time.Time) error {
-	if d := now.Sub(sr.Timestamp); d > MaxRequestSkew || d < -MaxRequestSkew {
-		return fmt.Errorf("%w: %s off the server clock", ErrRequestStale, d.Round(time.Second))
+	if err := CheckRequestTime(sr, now); err != nil {
+		return err
 	}
 	if len(pub) != ed25519.PublicKeySize ||
 		!ed25519.Verify(pub, signingBytes(method, path, sr.TerminalID, sr.Timestamp.UnixMilli(), sr.Nonce, body), sr.Signature) {
