@@ -53,6 +53,7 @@ func runWithEnv(ctx context.Context, args []string, stdin io.Reader, stdout, std
   wallet authorize --account ID --cap 20.00  get an offline authorization (first approval)
   wallet code                                show the next one-time payment code (no network)
   wallet status                              limits, codes left, expiry
+  wallet pay --image FILE | --text PAYLOAD   pay a merchant-presented order (flow 2)
 
 State lives in --home (default $STILLPAY_WALLET_HOME or ~/.stillpay-wallet), files mode 0600.`,
 		SilenceUsage:  true,
@@ -60,7 +61,7 @@ State lives in --home (default $STILLPAY_WALLET_HOME or ~/.stillpay-wallet), fil
 	}
 	root.PersistentFlags().StringVar(&a.home, "home", "", "wallet state directory (default $STILLPAY_WALLET_HOME or ~/.stillpay-wallet)")
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log what the wallet does to stderr")
-	root.AddCommand(a.loginCommand(), a.authorizeCommand(), a.codeCommand(), a.statusCommand())
+	root.AddCommand(a.loginCommand(), a.authorizeCommand(), a.codeCommand(), a.statusCommand(), a.payCommand())
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)

@@ -171,10 +171,16 @@ func (w *Wallet) post(ctx context.Context, endpoint, token string, body, out any
 		return fmt.Errorf("wallet: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, "+protocol.ContentTypeProblem)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	return w.do(req, out)
+}
+
+// do sends req and decodes a 2xx answer into out. Any other answer becomes the server's
+// *protocol.Problem, or ErrBadResponse when the body is not one.
+func (w *Wallet) do(req *http.Request, out any) error {
+	req.Header.Set("Accept", "application/json, "+protocol.ContentTypeProblem)
 	resp, err := w.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("wallet: %s: %w", req.URL.Redacted(), err)

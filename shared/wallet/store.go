@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/stillpay/stillpay/shared/keyfile"
+	"github.com/stillpay/stillpay/shared/protocol"
 )
 
 // Store keeps the wallet's state. SaveAuthorization must be durable when it returns: NextCode shows
@@ -25,6 +26,10 @@ type Store interface {
 	UpdateAuthorization(fn func(*Authorization) error) error
 	// DeviceKey returns the device's Ed25519 key, creating it on first use.
 	DeviceKey() (ed25519.PrivateKey, error)
+	// LoadServerKeys returns the server keys the wallet trusts for orders (nil when none yet);
+	// SaveServerKeys replaces them durably (serverkeys.go).
+	LoadServerKeys() ([]protocol.ServerKey, error)
+	SaveServerKeys([]protocol.ServerKey) error
 }
 
 // File names under a DirStore home. All are mode 0600 in a 0700 directory.
@@ -32,6 +37,7 @@ const (
 	SessionFile       = "session.json"
 	AuthorizationFile = "authorization.json"
 	DeviceKeyFile     = "device.key"
+	ServerKeysFile    = "server_keys.json"
 	lockFileName      = ".lock"
 )
 
@@ -139,6 +145,7 @@ type MemStore struct {
 	session  *Session
 	auth     *Authorization
 	key      ed25519.PrivateKey
+	keys     []protocol.ServerKey
 	FailSave error
 }
 
