@@ -7,8 +7,10 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 )
 
-// qrLevel is the error correction the payload is sized for (docs/protocol.md): M recovers ~15%.
-const qrLevel = qrcode.Medium
+// qrLevel is the error correction the payload is sized for (docs/protocol.md): L recovers ~7% of the
+// modules, enough for a phone screen (a lit, flat, undamaged code), and keeps a typical code at
+// version 10 where M needs 11; the choice was measured on camera-like photos (docs/hardware.md).
+const qrLevel = qrcode.Low
 
 // pngModulePixels is the size of one QR module in a PNG: big enough for a phone camera or a scanner
 // held at a screen.

@@ -173,12 +173,13 @@ func TestForgedStaleReplayedAndRevokedTerminalRequests(t *testing.T) {
 	assertUntouched(t, s)
 }
 
-// wrongCode builds a payload with a valid device signature but a wrong one-time code.
+// wrongCode builds a payload with a valid device signature and MAC but a wrong one-time code.
 func wrongCode(t *testing.T, w *bench.Wallet, counter uint32, now time.Time) string {
 	t.Helper()
 	step := otp.StepAt(now)
 	code := (otp.PaymentCode(w.Auth.Secret, step, counter) + 1) % otp.MaxCode
-	text, err := payload.Build(w.Auth.Credential, counter, step, code, w.Key)
+	text, err := payload.Build(payload.Spec{Credential: w.Auth.Credential, Secret: w.Auth.Secret, Counter: counter,
+		Step: step, Code: code, DeviceKey: w.Key})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +304,8 @@ func forgedPayload(t *testing.T, now time.Time, authID string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text, err := payload.Build(c.Marshal(), 0, otp.StepAt(now), 123456789, devKey)
+	text, err := payload.Build(payload.Spec{Credential: c.Marshal(), Secret: make([]byte, otp.SecretSize), Counter: 0,
+		Step: otp.StepAt(now), Code: 123456789, DeviceKey: devKey})
 	if err != nil {
 		t.Fatal(err)
 	}

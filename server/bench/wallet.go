@@ -68,7 +68,8 @@ func (w *Wallet) Code(now time.Time) (string, error) {
 // CodeAt makes the payload for a given counter (tests use it to replay or tamper).
 func (w *Wallet) CodeAt(counter uint32, now time.Time) (string, error) {
 	step := otp.StepAt(now)
-	return payload.Build(w.Auth.Credential, counter, step, otp.PaymentCode(w.Auth.Secret, step, counter), w.Key)
+	return payload.Build(payload.Spec{Credential: w.Auth.Credential, Secret: w.Auth.Secret, Counter: counter, Step: step,
+		Code: otp.PaymentCode(w.Auth.Secret, step, counter), DeviceKey: w.Key})
 }
 
 // CodesLeft is how many codes the wallet can still make.

@@ -115,8 +115,9 @@ func TestPaymentFlow(t *testing.T) {
 	// A tampered code: one character changed (the checksum catches it) ...
 	fresh := strings.TrimSpace(walletCmd(t, home, "code", "--raw"))
 	declined(pay("T1-000011", 100, flipChar(fresh)), protocol.CodePayloadChecksum)
-	// ... and a forgery with a recomputed checksum (the device signature catches it).
-	declined(pay("T1-000012", 100, forgeCode(t, fresh)), protocol.CodeDeviceSignature)
+	// ... and a forgery with a recomputed checksum (the MAC catches it: the server checks the MAC,
+	// terminals the device signature).
+	declined(pay("T1-000012", 100, forgeCode(t, fresh)), protocol.CodePayloadMAC)
 	assertBalances(t, srv.balances(), want)
 
 	// An expired credential: a second wallet authorizes for 2 seconds, shows a code, and the
@@ -190,14 +191,17 @@ func flipChar(text string) string {
 }
 
 // forgeCode changes the one-time code inside the payload and recomputes the CRC-32C, as an attacker
-// who knows the format would: only the device signature stands in the way.
+// who knows the format would: only the MAC (and, at a terminal, the device signature) stands in the
+// way.
 func forgeCode(t *testing.T, text string) string {
 	t.Helper()
 	raw, err := base45.Decode(strings.TrimPrefix(text, payload.Prefix))
 	if err != nil {
 		t.Fatal(err)
 	}
-	const offCode = 9 // docs/protocol.md: version (1), moving factor (8), code (4)
+	// docs/protocol.md, version 2: ... code (4), offer length (1: no offer), device signature (64),
+	// MAC (16), checksum (4).
+	offCode := len(raw) - 4 - 16 - 64 - 1 - 4
 	code := binary.BigEndian.Uint32(raw[offCode:])
 	binary.BigEndian.PutUint32(raw[offCode:], (code+1)%1_000_000_000)
 	body := raw[:len(raw)-4]

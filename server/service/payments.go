@@ -225,8 +225,7 @@ func (s *Service) loadAuthorizations(ctx context.Context, ws []work) (map[string
 	return m, nil
 }
 
-// verifyAll checks every payment's payload, device signature and code, in parallel: these are the
-// CPU-heavy part of a batch (an Ed25519 verification each), and they touch no shared state.
+// verifyAll checks every payment's payload, MAC and code, in parallel: they touch no shared state.
 func (s *Service) verifyAll(t store.Terminal, ws []work, auths map[string]store.Authorization, now time.Time) {
 	parallel(len(ws), func(i int) { s.verify(t, &ws[i], auths, now) })
 }
@@ -292,6 +291,12 @@ func (s *Service) verify(t store.Terminal, w *work, auths map[string]store.Autho
 		return
 	}
 	p := w.payload
+	if err := p.CheckCurrent(); err != nil && !op.Offline {
+		// SP1 is retired for new payments; an offline item was approved by a terminal before it was
+		// updated and is settled (below, by its device signature), as every offline approval is.
+		decline(protocol.CodePayloadVersion, "payment codes of version 1 (SP1) are retired: the customer must update the wallet app")
+		return
+	}
 	w.op.AuthorizationID = p.AuthorizationID
 	w.op.CodeCounter = uint64(p.Counter)
 	a, ok := auths[p.AuthorizationID]
@@ -309,16 +314,19 @@ func (s *Service) verify(t store.Terminal, w *work, auths map[string]store.Autho
 	// Only now is the user id known to be genuine: failures before this point count against the
 	// terminal alone, or anyone could lock a user out with forged payloads naming them.
 	w.userID, w.op.UserID = a.UserID, a.UserID
-	if err := p.VerifyDevice(); err != nil {
-		w.failed = true
-		decline(protocol.CodeDeviceSignature, "the payload's device signature does not verify")
-		return
-	}
 	secret, err := s.sealer.Open(a.SealedSecret)
 	if err != nil {
 		s.log.Error("authorization secret does not open", "authorization_id", a.ID, "err", err)
 		w.result = &Result{Problem: problem(http.StatusInternalServerError, protocol.CodeInternal, "the authorization's secret is unreadable"), Kind: r.Kind}
 		w.pending = false
+		return
+	}
+	// The proof that the wallet made this payload: the MAC under a key derived from the secret
+	// (version 2: an HMAC, microseconds) or the device signature (a version-1 offline item). The
+	// terminals verify the device signature; the server, holding the secret, needs no Ed25519.
+	if code, msg := checkProof(p, secret); code != "" {
+		w.failed = true
+		decline(code, msg)
 		return
 	}
 	at := now
@@ -333,6 +341,21 @@ func (s *Service) verify(t store.Terminal, w *work, auths map[string]store.Autho
 		w.failed = true
 		decline(protocol.CodeCodeInvalid, "the code does not match")
 	}
+}
+
+// checkProof checks a payload's proof of origin: the MAC for the current version, the device
+// signature for a retired one. It returns the decline code and message, or "".
+func checkProof(p *payload.Payload, secret []byte) (protocol.Code, string) {
+	if p.Version == payload.Version {
+		if p.VerifyMAC(secret) != nil {
+			return protocol.CodePayloadMAC, "the payload's MAC does not verify"
+		}
+		return "", ""
+	}
+	if p.VerifyDevice() != nil {
+		return protocol.CodeDeviceSignature, "the payload's device signature does not verify"
+	}
+	return "", ""
 }
 
 // parseDeclineCode maps a payload.Parse error to the decline code the terminal uses for it too.

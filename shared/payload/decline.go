@@ -16,12 +16,15 @@ var declineCodes = []struct {
 }{
 	{ErrChecksum, protocol.CodePayloadChecksum},
 	{ErrVersion, protocol.CodePayloadVersion},
+	{ErrRetired, protocol.CodePayloadVersion},
+	{ErrTooLarge, protocol.CodePayloadMalformed},
 	{ErrTooLong, protocol.CodePayloadMalformed},
 	{ErrPrefix, protocol.CodePayloadMalformed},
 	{ErrEncoding, protocol.CodePayloadMalformed},
 	{ErrMalformed, protocol.CodePayloadMalformed},
 	{ErrDeviceSignature, protocol.CodeDeviceSignature},
 	{ErrDeviceKey, protocol.CodeDeviceSignature},
+	{ErrMAC, protocol.CodePayloadMAC},
 	{credential.ErrExpired, protocol.CodeCredentialExpired},
 	{credential.ErrNotYetValid, protocol.CodeCredentialInvalid},
 	{credential.ErrUnknownKey, protocol.CodeCredentialInvalid},
@@ -38,9 +41,10 @@ var declineCodes = []struct {
 	{otp.ErrSecretSize, protocol.CodeInternal},
 }
 
-// DeclineCode returns the protocol decline code for an error from Parse, VerifyDevice,
-// VerifyOffline, CheckLimits, credential.Verify or otp.VerifyPaymentCode. It returns "" for nil and
-// for errors none of those packages defines, so the caller decides (usually CodeInternal).
+// DeclineCode returns the protocol decline code for an error from Parse, ParseCurrent, Build,
+// VerifyDevice, VerifyMAC, VerifyOffline, CheckLimits, credential.Verify or otp.VerifyPaymentCode.
+// It returns "" for nil and for errors none of those packages defines, so the caller decides
+// (usually CodeInternal).
 func DeclineCode(err error) protocol.Code {
 	if err == nil {
 		return ""

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/binary"
 	"hash/crc32"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,7 +27,11 @@ var (
 	nowStep = otp.StepAt(now)
 )
 
-const testKeyID = "k-0123456789ab"
+// The server's id formats: "k-" + 12 hex digits, "au_" + 24 hex digits.
+const (
+	testKeyID  = "k-0123456789ab"
+	testAuthID = "au_0123456789abcdef01234567"
+)
 
 func serverKeys(id string) (ed25519.PublicKey, bool) {
 	return credential.KeySet{testKeyID: serverKey.Public().(ed25519.PublicKey)}.Lookup(id)
@@ -38,7 +43,7 @@ func testCredential(t testing.TB, userID string, key ed25519.PrivateKey) []byte 
 	t.Helper()
 	c, err := credential.Sign(credential.Credential{
 		UserID:          userID,
-		AuthorizationID: "a-0123456789abcdef",
+		AuthorizationID: testAuthID,
 		DevicePublicKey: deviceKey.Public().(ed25519.PublicKey),
 		Currency:        "EUR",
 		CapPerPayment:   2000,
@@ -55,7 +60,22 @@ func testCredential(t testing.TB, userID string, key ed25519.PrivateKey) []byte 
 // build makes a payload the way the wallet does.
 func build(t testing.TB, credBytes []byte, counter uint32, step uint64) string {
 	t.Helper()
-	text, err := Build(credBytes, counter, step, otp.PaymentCode(secret, step, counter), deviceKey)
+	return buildSpec(t, Spec{Credential: credBytes, Counter: counter, Step: step})
+}
+
+// buildSpec fills in the fixture's secret, code and device key where s leaves them zero.
+func buildSpec(t testing.TB, s Spec) string {
+	t.Helper()
+	if s.Secret == nil {
+		s.Secret = secret
+	}
+	if s.Code == 0 {
+		s.Code = otp.PaymentCode(s.Secret, s.Step, s.Counter)
+	}
+	if s.DeviceKey == nil {
+		s.DeviceKey = deviceKey
+	}
+	text, err := Build(s)
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}
@@ -87,13 +107,117 @@ func textOf(b []byte, reseal bool) string {
 	return Prefix + base45.Encode(b)
 }
 
-// resign rebuilds the device signature and checksum over b (a payload binary) with key.
-func resign(b []byte, key ed25519.PrivateKey) []byte {
-	b = append([]byte(nil), b...)
-	credLen := int(binary.BigEndian.Uint16(b[offCredLen:]))
-	signedEnd := headerLen + credLen
-	copy(b[signedEnd:], ed25519.Sign(key, signingBytes(b[:signedEnd])))
-	return b
+// trailerLen is what follows a version-2 binary's signed bytes.
+const trailerLen = ed25519.SignatureSize + MACSize + checksumLen
+
+// seal makes a version-2 binary from signed bytes: a device signature by key, a MAC under the key
+// derived from macSecret, and the checksum. A forger who holds a device key but not the secret
+// seals with a secret of its own.
+func seal(signed []byte, key ed25519.PrivateKey, macSecret []byte) []byte {
+	b := append([]byte(nil), signed...)
+	b = append(b, ed25519.Sign(key, signingBytes(Version, signed))...)
+	mk, err := MACKey(macSecret)
+	if err != nil {
+		panic(err)
+	}
+	b = append(b, mac(mk, signed)...)
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+}
+
+// signedOf returns a version-2 binary's signed bytes.
+func signedOf(b []byte) []byte { return append([]byte(nil), b[:len(b)-trailerLen]...) }
+
+// resign rebuilds the device signature (with key), the MAC (with the fixture's secret) and the
+// checksum over b's signed bytes.
+func resign(b []byte, key ed25519.PrivateKey) []byte { return seal(signedOf(b), key, secret) }
+
+// fieldsOf splits a version-2 binary's signed bytes into their fields, in layout order, so a test
+// can change one field and reassemble the rest (join).
+func fieldsOf(t testing.TB, b []byte) [][]byte {
+	t.Helper()
+	s := signedOf(b)
+	var out [][]byte
+	take := func(n int) {
+		out = append(out, s[:n])
+		s = s[n:]
+	}
+	uv := func() {
+		_, n := binary.Uvarint(s)
+		take(n)
+	}
+	take(1)                // version
+	take(1 + int(s[0]>>1)) // key id
+	take(1 + int(s[0]))    // user id
+	take(1 + int(s[0]>>1)) // authorization id
+	take(ed25519.PublicKeySize)
+	take(2) // currency
+	uv()    // cap
+	uv()    // max codes
+	uv()    // issued
+	uv()    // validity
+	take(ed25519.SignatureSize)
+	uv() // counter
+	uv() // step
+	take(4)
+	n, _ := binary.Uvarint(s)
+	uv()
+	take(int(n))
+	if len(s) != 0 {
+		t.Fatalf("fieldsOf left %d bytes", len(s))
+	}
+	return out
+}
+
+// Field indexes of fieldsOf.
+const (
+	fVersion = iota
+	fKeyID
+	fUserID
+	fAuthID
+	fDeviceKey
+	fCurrency
+	fCap
+	fMaxCodes
+	fIssued
+	fValidity
+	fCredSig
+	fCounter
+	fStep
+	fCode
+	fOfferLen
+	fOffer
+)
+
+// join reassembles fields with field i replaced by v, and seals the result like the wallet would.
+func join(fields [][]byte, i int, v []byte) []byte {
+	var s []byte
+	for j, f := range fields {
+		if j == i {
+			f = v
+		}
+		s = append(s, f...)
+	}
+	return seal(s, deviceKey, secret)
 }
 
 func eur(minor int64) money.Amount { return money.Amount{Minor: minor, Currency: "EUR"} }
+
+// longestCredential has the longest ids a credential allows (16, 64 and 32 characters, none in the
+// server's packable formats) and the largest numbers: cap, codes, and 400 days of validity.
+func longestCredential(t testing.TB) []byte {
+	t.Helper()
+	c, err := credential.Sign(credential.Credential{
+		UserID:          strings.Repeat("u", credential.MaxUserIDLen),
+		AuthorizationID: strings.Repeat("A", credential.MaxAuthorizationIDLen),
+		DevicePublicKey: deviceKey.Public().(ed25519.PublicKey),
+		Currency:        "EUR",
+		CapPerPayment:   (1<<63 - 1) / credential.MaxCodes,
+		MaxCodes:        credential.MaxCodes,
+		IssuedAt:        issued,
+		ExpiresAt:       issued.Add(400 * 24 * time.Hour),
+	}, strings.Repeat("K", credential.MaxKeyIDLen), serverKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Marshal()
+}

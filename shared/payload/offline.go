@@ -9,12 +9,17 @@ import (
 	"github.com/stillpay/stillpay/shared/otp"
 )
 
-// VerifyOffline runs every check a terminal can make without the server: the credential's signature
+// VerifyOffline runs every check a terminal can make without the server: the payload's version is
+// current (ErrRetired for SP1), the credential's signature
 // (with the server keys lookup knows) and validity at now, the device signature, the counter against
 // the credential's MaxCodes, the code's time step against now (otp.ErrCodeExpired), and the amount
 // against the credential's currency and cap. The one-time code itself needs the secret, which only
-// the server has; the terminal's floor limit and seen-code list are the terminal's own checks.
+// the server has, and so does the MAC; the terminal's floor limit and seen-code list are the
+// terminal's own checks.
 func (p *Payload) VerifyOffline(lookup func(keyID string) (ed25519.PublicKey, bool), amount money.Amount, now time.Time) error {
+	if err := p.CheckCurrent(); err != nil {
+		return err
+	}
 	if err := p.Credential.Verify(lookup, now); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package payload
 
 import (
 	"crypto/ed25519"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"testing"
@@ -41,7 +42,7 @@ func TestVerifyOffline(t *testing.T) {
 		{"credential forged", build(t, forgedCred, 0, nowStep), eur(1), now, serverKeys, credential.ErrSignature, protocol.CodeCredentialInvalid},
 		{"server key unknown", build(t, cred, 0, nowStep), eur(1), now, credential.KeySet{}.Lookup, credential.ErrUnknownKey, protocol.CodeCredentialInvalid},
 		{"device signature by another key", textOf(resign(binaryOf(t, build(t, cred, 0, nowStep)), otherKey), true), eur(1), now, serverKeys, ErrDeviceSignature, protocol.CodeDeviceSignature},
-		{"counter beyond codes", textOf(resign(counterTo(binaryOf(t, build(t, cred, 0, nowStep)), 10), deviceKey), true), eur(1), now, serverKeys, ErrCounterExceeded, protocol.CodeOfflineCountExceeded},
+		{"counter beyond codes", textOf(counterTo(t, binaryOf(t, build(t, cred, 0, nowStep)), 10), true), eur(1), now, serverKeys, ErrCounterExceeded, protocol.CodeOfflineCountExceeded},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,10 +61,9 @@ func TestVerifyOffline(t *testing.T) {
 	}
 }
 
-// counterTo sets the counter in a payload binary.
-func counterTo(b []byte, counter uint32) []byte {
-	b[offFactor+5], b[offFactor+6], b[offFactor+7] = byte(counter>>16), byte(counter>>8), byte(counter)
-	return b
+// counterTo sets the counter in a payload binary and seals it again.
+func counterTo(t testing.TB, b []byte, counter uint32) []byte {
+	return join(fieldsOf(t, b), fCounter, binary.AppendUvarint(nil, uint64(counter)))
 }
 
 func TestDeclineCode(t *testing.T) {
@@ -80,6 +80,9 @@ func TestDeclineCode(t *testing.T) {
 		{ErrEncoding, protocol.CodePayloadMalformed},
 		{fmt.Errorf("%w: %w", ErrMalformed, credential.ErrMalformed), protocol.CodePayloadMalformed},
 		{ErrDeviceSignature, protocol.CodeDeviceSignature},
+		{ErrMAC, protocol.CodePayloadMAC},
+		{fmt.Errorf("scan: %w", ErrRetired), protocol.CodePayloadVersion},
+		{ErrTooLarge, protocol.CodePayloadMalformed},
 		{credential.ErrNotYetValid, protocol.CodeCredentialInvalid},
 		{otp.ErrCodeInvalid, protocol.CodeCodeInvalid},
 		{otp.ErrCounterRange, protocol.CodeCodeInvalid},

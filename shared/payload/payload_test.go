@@ -2,12 +2,16 @@ package payload
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"encoding/binary"
 	"errors"
 	"flag"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stillpay/stillpay/shared/base45"
 	"github.com/stillpay/stillpay/shared/credential"
@@ -17,25 +21,27 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-// qrAlphanumericCapacity15M is the alphanumeric capacity of a version 15 QR code at error
-// correction M (ISO/IEC 18004 table 7). Version 15-L holds 758; M is the level the issue names.
-const qrAlphanumericCapacity15M = 600
-
 func TestBuildParse(t *testing.T) {
 	credBytes := testCredential(t, "alice", serverKey)
 	code := otp.PaymentCode(secret, nowStep, 3)
 	text := build(t, credBytes, 3, nowStep)
+	if !strings.HasPrefix(text, "SP2:") {
+		t.Fatalf("text %q does not start with SP2:", text)
+	}
 	p, err := Parse(text)
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
-	if p.Version != Version || p.UserID != "alice" || p.AuthorizationID != "a-0123456789abcdef" ||
+	if p.Version != Version || p.UserID != "alice" || p.AuthorizationID != testAuthID ||
 		p.Counter != 3 || p.Step != nowStep || p.Code != code || !bytes.Equal(p.CredentialBytes, credBytes) ||
-		p.Credential.CapPerPayment != 2000 {
+		p.Credential.CapPerPayment != 2000 || p.Credential.KeyID != testKeyID || p.Offer != nil || len(p.MAC) != MACSize {
 		t.Fatalf("Parse = %+v", p)
 	}
 	if err := p.VerifyDevice(); err != nil {
 		t.Fatalf("VerifyDevice: %v", err)
+	}
+	if err := p.VerifyMAC(secret); err != nil {
+		t.Fatalf("VerifyMAC: %v", err)
 	}
 	if err := p.VerifyOffline(serverKeys, eur(1999), now); err != nil {
 		t.Fatalf("VerifyOffline: %v", err)
@@ -43,32 +49,81 @@ func TestBuildParse(t *testing.T) {
 	if err := otp.VerifyPaymentCode(secret, p.Step, p.Counter, p.Code, now); err != nil {
 		t.Fatalf("server-side code check: %v", err)
 	}
-	if p.UseKey() != "a-0123456789abcdef/3" {
+	if p.UseKey() != testAuthID+"/3" {
 		t.Fatalf("UseKey = %q", p.UseKey())
+	}
+}
+
+// TestBuildParseFields round-trips credentials and codes at the edges of every compact field.
+func TestBuildParseFields(t *testing.T) {
+	offer := bytes.Repeat([]byte{0xa5}, MaxOfferLen)
+	tests := []struct {
+		name             string
+		keyID, user, aid string
+		cap              int64
+		maxCodes         uint32
+		validity         time.Duration
+		counter          uint32
+		step             uint64
+		offer            []byte
+	}{
+		{"typical", testKeyID, "alice", testAuthID, 2000, 10, 24 * time.Hour, 3, nowStep, nil},
+		{"raw ids", "K1", "u", "a-1", 1, 1, time.Second, 0, otp.StepAt(issued), []byte{0}},
+		{"upper-case hex stays raw", "k-ABCDEF", "bob", "au_0A", 1, 1, time.Hour, 0, nowStep, nil},
+		{"odd hex stays raw", "k-abc", "bob", "au_abc", 1, 1, time.Hour, 0, nowStep, nil},
+		{"largest numbers", testKeyID, "alice", testAuthID, (1<<63 - 1) / credential.MaxCodes, credential.MaxCodes,
+			400 * 24 * time.Hour, credential.MaxCodes - 1, otp.StepAt(issued.Add(400*24*time.Hour)) + StepSlack, nil},
+		{"earliest step", testKeyID, "alice", testAuthID, 2000, 10, time.Hour, 9, otp.StepAt(issued) - StepSlack, nil},
+		{"offer", testKeyID, "alice", testAuthID, 2000, 10, time.Hour, 0, nowStep, offer},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := credential.Sign(credential.Credential{
+				UserID: tt.user, AuthorizationID: tt.aid, DevicePublicKey: deviceKey.Public().(ed25519.PublicKey),
+				Currency: "EUR", CapPerPayment: tt.cap, MaxCodes: tt.maxCodes, IssuedAt: issued, ExpiresAt: issued.Add(tt.validity),
+			}, tt.keyID, serverKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := buildSpec(t, Spec{Credential: c.Marshal(), Counter: tt.counter, Step: tt.step, Offer: tt.offer})
+			p, err := Parse(text)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if !bytes.Equal(p.CredentialBytes, c.Marshal()) || p.Counter != tt.counter || p.Step != tt.step ||
+				!bytes.Equal(p.Offer, tt.offer) || p.VerifyDevice() != nil || p.VerifyMAC(secret) != nil {
+				t.Fatalf("round trip: %+v", p)
+			}
+		})
 	}
 }
 
 // TestGolden pins the text format documented in docs/protocol.md.
 func TestGolden(t *testing.T) {
-	text := validText(t)
-	path := filepath.Join("testdata", "payload.txt")
-	if *update {
-		if err := os.WriteFile(path, []byte(text+"\n"), 0o644); err != nil {
-			t.Fatal(err)
+	for name, text := range map[string]string{
+		"payload.txt":    validText(t),
+		"payload-v1.txt": validV1Text(t),
+	} {
+		path := filepath.Join("testdata", name)
+		if *update {
+			if err := os.WriteFile(path, []byte(text+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if text+"\n" != string(want) {
-		t.Fatalf("payload text changed:\n got %s\nwant %s", text, want)
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test -update)", err)
+		}
+		if text+"\n" != string(want) {
+			t.Fatalf("%s changed:\n got %s\nwant %s", name, text, want)
+		}
 	}
 }
 
 // TestSize checks the figures docs/protocol.md quotes and that the text is scanner- and QR-safe.
+// cmd/wallet's TestQRVersion checks the QR versions go-qrcode picks for them.
 func TestSize(t *testing.T) {
-	sizes := map[string]int{"alice": 381, "alice@example.com": 399}
+	sizes := map[string]int{"alice": 345, "alice@example.com": 363, "user-twelve1": 355}
 	for user, want := range sizes {
 		text := build(t, testCredential(t, user, serverKey), 3, nowStep)
 		if len(text) != want {
@@ -83,33 +138,81 @@ func TestSize(t *testing.T) {
 			t.Fatalf("payload %q has CR, LF, NUL or outer spaces", text)
 		}
 	}
-	if MaxTextLen != 493 || MaxTextLen > qrAlphanumericCapacity15M || MaxTextLen > protocol.MaxPayloadChars {
-		t.Fatalf("MaxTextLen = %d: must be 493 (docs), fit QR 15-M (%d) and protocol.MaxPayloadChars (%d)",
-			MaxTextLen, qrAlphanumericCapacity15M, protocol.MaxPayloadChars)
+	if MaxTextLen != qrAlphanumericCapacity12L || MaxTextLen > protocol.MaxPayloadChars {
+		t.Fatalf("MaxTextLen = %d: must be QR 12-L's capacity (%d) and fit protocol.MaxPayloadChars (%d)",
+			MaxTextLen, qrAlphanumericCapacity12L, protocol.MaxPayloadChars)
+	}
+}
+
+// qrAlphanumericCapacity12L is the alphanumeric capacity of a version 12 QR code at error
+// correction L (ISO/IEC 18004 table 7): the budget of the longest payload.
+const qrAlphanumericCapacity12L = 535
+
+// TestBudget builds the longest payloads: the longest ids with the largest offer that fits the
+// budget (exactly MaxBinaryLen bytes), and a typical code with the largest offer.
+func TestBudget(t *testing.T) {
+	long := longestCredential(t)
+	room := MaxBinaryLen - len(binaryOf(t, build(t, long, credential.MaxCodes-1, nowStep)))
+	if room < 1 || room > 127 {
+		t.Fatalf("the longest ids leave %d bytes for an offer", room) // up to 127, its length stays one byte
+	}
+	text := buildSpec(t, Spec{Credential: long, Counter: credential.MaxCodes - 1, Step: nowStep, Offer: make([]byte, room)})
+	if n := len(binaryOf(t, text)); n != MaxBinaryLen || len(text) != MaxTextLen {
+		t.Fatalf("longest payload: %d bytes, %d characters; want %d, %d", n, len(text), MaxBinaryLen, MaxTextLen)
+	}
+	if _, err := Build(Spec{Credential: long, Secret: secret, Counter: credential.MaxCodes - 1, Step: nowStep, DeviceKey: deviceKey,
+		Offer: make([]byte, room+1)}); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("one offer byte over the budget: Build = %v, want ErrTooLarge", err)
+	}
+	if room != LongestIDsOfferRoom {
+		t.Fatalf("the longest ids leave %d offer bytes; LongestIDsOfferRoom (docs) says %d", room, LongestIDsOfferRoom)
+	}
+	typical := buildSpec(t, Spec{Credential: testCredential(t, "alice@example.com", serverKey), Counter: 3, Step: nowStep,
+		Offer: make([]byte, MaxOfferLen)})
+	if n := len(binaryOf(t, typical)); n > MaxBinaryLen {
+		t.Fatalf("alice@example.com with the largest offer: %d bytes", n)
 	}
 }
 
 func TestBuildErrors(t *testing.T) {
 	credBytes := testCredential(t, "alice", serverKey)
+	early, err := credential.Sign(credential.Credential{UserID: "u", AuthorizationID: testAuthID,
+		DevicePublicKey: deviceKey.Public().(ed25519.PublicKey), Currency: "EUR", CapPerPayment: 1, MaxCodes: 1,
+		IssuedAt: Epoch.Add(-time.Second), ExpiresAt: Epoch.Add(time.Hour)}, testKeyID, serverKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expires := otp.StepAt(issued.Add(24 * time.Hour))
 	tests := []struct {
-		name      string
-		credBytes []byte
-		counter   uint32
-		step      uint64
-		code      uint32
-		key       []byte
-		want      error
+		name string
+		spec Spec
+		want error
 	}{
-		{"bad credential", credBytes[:20], 0, nowStep, 1, deviceKey, credential.ErrMalformed},
-		{"another device key", credBytes, 0, nowStep, 1, otherKey, ErrDeviceKey},
-		{"short device key", credBytes, 0, nowStep, 1, deviceKey[:32], ErrDeviceKey},
-		{"counter at MaxCodes", credBytes, 10, nowStep, 1, deviceKey, ErrCounterExceeded},
-		{"step too large", credBytes, 0, otp.MaxStep, 1, deviceKey, ErrMalformed},
-		{"ten-digit code", credBytes, 0, nowStep, otp.MaxCode, deviceKey, ErrMalformed},
+		{"bad credential", Spec{Credential: credBytes[:20]}, credential.ErrMalformed},
+		{"another device key", Spec{Credential: credBytes, DeviceKey: otherKey}, ErrDeviceKey},
+		{"short device key", Spec{Credential: credBytes, DeviceKey: deviceKey[:32]}, ErrDeviceKey},
+		{"counter at MaxCodes", Spec{Credential: credBytes, Counter: 10}, ErrCounterExceeded},
+		{"step too large", Spec{Credential: credBytes, Step: otp.MaxStep}, ErrMalformed},
+		{"step long before issue", Spec{Credential: credBytes, Step: otp.StepAt(issued) - StepSlack - 1}, ErrMalformed},
+		{"step long after expiry", Spec{Credential: credBytes, Step: expires + StepSlack + 1}, ErrMalformed},
+		{"ten-digit code", Spec{Credential: credBytes, Code: otp.MaxCode}, ErrMalformed},
+		{"short secret", Spec{Credential: credBytes, Secret: secret[:15]}, otp.ErrSecretSize},
+		{"offer too long", Spec{Credential: credBytes, Offer: make([]byte, MaxOfferLen+1)}, ErrTooLarge},
+		{"issued before the epoch", Spec{Credential: early.Marshal()}, ErrMalformed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := Build(tt.credBytes, tt.counter, tt.step, tt.code, tt.key); !errors.Is(err, tt.want) {
+			s := tt.spec
+			if s.Step == 0 {
+				s.Step = nowStep
+			}
+			if s.Secret == nil {
+				s.Secret = secret
+			}
+			if s.DeviceKey == nil {
+				s.DeviceKey = deviceKey
+			}
+			if _, err := Build(s); !errors.Is(err, tt.want) {
 				t.Fatalf("Build = %v, want %v", err, tt.want)
 			}
 		})
@@ -122,23 +225,29 @@ type parseCase struct {
 	want error
 }
 
-// parseCases are texts Parse must refuse (and one it must accept); the fuzz targets start from them.
+// parseCases are texts Parse must refuse (and two it must accept); the fuzz targets start from them.
 func parseCases(t testing.TB) []parseCase {
 	good := validText(t)
 	bin := binaryOf(t, good)
+	f := fieldsOf(t, bin)
 	mod := func(f func(b []byte)) []byte {
 		b := append([]byte(nil), bin...)
 		f(b)
 		return b
 	}
+	xxx, _ := packCurrency("XXX")
+	withOffer := buildSpec(t, Spec{Credential: testCredential(t, "alice", serverKey), Counter: 3, Step: nowStep, Offer: []byte("offer")})
 	return []parseCase{
 		{"valid", good, nil},
+		{"valid with an offer", withOffer, nil},
+		{"version 1", validV1Text(t), nil},
 		{"empty", "", ErrPrefix},
 		{"prefix only", Prefix, ErrMalformed},
-		{"lower-case prefix", "sp1:" + good[4:], ErrPrefix},
-		{"no colon", "SP1-" + good[4:], ErrPrefix},
+		{"lower-case prefix", "sp2:" + good[4:], ErrPrefix},
+		{"no colon", "SP2-" + good[4:], ErrPrefix},
 		{"other scheme", "https://example.com/pay", ErrPrefix},
-		{"version 2 prefix", "SP2:" + good[4:], ErrVersion},
+		{"version 3 prefix", "SP3:" + good[4:], ErrVersion},
+		{"version 2 under SP1", "SP1:" + good[4:], ErrVersion},
 		{"letter version", "SPX:" + good[4:], ErrPrefix},
 		{"too long", good + strings.Repeat("0", MaxTextLen), ErrTooLong},
 		{"lower-case body", Prefix + strings.ToLower(good[4:]), ErrEncoding},
@@ -147,14 +256,26 @@ func parseCases(t testing.TB) []parseCase {
 		{"last byte missing", good[:len(good)-2], ErrChecksum},
 		{"three characters more", good + "000", ErrChecksum},
 		{"checksum flipped", textOf(mod(func(b []byte) { b[len(b)-1] ^= 1 }), false), ErrChecksum},
-		{"binary version 2", textOf(mod(func(b []byte) { b[0] = 2 }), true), ErrVersion},
-		{"binary version 0", textOf(mod(func(b []byte) { b[0] = 0 }), true), ErrVersion},
-		{"credential length short", textOf(mod(func(b []byte) { b[offCredLen+1]-- }), true), ErrMalformed},
-		{"credential length long", textOf(mod(func(b []byte) { b[offCredLen+1]++ }), true), ErrMalformed},
-		{"credential version", textOf(mod(func(b []byte) { b[headerLen] = 9 }), true), ErrMalformed},
-		{"ten-digit code", textOf(resign(mod(func(b []byte) { b[offCode] = 0xff }), deviceKey), true), ErrMalformed},
+		{"binary version 3", textOf(mod(func(b []byte) { b[0] = 3 }), true), ErrVersion},
+		{"binary version 1", textOf(mod(func(b []byte) { b[0] = 1 }), true), ErrVersion},
 		{"only a checksum", textOf(make([]byte, 4), true), ErrVersion},
 		{"short binary", textOf(mod(func(b []byte) {})[:MinBinaryLen-2], true), ErrMalformed},
+		{"trailing byte", textOf(append(mod(func(b []byte) {}), 0), true), ErrMalformed},
+		{"key id unpacked", textOf(join(f, fKeyID, append([]byte{byte(len(testKeyID) << 1)}, testKeyID...)), false), ErrMalformed},
+		{"authorization id unpacked", textOf(join(f, fAuthID, append([]byte{byte(len(testAuthID) << 1)}, testAuthID...)), false), ErrMalformed},
+		{"empty packed key id", textOf(join(f, fKeyID, []byte{1}), false), ErrMalformed},
+		{"user id too long", textOf(join(f, fUserID, append([]byte{65}, strings.Repeat("u", 65)...)), false), ErrMalformed},
+		{"user id with a space", textOf(join(f, fUserID, []byte("\x05al ce")), false), ErrMalformed},
+		{"currency past ZZZ", textOf(join(f, fCurrency, []byte{0xff, 0xff}), false), ErrMalformed},
+		{"unknown currency", textOf(join(f, fCurrency, binary.BigEndian.AppendUint16(nil, xxx)), false), ErrMalformed},
+		{"cap zero", textOf(join(f, fCap, []byte{0}), false), ErrMalformed},
+		{"cap varint not minimal", textOf(join(f, fCap, []byte{0xd0, 0x8f, 0x00}), false), ErrMalformed},
+		{"max codes over 2^24", textOf(join(f, fMaxCodes, binary.AppendUvarint(nil, credential.MaxCodes+1)), false), ErrMalformed},
+		{"validity zero", textOf(join(f, fValidity, []byte{0}), false), ErrMalformed},
+		{"step past the validity", textOf(join(f, fStep, binary.AppendUvarint(nil, 2880+2*StepSlack+1)), false), ErrMalformed},
+		{"ten-digit code", textOf(join(f, fCode, []byte{0xff, 0xff, 0xff, 0xff}), false), ErrMalformed},
+		{"offer over MaxOfferLen", textOf(join(f, fOfferLen, binary.AppendUvarint(nil, MaxOfferLen+1)), false), ErrMalformed},
+		{"offer length past the end", textOf(join(f, fOfferLen, []byte{100}), false), ErrMalformed},
 	}
 }
 
@@ -173,10 +294,14 @@ func TestParse(t *testing.T) {
 }
 
 // TestEveryByteChange changes every byte of a valid payload's binary, in several ways, and checks
-// that the result is refused: as a damaged scan (checksum left alone) by Parse with ErrChecksum, and
-// as a forgery (checksum recomputed) by Parse or VerifyOffline.
+// that the result is refused: as a damaged scan (checksum left alone) by Parse with ErrChecksum; as
+// a forgery (checksum recomputed) by a terminal (Parse and VerifyOffline) unless only the MAC
+// changed, which the terminal cannot check, and by the server (Parse and VerifyMAC) unless only the
+// device signature changed, which the server does not check.
 func TestEveryByteChange(t *testing.T) {
 	good := binaryOf(t, validText(t))
+	sigStart := len(good) - trailerLen
+	macStart := sigStart + ed25519.SignatureSize
 	for i := range good {
 		for _, x := range []byte{0x01, 0x80, 0xff} {
 			b := append([]byte(nil), good...)
@@ -188,14 +313,19 @@ func TestEveryByteChange(t *testing.T) {
 				continue // resealing restores the original checksum
 			}
 			p, err := Parse(textOf(b, true))
+			terminal, server := err, err
 			if err == nil {
-				err = p.VerifyOffline(serverKeys, eur(100), now)
+				terminal = p.VerifyOffline(serverKeys, eur(100), now)
+				server = p.VerifyMAC(secret)
 			}
-			if err == nil {
-				t.Fatalf("byte %d ^ %#x with a recomputed checksum was accepted", i, x)
+			inMAC, inSig := i >= macStart, i >= sigStart && i < macStart
+			if (terminal == nil) != inMAC || (server == nil) != inSig {
+				t.Fatalf("byte %d ^ %#x with a recomputed checksum: terminal %v, server %v", i, x, terminal, server)
 			}
-			if DeclineCode(err) == "" {
-				t.Fatalf("byte %d ^ %#x: untyped error %v", i, x, err)
+			for _, err := range []error{terminal, server} {
+				if err != nil && DeclineCode(err) == "" {
+					t.Fatalf("byte %d ^ %#x: untyped error %v", i, x, err)
+				}
 			}
 		}
 	}
@@ -228,19 +358,20 @@ func TestEveryCharacterChange(t *testing.T) {
 }
 
 // FuzzParse feeds texts to Parse. Whatever parses must be the canonical encoding of what it parsed,
-// and nothing but the seeds can pass the full offline check (the fuzzer holds no key).
+// and nothing but the valid seeds can pass the terminal's offline check or the server's MAC check
+// (the fuzzer holds no key).
 func FuzzParse(f *testing.F) {
 	cases := parseCases(f)
 	for _, tt := range cases {
 		f.Add(tt.text)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
-		checkParse(t, text, cases[0].text)
+		checkParse(t, text, cases)
 	})
 }
 
-// FuzzParseBinary feeds bytes with a correct checksum, so the fuzzer gets past the checksum and
-// exercises the structure and the signatures.
+// FuzzParseBinary feeds version-2 bytes with a correct checksum, so the fuzzer gets past the
+// checksum and exercises the structure, the signatures and the MAC.
 func FuzzParseBinary(f *testing.F) {
 	cases := parseCases(f)
 	for _, tt := range cases {
@@ -249,11 +380,11 @@ func FuzzParseBinary(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		checkParse(t, textOf(append(body, 0, 0, 0, 0), true), cases[0].text)
+		checkParse(t, textOf(append(body, 0, 0, 0, 0), true), cases)
 	})
 }
 
-func checkParse(t *testing.T, text, valid string) {
+func checkParse(t *testing.T, text string, cases []parseCase) {
 	p, err := Parse(text)
 	if err != nil {
 		if p != nil || DeclineCode(err) == "" {
@@ -264,15 +395,23 @@ func checkParse(t *testing.T, text, valid string) {
 	if len(text) > MaxTextLen {
 		t.Fatalf("accepted %d characters", len(text))
 	}
-	b := append(append([]byte(nil), p.signed...), p.DeviceSignature...)
-	if again := textOf(append(b, 0, 0, 0, 0), true); again != text {
+	b := append(append(append([]byte(nil), p.signed...), p.DeviceSignature...), p.MAC...)
+	b = binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+	if again := text[:len(Prefix)] + base45.Encode(b); again != text {
 		t.Fatalf("Parse(%q) is not canonical: re-encodes as %q", text, again)
 	}
-	err = p.VerifyOffline(serverKeys, eur(100), now)
-	if err == nil && text != valid {
+	seed := false
+	for _, c := range cases {
+		seed = seed || (c.want == nil && c.text == text)
+	}
+	offline := p.VerifyOffline(serverKeys, eur(100), now)
+	if offline == nil && !seed {
 		t.Fatalf("a payload the fuzzer made passed the offline check: %q", text)
 	}
-	if err != nil && DeclineCode(err) == "" {
-		t.Fatalf("VerifyOffline error %v has no decline code", err)
+	if offline != nil && DeclineCode(offline) == "" {
+		t.Fatalf("VerifyOffline error %v has no decline code", offline)
+	}
+	if err := p.VerifyMAC(secret); err == nil && !seed {
+		t.Fatalf("a payload the fuzzer made passed the MAC check: %q", text)
 	}
 }

@@ -57,6 +57,7 @@ const (
 	CodePayloadChecksum      Code = "payload_checksum"
 	CodePayloadVersion       Code = "payload_version"
 	CodeDeviceSignature      Code = "device_signature_invalid"
+	CodePayloadMAC           Code = "payload_mac_invalid" // the server's check of a version-2 payload's MAC
 	CodeCredentialInvalid    Code = "credential_invalid"
 	CodeCredentialExpired    Code = "credential_expired"
 	CodeCredentialRevoked    Code = "credential_revoked"

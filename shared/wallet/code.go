@@ -48,7 +48,8 @@ func (w *Wallet) NextCode() (Code, error) {
 	}
 
 	step := otp.StepAt(now)
-	text, err := payload.Build(a.Credential, counter, step, otp.PaymentCode(a.Secret, step, counter), key)
+	text, err := payload.Build(payload.Spec{Credential: a.Credential, Secret: a.Secret, Counter: counter, Step: step,
+		Code: otp.PaymentCode(a.Secret, step, counter), DeviceKey: key})
 	if err != nil {
 		return Code{}, fmt.Errorf("wallet: build payload: %w", err)
 	}

@@ -59,7 +59,7 @@ func saleOutcome(r queue.Record) string {
 // commit fails (full disk), the sale is reported declined and nothing the cashier sees says
 // approved; an online approval that could not be stored is voided by Recover at the next start.
 func (a *Agent) decide(ctx context.Context, rec queue.Record, text string) queue.Record {
-	p, err := payload.Parse(text)
+	p, err := payload.ParseCurrent(text) // a retired SP1 code is declined payload_version at once
 	if err != nil {
 		code := payload.DeclineCode(err)
 		if code == "" {

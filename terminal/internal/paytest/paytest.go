@@ -60,6 +60,7 @@ type Wallet struct {
 	Cred      credential.Credential
 	CredBytes []byte
 	Device    ed25519.PrivateKey
+	Secret    []byte // keys the payload's MAC; a terminal never sees it, only the server checks it
 	next      uint32
 }
 
@@ -74,13 +75,18 @@ func (i *Issuer) Authorize(user, authID, currency string, capMinor int64, maxCod
 	if err != nil {
 		panic(fmt.Sprintf("paytest: sign credential: %v", err))
 	}
-	return &Wallet{Cred: c, CredBytes: c.Marshal(), Device: dev}
+	secret := make([]byte, otp.SecretSize)
+	if _, err := rand.Read(secret); err != nil {
+		panic(fmt.Sprintf("paytest: secret: %v", err))
+	}
+	return &Wallet{Cred: c, CredBytes: c.Marshal(), Device: dev, Secret: secret}
 }
 
 // Code returns the next payload text, for the time step containing at. The one-time code digits are
 // arbitrary: only the server, which holds the secret, can check them.
 func (w *Wallet) Code(at time.Time) string {
-	text, err := payload.Build(w.CredBytes, w.next, otp.StepAt(at), 12345678, w.Device)
+	text, err := payload.Build(payload.Spec{Credential: w.CredBytes, Secret: w.Secret, Counter: w.next,
+		Step: otp.StepAt(at), Code: 12345678, DeviceKey: w.Device})
 	if err != nil {
 		panic(fmt.Sprintf("paytest: build payload: %v", err))
 	}
