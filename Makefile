@@ -32,6 +32,7 @@ build: ## Build posagent, settlementd and wallet into bin/.
 test: ## Run every test with the race detector, then a short pass of every fuzz target.
 	@if [ -z "$$STILLPAY_TEST_POSTGRES" ] && ! (command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432); then \
 	  echo "PostgreSQL tests skipped: no server on 127.0.0.1:5432; set STILLPAY_TEST_POSTGRES=postgres://user@host:5432/db?sslmode=disable to run them"; fi
+	@command -v pg_autoctl >/dev/null || echo "failover chaos test skipped: pg_autoctl missing (apt-get install postgresql-15-auto-failover; .ci/run does)"
 	$(GO) test -race -count=1 -timeout 15m ./...
 	FUZZTIME=$(FUZZTIME_SHORT) ./scripts/fuzz.sh
 

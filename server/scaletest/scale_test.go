@@ -84,14 +84,8 @@ func TestScaleOutSurvivesKill(t *testing.T) {
 	if _, err := fleet.Resend(ctx, book); err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range nodes {
-		bal, err := n.Balances(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := book.CheckBalances(bal); err != nil {
-			t.Fatalf("%s: %v", n.Name, err)
-		}
+	if err := loadtest.CheckBalancesOn(ctx, book, nodes...); err != nil {
+		t.Fatal(err)
 	}
 	rep, err := nodes[victim].Check(ctx)
 	if err != nil {

@@ -19,7 +19,8 @@ var (
 	ErrInconsistent        = errors.New("store: consistency check failed")
 	ErrClosed              = errors.New("store: closed")
 	// ErrUnavailable: the database could not be reached or stopped answering (a failover, a restart,
-	// a network fault). The call may or may not have been applied: answer "retry with the same
-	// idempotency key", never a decision.
+	// a network fault), or a transaction kept losing serialization conflicts past the retry limit.
+	// The call may or may not have been applied: answer "retry with the same idempotency key", never
+	// a decision.
 	ErrUnavailable = errors.New("store: database unavailable")
 )

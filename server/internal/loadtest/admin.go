@@ -77,3 +77,17 @@ func (p *Process) AdminClient(c *http.Client) (*admin.Client, error) {
 	}
 	return &admin.Client{BaseURL: p.URL, Token: tok, HTTP: c}, nil
 }
+
+// CheckBalancesOn runs book.CheckBalances on the balances every process reports.
+func CheckBalancesOn(ctx context.Context, book *Book, procs ...*Process) error {
+	for _, p := range procs {
+		bal, err := p.Balances(ctx)
+		if err != nil {
+			return err
+		}
+		if err := book.CheckBalances(bal); err != nil {
+			return fmt.Errorf("%s: %w", p.Name, err)
+		}
+	}
+	return nil
+}

@@ -2,7 +2,10 @@ package loadtest
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
+	"time"
 )
 
 // Book remembers the first answer to every idempotency key and every later answer that differs.
@@ -12,6 +15,8 @@ type Book struct {
 	amounts  map[string]int64  // approved payments
 	bodies   map[string][]byte // request bodies of single payments, to send again
 	mismatch []string
+	// approvedAt is when each approval was first recorded, in recording order (for Gaps).
+	approvedAt []time.Time
 }
 
 // NewBook is an empty book.
@@ -46,6 +51,7 @@ func (b *Book) Record(key string, answer []byte, approvedMinor int64) {
 	b.answers[key] = answer
 	if approvedMinor > 0 {
 		b.amounts[key] = approvedMinor
+		b.approvedAt = append(b.approvedAt, time.Now())
 	}
 }
 
@@ -98,4 +104,31 @@ func (b *Book) CheckExercised(requests int64) error {
 		return fmt.Errorf("%w: %d approvals for %d requests", ErrTooFewApprovals, n, requests)
 	}
 	return nil
+}
+
+// LongestGap is the longest time after from with no approval recorded: from from to the first
+// approval after it, or between two approvals after it, whichever is longest. Zero when nothing was
+// approved after from.
+func (b *Book) LongestGap(from time.Time) time.Duration {
+	b.mu.Lock()
+	times := slices.Clone(b.approvedAt)
+	b.mu.Unlock()
+	slices.SortFunc(times, func(x, y time.Time) int { return x.Compare(y) })
+	var longest time.Duration
+	prev := from
+	for _, at := range times {
+		if at.Before(from) {
+			continue
+		}
+		longest = max(longest, at.Sub(prev))
+		prev = at
+	}
+	return longest
+}
+
+// ApprovedKeys returns every approved key with its amount.
+func (b *Book) ApprovedKeys() map[string]int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return maps.Clone(b.amounts)
 }

@@ -29,3 +29,6 @@ var (
 	// ErrTooFewApprovals: the run approved too few payments to have exercised anything.
 	ErrTooFewApprovals = errors.New("loadtest: too few approvals")
 )
+
+// ErrLedger: the ledger's transactions differ from the approvals the terminals received.
+var ErrLedger = errors.New("loadtest: ledger differs from the approvals received")

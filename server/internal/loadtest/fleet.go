@@ -20,6 +20,23 @@ type Fleet struct {
 	wallets []*bench.Wallet
 	// sent counts payments and batches answered during Run, retries not counted.
 	sent atomic.Int64
+	// resent counts sends of a request again because the last one got no answer (503 or a transport
+	// error); retried counts the requests that needed at least one such send; unavailable counts the
+	// 503 answers among them.
+	resent, retried, unavailable atomic.Int64
+}
+
+// RetryStats says how often the terminals had to send a request again because an instance answered
+// 503 or did not answer. The workload's own duplicate sends (RetryPercent) are not counted.
+type RetryStats struct {
+	Requests    int64 // requests sent more than once
+	Sends       int64 // extra sends in all
+	Unavailable int64 // 503 answers (each with Retry-After)
+}
+
+// Retried returns the retry counters since Setup.
+func (f *Fleet) Retried() RetryStats {
+	return RetryStats{Requests: f.retried.Load(), Sends: f.resent.Load(), Unavailable: f.unavailable.Load()}
 }
 
 // Setup creates MerchantID, enrolls shape.Terminals terminals and authorizes shape.Users wallets,

@@ -105,12 +105,24 @@ func (f *Fleet) Resend(ctx context.Context, book *Book) (int, error) {
 // not ready), within MaxSendTime.
 func (f *Fleet) send(ctx context.Context, term *bench.Terminal, rng *rand.Rand, path string, body []byte) (bench.Answer, error) {
 	deadline := time.Now().Add(MaxSendTime)
-	for {
+	for n := 0; ; n++ {
+		if n == 1 {
+			f.retried.Add(1)
+		}
+		if n > 0 {
+			f.resent.Add(1)
+		}
 		to := *term
 		to.BaseURL = f.cluster.Pick(rng)
 		ans, err := to.PostRaw(ctx, path, body)
 		if err == nil && ans.Status != http.StatusServiceUnavailable {
 			return ans, nil
+		}
+		if err == nil {
+			f.unavailable.Add(1)
+			if p := ans.Problem(); p == nil || p.RetryAfterSeconds <= 0 {
+				return ans, fmt.Errorf("%w: %s %s: 503 without retry_after_seconds: %s", ErrUnexpectedAnswer, term.ID, path, ans.Body)
+			}
 		}
 		if time.Now().After(deadline) {
 			return ans, fmt.Errorf("%w: %s %s within %s: %v (last status %d)", ErrNoAnswer, term.ID, path, MaxSendTime, err, ans.Status)

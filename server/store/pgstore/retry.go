@@ -93,7 +93,10 @@ func (s *Store) retry(ctx context.Context, attempt func() error) error {
 		}
 		if n == maxTxAttempts {
 			s.log.Warn("pgstore: giving up after serialization failures", "attempts", n, "err", err)
-			err = fmt.Errorf("pgstore: transaction still conflicting after %d attempts: %w", n, err)
+			// Nothing was committed; contention this long is transient (a stall, such as commits
+			// waiting for a lost synchronous standby, releases many conflicting transactions at
+			// once): the caller answers "retry", as for a database that went away.
+			err = fmt.Errorf("%w: transaction still conflicting after %d attempts: %w", store.ErrUnavailable, n, err)
 			break
 		}
 		if werr := sleepCtx(ctx, backoff(n)); werr != nil {
