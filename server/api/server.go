@@ -103,6 +103,9 @@ func (s *Server) routes() {
 		{"POST " + admin.PathRotateKey, "admin_rotate_key", s.admin(s.adminRotateKey)},
 		{"POST " + admin.PathImports, "admin_imports", s.admin(s.adminImport)},
 	}
+	for _, rt := range s.orderRoutes() {
+		routes = append(routes, route(rt))
+	}
 	paths := map[string]bool{}
 	for _, rt := range routes {
 		s.mux.Handle(rt.pattern, s.metrics.instrument(rt.name, rt.h))

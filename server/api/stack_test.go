@@ -111,15 +111,7 @@ func (s *stack) newShop() *shop {
 	if _, err := s.admin.AddMerchant(ctx, admin.MerchantRequest{MerchantID: "M1", Name: "Corner shop", Currency: "EUR"}); err != nil {
 		t.Fatal(err)
 	}
-	tc, err := s.admin.AddTerminal(ctx, admin.TerminalRequest{TerminalID: "T1", MerchantID: "M1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	term, _, err := bench.Enroll(ctx, s.srv.Client(), s.srv.URL, tc.EnrollCode)
-	if err != nil {
-		t.Fatal(err)
-	}
-	term.Now = s.clock.Now
+	term := s.enrollTerminal("T1", "M1")
 	if _, err := s.admin.AddUser(ctx, admin.UserRequest{UserID: "alice", Password: "correct horse"}); err != nil {
 		t.Fatal(err)
 	}

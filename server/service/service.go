@@ -50,6 +50,8 @@ type Service struct {
 	log    *slog.Logger
 	policy Policy
 	gate   *hashGate
+
+	orderWatch orderWatch // wakes order long-polls (orderwatch.go)
 }
 
 // New builds a Service.

@@ -11,9 +11,9 @@ import (
 
 // Flow 2 (merchant-presented orders) paths. See docs/api.md, "Orders".
 const (
-	PathOrders        = "/v1/orders"        // POST (signed): create; GET (signed): the terminal's order feed
-	PathOrderPrefix   = "/v1/orders/"       // + {id}: GET (signed, ?wait=30s); + {id}/cancel: POST (signed); + {id}/confirm: POST (wallet)
-	PathStaticOrders  = "/v1/orders/static" // POST (wallet): pay a static sticker: create and confirm in one step
+	PathOrders        = "/v1/orders"           // POST (signed): create; GET (signed): the terminal's order feed
+	PathOrderPrefix   = "/v1/orders/"          // + {id}: GET (signed, ?wait=30s); + {id}/cancel: POST (signed); + {id}/confirm: POST (wallet)
+	PathStaticOrders  = "/v1/sticker-payments" // POST (wallet): pay a static sticker: create and confirm in one step
 	PathTerminalStick = "/v1/terminals/self/sticker"
 )
 
@@ -104,7 +104,7 @@ type OrderConfirmRequest struct {
 	Signature            []byte       `json:"signature"`              // Ed25519, 64 bytes
 }
 
-// StaticOrderRequest pays a static sticker (POST /v1/orders/static, wallet session): the server
+// StaticOrderRequest pays a static sticker (POST /v1/sticker-payments, wallet session): the server
 // creates the order for the sticker's lane and confirms it in one step. PaymentID, chosen by the
 // phone, makes the call idempotent per user; the confirmation bytes are built with the order id
 // StaticOrderID(sticker id, PaymentID) and the sticker's signature.
