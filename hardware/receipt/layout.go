@@ -12,6 +12,7 @@ type row struct {
 	style   escpos.Style
 	content string // for text rows
 	qr      string // for QR rows
+	phone   bool   // a QR row sized for a phone camera
 }
 
 // layout turns the receipt into rows for a paper of the given columns.
@@ -46,7 +47,7 @@ func (r Receipt) layout(columns int, mapText func(string) string) []row {
 			}
 			add(fill(ch, w))
 		case KindQR:
-			rows = append(rows, row{style: escpos.Normal, qr: l.QR})
+			rows = append(rows, row{style: escpos.Normal, qr: l.QR, phone: l.ForPhone})
 		case KindFeed:
 			for i := 0; i < max(l.N, 1); i++ {
 				rows = append(rows, row{style: escpos.Normal})

@@ -43,7 +43,10 @@ type Line struct {
 	Bold       bool
 	DoubleSize bool // double width and height: half as many columns
 	QR         string
-	N          int // blank lines for KindFeed
+	// ForPhone sizes the QR code for a phone camera (escpos.SizePhoneQR) instead of the receipt's
+	// default: the code a customer scans off the paper.
+	ForPhone bool
+	N        int // blank lines for KindFeed
 }
 
 // Receipt is the description of one printed receipt.
@@ -96,6 +99,13 @@ func DoubleRule() Line { return Line{Kind: KindRule, Text: "="} }
 
 // QR is a centred QR code.
 func QR(content string) Line { return Line{Kind: KindQR, QR: content, Align: AlignCenter} }
+
+// PhoneQR is a centred QR code sized for a phone camera to read off the paper: the largest module
+// that fits, error correction Q or M (escpos.SizePhoneQR). Rendering fails with escpos.ErrQRTooLarge
+// if the content is too long for the paper.
+func PhoneQR(content string) Line {
+	return Line{Kind: KindQR, QR: content, Align: AlignCenter, ForPhone: true}
+}
 
 // Feed is n blank lines.
 func Feed(n int) Line { return Line{Kind: KindFeed, N: n} }

@@ -62,7 +62,15 @@ func (r Receipt) ESCPOS(p escpos.Profile) ([]byte, error) {
 	cur := escpos.Normal
 	for _, rw := range r.layout(p.Columns, func(s string) string { return escpos.MapText(p, s) }) {
 		if rw.qr != "" {
-			e.Align(escpos.AlignCenter).QR(rw.qr, 0, QRLevel).Align(escpos.AlignLeft)
+			module, level := 0, QRLevel
+			if rw.phone {
+				size, err := escpos.SizePhoneQR(p, rw.qr)
+				if err != nil {
+					return nil, fmt.Errorf("receipt: %w", err)
+				}
+				module, level = size.Module, size.Level
+			}
+			e.Align(escpos.AlignCenter).QR(rw.qr, module, level).Align(escpos.AlignLeft)
 			continue
 		}
 		if rw.style != cur {

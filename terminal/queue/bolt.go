@@ -23,6 +23,7 @@ var (
 	bucketOutbox  = []byte("outbox")  // seq -> "" for queued records
 	bucketOpen    = []byte("open")    // seq -> "" for waiting and sending records
 	bucketSeen    = []byte("seen")    // seen-code key -> txn id
+	bucketOrders  = []byte("orders")  // seq -> "" for orders to follow (Record.FollowUp)
 	keySeq        = []byte("seq")
 	keyTerminal   = []byte("terminal_id")
 )
@@ -56,7 +57,7 @@ func OpenBolt(path, terminalID string) (*Bolt, error) {
 		}
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketRecords, bucketIDs, bucketOutbox, bucketOpen, bucketSeen} {
+		for _, name := range [][]byte{bucketMeta, bucketRecords, bucketIDs, bucketOutbox, bucketOpen, bucketSeen, bucketOrders} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -233,6 +234,9 @@ func (t *boltTx) Put(r Record) error {
 	if err := setMember(t.tx.Bucket(bucketOutbox), k, r.State.Outbox()); err != nil {
 		return err
 	}
+	if err := setMember(t.tx.Bucket(bucketOrders), k, r.FollowUp()); err != nil {
+		return err
+	}
 	return setMember(t.tx.Bucket(bucketOpen), k, r.State.Open())
 }
 
@@ -279,7 +283,7 @@ func (t *boltTx) Delete(txnID string) error {
 		return fmt.Errorf("%w: %s is %s", ErrNotFinal, txnID, r.State)
 	}
 	k := seqKey(r.Seq)
-	for _, name := range [][]byte{bucketRecords, bucketOutbox, bucketOpen} {
+	for _, name := range [][]byte{bucketRecords, bucketOutbox, bucketOpen, bucketOrders} {
 		if err := t.tx.Bucket(name).Delete(k); err != nil {
 			return err
 		}
@@ -321,6 +325,8 @@ func (t *boltTx) indexed(bucket []byte, limit int) ([]Record, error) {
 func (t *boltTx) Outbox(limit int) ([]Record, error) { return t.indexed(bucketOutbox, limit) }
 
 func (t *boltTx) OpenRecords() ([]Record, error) { return t.indexed(bucketOpen, 0) }
+
+func (t *boltTx) FollowUps() ([]Record, error) { return t.indexed(bucketOrders, 0) }
 
 func (t *boltTx) OutboxLen() (int, error) { return t.tx.Bucket(bucketOutbox).Stats().KeyN, nil }
 

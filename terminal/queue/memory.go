@@ -154,6 +154,10 @@ func (t *memTx) seqs() []uint64 {
 }
 
 func (t *memTx) filter(keep func(State) bool, limit int) ([]Record, error) {
+	return t.filterRecords(func(r Record) bool { return keep(r.State) }, limit)
+}
+
+func (t *memTx) filterRecords(keep func(Record) bool, limit int) ([]Record, error) {
 	var out []Record
 	for _, k := range t.seqs() {
 		if limit > 0 && len(out) >= limit {
@@ -163,7 +167,7 @@ func (t *memTx) filter(keep func(State) bool, limit int) ([]Record, error) {
 		if err != nil {
 			return nil, err
 		}
-		if keep(r.State) {
+		if keep(r) {
 			out = append(out, r)
 		}
 	}
@@ -173,6 +177,8 @@ func (t *memTx) filter(keep func(State) bool, limit int) ([]Record, error) {
 func (t *memTx) Outbox(limit int) ([]Record, error) { return t.filter(State.Outbox, limit) }
 
 func (t *memTx) OpenRecords() ([]Record, error) { return t.filter(State.Open, 0) }
+
+func (t *memTx) FollowUps() ([]Record, error) { return t.filterRecords(Record.FollowUp, 0) }
 
 func (t *memTx) OutboxLen() (int, error) {
 	recs, err := t.Outbox(0)

@@ -37,11 +37,11 @@ const (
 func (s State) Open() bool { return s == StateWaiting || s == StateSending }
 
 // Final reports whether a record in state s needs nothing more from the terminal or a technician:
-// settled, approved online, declined or cancelled. Refused is not final: a technician must act on it
+// settled, approved online, declined or cancelled; for orders also paid and expired. Refused is not final: a technician must act on it
 // (posagent queue retry), so it is never pruned.
 func (s State) Final() bool {
 	switch s {
-	case StateSettled, StateApproved, StateDeclined, StateCancelled:
+	case StateSettled, StateApproved, StateDeclined, StateCancelled, StatePaid, StateExpired:
 		return true
 	}
 	return false
@@ -50,7 +50,7 @@ func (s State) Final() bool {
 // Outbox reports whether a record in state s waits for the forwarder.
 func (s State) Outbox() bool { return s == StateQueued }
 
-// Record is one sale or void. Payload is the scanned code, which the forwarder must send; it is a
+// Record is one sale, void or order. Payload is the scanned code, which the forwarder must send; it is a
 // one-time secret, so it is never logged or printed (use Masked).
 type Record struct {
 	Seq       uint64       `json:"seq"`
@@ -91,6 +91,9 @@ type Record struct {
 	// Printing.
 	Printed     bool   `json:"printed,omitempty"`
 	PrintStatus string `json:"print_status,omitempty"`
+
+	// Order is set on records of kind KindOrder (flow 2).
+	Order *Order `json:"order,omitempty"`
 }
 
 // LastChange is when r last changed state (UpdatedAt, or CreatedAt for a record never updated):

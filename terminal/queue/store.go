@@ -49,7 +49,7 @@ type Tx interface {
 	// NextSeq allocates the next sequence number; sequences never repeat, even across crashes.
 	NextSeq() (uint64, error)
 	Get(txnID string) (Record, error)
-	// Put inserts or replaces r, keeping the outbox and open indexes in step with r.State.
+	// Put inserts or replaces r, keeping the outbox, open and follow-up indexes in step with r.
 	Put(r Record) error
 	// MarkSeen records that the code with key was used by txnID; expires is when the code's
 	// credential expires (after which the entry can be pruned; zero: unknown). If the key was
@@ -59,6 +59,8 @@ type Tx interface {
 	Outbox(limit int) ([]Record, error)
 	// OpenRecords returns the records in an open state (waiting or sending), in sequence order.
 	OpenRecords() ([]Record, error)
+	// FollowUps returns the orders the agent still has to follow (Record.FollowUp), in sequence order.
+	FollowUps() ([]Record, error)
 	// Exposure sums the queued offline approvals in currency.
 	Exposure(currency string) (Exposure, error)
 	// Recent returns up to limit records, newest first, with sequence below before (0: newest).
