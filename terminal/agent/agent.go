@@ -60,8 +60,10 @@ func (SystemClock) Now() time.Time { return time.Now() }
 
 // Options wires an Agent.
 type Options struct {
-	Store    queue.Store
-	Server   Server
+	Store  queue.Store
+	Server Server
+	// Orders creates and follows merchant-presented orders (flow 2); nil: orders are unavailable.
+	Orders   OrderServer
 	Verifier *offline.Verifier
 	Printer  Printer        // nil: no printer
 	Source   scanner.Source // nil: codes come only through SubmitCode
@@ -94,6 +96,8 @@ type Agent struct {
 	closing  chan struct{}
 	// printMu serializes receipts: the lane is free for the next sale while the last one prints.
 	printMu sync.Mutex
+	// orders follows the orders whose outcome is not reported yet (flow 2).
+	orders *orderBook
 }
 
 // maxUnstored bounds the unstored outcomes kept in memory.
@@ -129,7 +133,8 @@ func New(opt Options) *Agent {
 	if opt.Keys == nil {
 		opt.Keys = serverkeys.New(serverkeys.Options{Trusted: opt.Identity.ServerKeys, Logger: opt.Logger})
 	}
-	return &Agent{opt: opt, log: opt.Logger, stats: newStats(), changed: make(chan struct{}), closing: make(chan struct{})}
+	return &Agent{opt: opt, log: opt.Logger, stats: newStats(), changed: make(chan struct{}), closing: make(chan struct{}),
+		orders: newOrderBook()}
 }
 
 // Stats returns the agent's counters.
@@ -293,6 +298,7 @@ func (a *Agent) Close() {
 		a.current.cancel()
 	}
 	a.mu.Unlock()
+	a.orders.stop()
 	a.wg.Wait()
 }
 

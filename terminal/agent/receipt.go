@@ -25,16 +25,7 @@ const defaultColumns = 48
 // data: the customer is masked and the QR holds only the transaction id.
 func (a *Agent) buildReceipt(r queue.Record, reprint bool) receipt.Receipt {
 	id := a.opt.Identity
-	rc := receipt.New()
-	if id.MerchantName != "" {
-		rc.Add(receipt.Title(id.MerchantName))
-	}
-	for _, l := range append(append([]string{}, id.ReceiptHeader...), a.opt.Receipt.Header...) {
-		rc.Add(receipt.Center(l))
-	}
-	if reprint {
-		rc.Add(receipt.Center("*** COPY ***").Emphasized())
-	}
+	rc := a.receiptHead(reprint)
 	rc.Add(receipt.Rule(), receipt.Total("TOTAL", r.Amount.Receipt()), receipt.Rule())
 	at := r.ApprovedAt
 	if at.IsZero() {
@@ -62,6 +53,22 @@ func (a *Agent) buildReceipt(r queue.Record, reprint bool) receipt.Receipt {
 		rc.Add(receipt.Center(l))
 	}
 	rc.Add(receipt.Feed(2))
+	return rc
+}
+
+// receiptHead starts every slip: the merchant's name and header lines, and the copy mark.
+func (a *Agent) receiptHead(reprint bool) receipt.Receipt {
+	id := a.opt.Identity
+	rc := receipt.New()
+	if id.MerchantName != "" {
+		rc.Add(receipt.Title(id.MerchantName))
+	}
+	for _, l := range append(append([]string{}, id.ReceiptHeader...), a.opt.Receipt.Header...) {
+		rc.Add(receipt.Center(l))
+	}
+	if reprint {
+		rc.Add(receipt.Center("*** COPY ***").Emphasized())
+	}
 	return rc
 }
 
@@ -113,13 +120,7 @@ func (a *Agent) Reprint(ctx context.Context, id string) (string, error) {
 // printReceipt prints and records the print status. A printer failure never changes the sale: it
 // stays approved and the receipt can be reprinted.
 func (a *Agent) printReceipt(ctx context.Context, rec queue.Record, reprint bool) string {
-	a.printMu.Lock()
-	defer a.printMu.Unlock()
-	status := PrintNoPrinter
-	if a.opt.Printer != nil {
-		status = a.print(ctx, a.buildReceipt(rec, reprint))
-	}
-	a.stats.setPrinter(status)
+	status := a.printSlip(ctx, a.buildReceipt(rec, reprint))
 	err := a.opt.Store.Update(ctx, func(tx queue.Tx) error {
 		cur, err := tx.Get(rec.TxnID)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/payload"
 	"github.com/stillpay/stillpay/shared/protocol"
 	"github.com/stillpay/stillpay/terminal/client"
@@ -141,27 +142,31 @@ func (a *Agent) answered(ctx context.Context, rec queue.Record, resp protocol.Tr
 	return a.voidAndDecline(ctx, rec, protocol.CodeInternal, fmt.Sprintf("the server answered with status %q", resp.Status))
 }
 
-// checkApproval verifies the server's signature and that the approval is for this sale. An
-// approval by a key the terminal does not know yet (the server rotated its key) is checked again
-// once the key is learned, which only happens if a trusted key endorses it.
+// checkApproval verifies the server's signature and that the approval is for this sale.
 func (a *Agent) checkApproval(ctx context.Context, rec queue.Record, resp protocol.TransactionResponse) (protocol.Approval, error) {
-	if resp.Approval == nil {
+	return a.verifyApproval(ctx, resp.Approval, rec.TxnID, rec.Amount)
+}
+
+// verifyApproval checks a server-signed approval and that it names id and amount. An approval by a
+// key the terminal does not know yet (the server rotated its key) is checked again once the key is
+// learned, which only happens if a trusted key endorses it.
+func (a *Agent) verifyApproval(ctx context.Context, sa *protocol.SignedApproval, id string, amount money.Amount) (protocol.Approval, error) {
+	if sa == nil {
 		return protocol.Approval{}, errors.New("approved without an approval")
 	}
-	ap, err := a.opt.Keys.VerifyApproval(*resp.Approval)
+	ap, err := a.opt.Keys.VerifyApproval(*sa)
 	if errors.Is(err, protocol.ErrUnknownKey) {
-		keyID := resp.Approval.KeyID
-		a.log.Info("approval signed by a server key this terminal does not know; fetching the server's keys", "txn", rec.TxnID, "key_id", keyID)
-		if lerr := a.opt.Keys.Learn(ctx, keyID); lerr != nil {
+		a.log.Info("approval signed by a server key this terminal does not know; fetching the server's keys", "txn", id, "key_id", sa.KeyID)
+		if lerr := a.opt.Keys.Learn(ctx, sa.KeyID); lerr != nil {
 			return ap, fmt.Errorf("signed by a server key this terminal cannot trust: %w", lerr)
 		}
-		ap, err = a.opt.Keys.VerifyApproval(*resp.Approval)
+		ap, err = a.opt.Keys.VerifyApproval(*sa)
 	}
 	if err != nil {
 		return ap, err
 	}
-	if ap.TerminalTxnID != rec.TxnID || ap.Amount != rec.Amount {
-		return ap, fmt.Errorf("approval is for %s %s, the sale is %s %s", ap.TerminalTxnID, ap.Amount, rec.TxnID, rec.Amount)
+	if ap.TerminalTxnID != id || ap.Amount != amount {
+		return ap, fmt.Errorf("approval is for %s %s, expected %s %s", ap.TerminalTxnID, ap.Amount, id, amount)
 	}
 	return ap, nil
 }

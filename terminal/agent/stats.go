@@ -10,6 +10,7 @@ import (
 // Stats are the agent's counters, exported on /metrics by the local API.
 type Stats struct {
 	Sales         Counters
+	Orders        Counters  // orders by reported outcome: paid, expired, cancelled, declined
 	SaleLatency   Histogram // from the scan's last byte to the receipt sent (approved sales)
 	StorageErrors atomic.Int64
 

@@ -75,7 +75,7 @@ func (a *Agent) Sale(ctx context.Context, id string) (SaleView, error) {
 		rec, err = tx.Get(id)
 		return err
 	})
-	if errors.Is(err, queue.ErrNotFound) || (err == nil && rec.Kind == protocol.KindVoid) {
+	if errors.Is(err, queue.ErrNotFound) || (err == nil && (rec.Kind == protocol.KindVoid || rec.Kind == queue.KindOrder)) {
 		return SaleView{}, ErrNoSale
 	}
 	if err != nil {
@@ -122,7 +122,7 @@ func (a *Agent) Recent(ctx context.Context, n int) ([]SaleView, error) {
 				return err
 			}
 			for _, r := range recs {
-				if r.Kind != protocol.KindVoid && len(out) < n {
+				if r.Kind != protocol.KindVoid && r.Kind != queue.KindOrder && len(out) < n {
 					out = append(out, viewOf(r))
 				}
 			}

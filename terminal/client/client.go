@@ -108,7 +108,12 @@ type attempt struct {
 
 // do sends one request. signed adds the terminal signature.
 func (c *Client) do(ctx context.Context, method, path string, body []byte, signed bool) (attempt, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.opt.Timeout)
+	return c.doWithin(ctx, c.opt.Timeout, method, path, body, signed)
+}
+
+// doWithin is do with its own bound on the exchange (a long poll is held longer than Timeout).
+func (c *Client) doWithin(ctx context.Context, timeout time.Duration, method, path string, body []byte, signed bool) (attempt, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
 	if err != nil {

@@ -48,9 +48,6 @@ type Order struct {
 	// Reported is set once the outcome (paid receipt, or the expired/cancelled slip) was printed or
 	// its print was attempted: the outcome is reported exactly once, also across restarts.
 	Reported bool `json:"reported,omitempty"`
-	// Attempts and LastError describe the last exchange with the server that got no answer.
-	Attempts  int    `json:"attempts,omitempty"`
-	LastError string `json:"last_error,omitempty"`
 }
 
 // FollowUp reports whether r is an order the agent still has to follow: its outcome is not known
