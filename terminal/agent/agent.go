@@ -203,15 +203,8 @@ func (a *Agent) SubmitCode(id, text string) error {
 // transaction id at once; follow it with Sale or Wait. A reference that protocol.CheckText refuses is
 // a *protocol.FieldError (errors.Is protocol.ErrInvalidField), and nothing is queued.
 func (a *Agent) StartSale(ctx context.Context, amount money.Amount, reference string) (string, error) {
-	if amount.Currency == "" {
-		amount.Currency = a.opt.Currency
-	}
-	if err := amount.Validate(money.ParseOptions{}); err != nil {
-		return "", fmt.Errorf("%w: %w", ErrBadAmount, err)
-	}
-	// The server applies the same rule: a reference queued here is never refused there, where it
-	// would hold up the terminal's queue.
-	if err := protocol.CheckText("reference", reference, protocol.MaxReferenceLen); err != nil {
+	amount, err := a.checkRequest(amount, reference)
+	if err != nil {
 		return "", err
 	}
 	a.mu.Lock()
@@ -226,7 +219,7 @@ func (a *Agent) StartSale(ctx context.Context, amount money.Amount, reference st
 	}
 	now := a.opt.Clock.Now()
 	var rec queue.Record
-	err := a.opt.Store.Update(ctx, func(tx queue.Tx) error {
+	err = a.opt.Store.Update(ctx, func(tx queue.Tx) error {
 		seq, err := tx.NextSeq()
 		if err != nil {
 			return err
@@ -249,6 +242,23 @@ func (a *Agent) StartSale(ctx context.Context, amount money.Amount, reference st
 	}()
 	a.notifyLocked()
 	return rec.TxnID, nil
+}
+
+// checkRequest checks the amount (in the terminal's currency when it has none) and the reference of
+// a sale or an order.
+func (a *Agent) checkRequest(amount money.Amount, reference string) (money.Amount, error) {
+	if amount.Currency == "" {
+		amount.Currency = a.opt.Currency
+	}
+	if err := amount.Validate(money.ParseOptions{}); err != nil {
+		return amount, fmt.Errorf("%w: %w", ErrBadAmount, err)
+	}
+	// The server applies the same rule: a reference queued here is never refused there, where it
+	// would hold up the terminal's queue.
+	if err := protocol.CheckText("reference", reference, protocol.MaxReferenceLen); err != nil {
+		return amount, err
+	}
+	return amount, nil
 }
 
 // decidedLocked reports whether sale id's outcome is committed: the register may have seen it

@@ -47,14 +47,9 @@ func (a *Agent) StartOrder(ctx context.Context, amount money.Amount, reference s
 	if a.opt.Orders == nil {
 		return "", ErrNoOrders
 	}
-	if amount.Currency == "" {
-		amount.Currency = a.opt.Currency
-	}
-	if err := amount.Validate(money.ParseOptions{}); err != nil {
-		return "", fmt.Errorf("%w: %w", ErrBadAmount, err)
-	}
-	if len(reference) > protocol.MaxIDLen {
-		return "", fmt.Errorf("%w: reference longer than %d characters", ErrBadAmount, protocol.MaxIDLen)
+	amount, err := a.checkRequest(amount, reference)
+	if err != nil {
+		return "", err
 	}
 	if ttl < 0 || ttl > protocol.MaxOrderTTL || (ttl > 0 && ttl < time.Second) {
 		return "", fmt.Errorf("%w: %s (between 1s and %s, or 0 for the server's default)", ErrBadOrderTTL, ttl, protocol.MaxOrderTTL)
@@ -69,7 +64,7 @@ func (a *Agent) StartOrder(ctx context.Context, amount money.Amount, reference s
 	}
 	now := a.opt.Clock.Now()
 	var rec queue.Record
-	err := a.opt.Store.Update(ctx, func(tx queue.Tx) error {
+	err = a.opt.Store.Update(ctx, func(tx queue.Tx) error {
 		seq, err := tx.NextSeq()
 		if err != nil {
 			return err

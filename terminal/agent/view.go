@@ -32,6 +32,9 @@ type SaleView struct {
 	Code         protocol.Code `json:"code,omitempty"`
 	Reason       string        `json:"reason,omitempty"`
 	PrintStatus  string        `json:"print_status,omitempty"`
+	// Suggest names what the cashier should do next: SuggestOrder when the amount needs the
+	// customer's confirmation on the phone (a merchant-presented order).
+	Suggest string `json:"suggest,omitempty"`
 	// Forwarding is the state of an offline approval's forwarding: queued, settled or refused.
 	Forwarding string    `json:"forwarding,omitempty"`
 	CreatedAt  time.Time `json:"created_at"`
@@ -55,9 +58,18 @@ func viewOf(r queue.Record) SaleView {
 		v.State, v.Final = SaleCancelled, true
 	default:
 		v.State, v.Final = SaleDeclined, true
+		// Over the customer's cap per payment: only the customer's confirmation of the exact amount
+		// on the phone (an order) can take it.
+		if r.DeclineCode == protocol.CodeConfirmationRequired {
+			v.Suggest = SuggestOrder
+		}
 	}
 	return v
 }
+
+// SuggestOrder tells the register to take the declined amount as an order (POST /v1/orders).
+const SuggestOrder = "order"
+
 
 // Sale returns the sale with transaction id id.
 func (a *Agent) Sale(ctx context.Context, id string) (SaleView, error) {

@@ -30,7 +30,9 @@ func consoleCommand(g *globals) *cobra.Command {
 
 const consoleHelp = `Type an amount (e.g. 12.50) and press Enter, then scan the customer's code.
 While waiting: press Enter to cancel, or paste a code and press Enter.
-Commands: r = reprint the last approved receipt, l = last sales, s = status, q = quit.`
+Orders: "o 12.50" prints a QR code the customer pays with the stillpay app on the phone
+(needed above the customer's per-payment cap); "o" alone takes the last declined amount.
+Commands: r = reprint the last receipt, l = last sales, s = status, q = quit.`
 
 // runConsole is the cashier's loop; it reads lines from in and writes the screen to out.
 func runConsole(ctx context.Context, c *localapi.Client, in io.Reader, out io.Writer) error {
@@ -48,7 +50,9 @@ func runConsole(ctx context.Context, c *localapi.Client, in io.Reader, out io.Wr
 		return err
 	}
 	fmt.Fprintf(out, "stillpay — %s (terminal %s)\n%s\n", st.MerchantName, st.TerminalID, consoleHelp)
-	lastApproved := ""
+	lastApproved, lastOrder := "", ""
+	// overCap is the amount of the last sale declined for needing the customer's confirmation.
+	overCap := ""
 	for {
 		fmt.Fprint(out, "\namount> ")
 		var line string
@@ -69,6 +73,15 @@ func runConsole(ctx context.Context, c *localapi.Client, in io.Reader, out io.Wr
 			fmt.Fprintln(out, consoleHelp)
 			continue
 		case "r":
+			if lastOrder != "" {
+				r, err := c.ReprintOrder(ctx, lastOrder)
+				if err != nil {
+					fmt.Fprintln(out, "reprint failed:", err)
+					continue
+				}
+				fmt.Fprintf(out, "reprint of order %s: %s\n", lastOrder, r.PrintStatus)
+				continue
+			}
 			if lastApproved == "" {
 				fmt.Fprintln(out, "no approved sale to reprint yet")
 				continue
@@ -99,6 +112,19 @@ func runConsole(ctx context.Context, c *localapi.Client, in io.Reader, out io.Wr
 			fmt.Fprintf(out, "queue: %d waiting; printer: %s; scanner: %s\n", st.QueueDepth, st.Printer, st.Scanner)
 			continue
 		}
+		if amount, reference, ok := orderLine(line, overCap); ok {
+			if amount == "" {
+				fmt.Fprintln(out, `type "o 12.50" (amount, then an optional reference)`)
+				continue
+			}
+			v, err := consoleOrder(ctx, c, amount, reference, lines, out)
+			if err != nil {
+				fmt.Fprintln(out, "order:", err)
+				continue
+			}
+			lastOrder, lastApproved, overCap = v.ID, "", ""
+			continue
+		}
 		v, err := c.StartSale(ctx, localapi.StartSaleRequest{Amount: line})
 		if err != nil {
 			fmt.Fprintln(out, "cannot start the sale:", err)
@@ -112,7 +138,12 @@ func runConsole(ctx context.Context, c *localapi.Client, in io.Reader, out io.Wr
 		}
 		printOutcome(out, v)
 		if v.State == agent.SaleApproved {
-			lastApproved = v.ID
+			lastApproved, lastOrder = v.ID, ""
+		}
+		overCap = ""
+		if v.Suggest == agent.SuggestOrder {
+			overCap = line
+			fmt.Fprintf(out, "-> the customer must confirm %s on the phone: type o and Enter to print it as an order\n", v.Amount)
 		}
 	}
 }

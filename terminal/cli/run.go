@@ -111,7 +111,7 @@ func runAgent(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	keys := serverkeys.New(serverkeys.Options{Trusted: id.ServerKeys, Server: api, Logger: log,
 		Save: func(k []protocol.ServerKey) error { return config.SaveServerKeys(cfg.Identity.StateFile, k) }})
 	opts := agent.Options{
-		Store: store, Server: api, Verifier: &offline.Verifier{Keys: keys, Limits: id.Limits, Enabled: cfg.Offline.Enabled},
+		Store: store, Server: api, Orders: api, Verifier: &offline.Verifier{Keys: keys, Limits: id.Limits, Enabled: cfg.Offline.Enabled},
 		Source: src, Identity: id, Keys: keys, Receipt: cfg.Receipt, Currency: cfg.Sale.Currency, ScanTimeout: cfg.Sale.ScanTimeout, Logger: log,
 		KeepSettled: cfg.Queue.KeepSettled,
 	}
@@ -121,6 +121,10 @@ func runAgent(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	ag := agent.New(opts)
 	if _, err := ag.Recover(ctx); err != nil {
 		return fmt.Errorf("cannot start: closing the previous run's sales: %w", err)
+	}
+	// Orders left waiting (a restart, a power cut) are asked for again; one paid meanwhile prints now.
+	if _, err := ag.ResumeOrders(ctx); err != nil {
+		return fmt.Errorf("cannot start: resuming the previous run's orders: %w", err)
 	}
 	fwd := forwarder.New(forwarder.Options{Store: store, Server: api, Interval: cfg.Forwarder.Interval,
 		MaxBackoff: cfg.Forwarder.MaxBackoff, BatchSize: cfg.Forwarder.BatchSize, Logger: log,

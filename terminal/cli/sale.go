@@ -61,18 +61,8 @@ func saleCommand(g *globals) *cobra.Command {
 			if v.State == agent.SaleApproved {
 				receipt, _ = c.Receipt(ctx, v.ID)
 			}
-			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(struct {
-					agent.SaleView
-					Receipt string `json:"receipt,omitempty"`
-				}{v, receipt}); err != nil {
-					return err
-				}
-			} else {
-				printOutcome(out, v)
-				io.WriteString(out, receipt)
+			if err := writeOutcome(out, asJSON, v, receipt, func() { printOutcome(out, v) }); err != nil {
+				return err
 			}
 			if v.State != agent.SaleApproved {
 				return &ExitError{Code: ExitNotApproved, Err: fmt.Errorf("sale %s %s", v.ID, v.State)}
@@ -87,6 +77,30 @@ func saleCommand(g *globals) *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the outcome as JSON")
 	cmd.MarkFlagRequired("amount")
 	return cmd
+}
+
+// writeOutcome writes a sale's or an order's outcome and receipt: as one JSON object (the view
+// with a "receipt" field), or as the cashier's lines (say) followed by the receipt text.
+func writeOutcome(out io.Writer, asJSON bool, view any, receipt string, say func()) error {
+	if !asJSON {
+		say()
+		_, err := io.WriteString(out, receipt)
+		return err
+	}
+	b, err := json.Marshal(view)
+	if err != nil {
+		return err
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(b, &fields); err != nil {
+		return err
+	}
+	if receipt != "" {
+		fields["receipt"] = receipt
+	}
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(fields)
 }
 
 // printOutcome writes the outcome in one or two lines a cashier understands.

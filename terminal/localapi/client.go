@@ -97,23 +97,37 @@ func (c *Client) StartSale(ctx context.Context, req StartSaleRequest) (agent.Sal
 
 // Sale returns a sale; with wait > 0 it long-polls until the state differs from known.
 func (c *Client) Sale(ctx context.Context, id string, wait time.Duration, known string) (agent.SaleView, error) {
-	path := PathSales + "/" + url.PathEscape(id)
+	var v agent.SaleView
+	err := c.call(ctx, http.MethodGet, viewPath(PathSales, id, wait, known), nil, &v)
+	return v, err
+}
+
+// viewPath is the path of one sale or order under base; with wait > 0, a long poll until the state
+// differs from known.
+func viewPath(base, id string, wait time.Duration, known string) string {
+	path := base + "/" + url.PathEscape(id)
 	if wait > 0 {
 		path += "?wait=" + wait.String() + "&state=" + url.QueryEscape(known)
 	}
-	var v agent.SaleView
-	err := c.call(ctx, http.MethodGet, path, nil, &v)
-	return v, err
+	return path
 }
 
 // WaitFinal follows a sale until it is final or ctx ends; onChange sees every new state.
 func (c *Client) WaitFinal(ctx context.Context, v agent.SaleView, onChange func(agent.SaleView)) (agent.SaleView, error) {
-	for !v.Final {
-		next, err := c.Sale(ctx, v.ID, 30*time.Second, v.State)
+	return followView(ctx, v, func(v agent.SaleView) (string, string) { return v.ID, v.State },
+		func(v agent.SaleView) bool { return v.Final }, c.Sale, onChange)
+}
+
+// followView long-polls a sale or an order (get) until done, calling onChange at every new state.
+func followView[V any](ctx context.Context, v V, key func(V) (id, state string), done func(V) bool,
+	get func(context.Context, string, time.Duration, string) (V, error), onChange func(V)) (V, error) {
+	for !done(v) {
+		id, state := key(v)
+		next, err := get(ctx, id, 30*time.Second, state)
 		if err != nil {
 			return v, err
 		}
-		if next.State != v.State && onChange != nil {
+		if _, now := key(next); now != state && onChange != nil {
 			onChange(next)
 		}
 		v = next

@@ -36,6 +36,11 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	for i, l := range labels {
 		fmt.Fprintf(&b, "posagent_sales_total{outcome=%q} %d\n", l, vals[i])
 	}
+	labels, vals = stats.Orders.Snapshot()
+	fmt.Fprintf(&b, "# HELP posagent_orders_total Merchant-presented orders by reported outcome.\n# TYPE posagent_orders_total counter\n")
+	for i, l := range labels {
+		fmt.Fprintf(&b, "posagent_orders_total{outcome=%q} %d\n", l, vals[i])
+	}
 	fmt.Fprintf(&b, "# HELP posagent_storage_errors_total Queue writes that failed.\n# TYPE posagent_storage_errors_total counter\nposagent_storage_errors_total %d\n", stats.StorageErrors.Load())
 
 	counts, sum, n := stats.SaleLatency.Snapshot()

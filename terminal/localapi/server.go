@@ -117,6 +117,7 @@ func NewServer(d Deps) *Server {
 	s.mux.HandleFunc("POST "+PathExport, s.export)
 	s.mux.HandleFunc("POST "+PathPrune, s.prune)
 	s.mux.HandleFunc("GET "+PathMetrics, s.metrics)
+	s.orderRoutes()
 	return s
 }
 
@@ -198,18 +199,8 @@ func (s *Server) startSale(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	// The one text rule of the system (the agent and the server apply it too).
-	if err := protocol.CheckText("reference", req.Reference, protocol.MaxReferenceLen); err != nil {
-		writeError(w, err)
-		return
-	}
-	cur := req.Currency
-	if cur == "" {
-		cur = s.d.Currency
-	}
-	amount, err := money.Parse(req.Amount, cur, money.ParseOptions{})
-	if err != nil {
-		writeProblem(w, http.StatusBadRequest, protocol.CodeInvalidAmount, err.Error())
+	amount, ok := s.request(w, req.Amount, req.Currency, req.Reference)
+	if !ok {
 		return
 	}
 	id, err := s.d.Agent.StartSale(r.Context(), amount, req.Reference)
@@ -217,39 +208,66 @@ func (s *Server) startSale(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	v, err := s.d.Agent.Sale(r.Context(), id)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, v)
+	writeView(w, r, http.StatusCreated, id, s.d.Agent.Sale, writeError)
 }
 
-func (s *Server) getSale(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	q := r.URL.Query()
-	if ws := q.Get("wait"); ws != "" {
-		d, err := time.ParseDuration(ws)
-		if err != nil || d < 0 {
-			writeProblem(w, http.StatusBadRequest, protocol.CodeInvalidField, "wait must be a duration such as 30s")
-			return
-		}
-		ctx, cancel := context.WithTimeout(r.Context(), min(d, MaxWait))
-		defer cancel()
-		v, err := s.d.Agent.Wait(ctx, id, q.Get("state"))
-		if err != nil {
-			writeError(w, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, v)
+// request checks the reference of a sale or an order and parses its decimal amount in currency
+// (default: the terminal's), or answers 400.
+func (s *Server) request(w http.ResponseWriter, text, currency, reference string) (money.Amount, bool) {
+	// The one text rule of the system (the agent and the server apply it too).
+	if err := protocol.CheckText("reference", reference, protocol.MaxReferenceLen); err != nil {
+		writeError(w, err)
+		return money.Amount{}, false
+	}
+	if currency == "" {
+		currency = s.d.Currency
+	}
+	amount, err := money.Parse(text, currency, money.ParseOptions{})
+	if err != nil {
+		writeProblem(w, http.StatusBadRequest, protocol.CodeInvalidAmount, err.Error())
+		return amount, false
+	}
+	return amount, true
+}
+
+// writeView answers the view of sale or order id, or the error through fail.
+func writeView[V any](w http.ResponseWriter, r *http.Request, status int, id string, get func(context.Context, string) (V, error), fail func(http.ResponseWriter, error)) {
+	v, err := get(r.Context(), id)
+	if err != nil {
+		fail(w, err)
 		return
 	}
-	v, err := s.d.Agent.Sale(r.Context(), id)
+	writeJSON(w, status, v)
+}
+
+// serveView answers GET of one sale or order; with ?wait=30s it is a long poll until the state
+// differs from ?state= (or the outcome is final).
+func serveView[V any](w http.ResponseWriter, r *http.Request, get func(context.Context, string) (V, error),
+	wait func(context.Context, string, string) (V, error), fail func(http.ResponseWriter, error)) {
+	id := r.PathValue("id")
+	q := r.URL.Query()
+	ws := q.Get("wait")
+	if ws == "" {
+		writeView(w, r, http.StatusOK, id, get, fail)
+		return
+	}
+	d, err := time.ParseDuration(ws)
+	if err != nil || d < 0 {
+		writeProblem(w, http.StatusBadRequest, protocol.CodeInvalidField, "wait must be a duration such as 30s")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), min(d, MaxWait))
+	defer cancel()
+	v, err := wait(ctx, id, q.Get("state"))
 	if err != nil {
-		writeError(w, err)
+		fail(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) getSale(w http.ResponseWriter, r *http.Request) {
+	serveView(w, r, s.d.Agent.Sale, s.d.Agent.Wait, writeError)
 }
 
 func limitParam(r *http.Request, def int) int {

@@ -1,0 +1,117 @@
+package localapi
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/stillpay/stillpay/shared/protocol"
+	"github.com/stillpay/stillpay/terminal/agent"
+)
+
+// PathOrders is the register's entry to merchant-presented orders (flow 2).
+const PathOrders = "/v1/orders"
+
+// StartOrderRequest starts an order. Amount is decimal text ("12.50") in Currency (default: the
+// terminal's); ExpiresIn is its validity as a duration ("5m"; default the server's, 5 minutes; at
+// most 1h).
+type StartOrderRequest struct {
+	Amount    string `json:"amount"`
+	Currency  string `json:"currency,omitempty"`
+	Reference string `json:"reference,omitempty"`
+	ExpiresIn string `json:"expires_in,omitempty"`
+}
+
+func (s *Server) orderRoutes() {
+	s.mux.HandleFunc("POST "+PathOrders, s.startOrder)
+	s.mux.HandleFunc("GET "+PathOrders, s.listOrders)
+	s.mux.HandleFunc("GET "+PathOrders+"/{id}", s.getOrder)
+	s.mux.HandleFunc("POST "+PathOrders+"/{id}/cancel", s.cancelOrder)
+	s.mux.HandleFunc("POST "+PathOrders+"/{id}/reprint", s.reprintOrder)
+	s.mux.HandleFunc("GET "+PathOrders+"/{id}/receipt", s.orderReceipt)
+}
+
+// writeOrderError maps the order errors, then everything else as writeError does.
+func writeOrderError(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, agent.ErrNoOrder):
+		writeProblem(w, http.StatusNotFound, protocol.CodeNotFound, err.Error())
+	case errors.Is(err, agent.ErrNoOrders):
+		writeProblem(w, http.StatusServiceUnavailable, protocol.CodeUnavailable, err.Error())
+	case errors.Is(err, agent.ErrTooManyOrders):
+		writeProblem(w, http.StatusTooManyRequests, protocol.CodeThrottled, err.Error())
+	case errors.Is(err, agent.ErrOrderFinal):
+		writeProblem(w, http.StatusConflict, protocol.CodeInProgress, err.Error())
+	case errors.Is(err, agent.ErrBadOrderTTL):
+		writeProblem(w, http.StatusBadRequest, protocol.CodeInvalidField, err.Error())
+	default:
+		writeError(w, err)
+	}
+}
+
+func (s *Server) startOrder(w http.ResponseWriter, r *http.Request) {
+	var req StartOrderRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	amount, ok := s.request(w, req.Amount, req.Currency, req.Reference)
+	if !ok {
+		return
+	}
+	var ttl time.Duration
+	if req.ExpiresIn != "" {
+		var err error
+		if ttl, err = time.ParseDuration(req.ExpiresIn); err != nil {
+			writeProblem(w, http.StatusBadRequest, protocol.CodeInvalidField, "expires_in must be a duration such as 5m")
+			return
+		}
+	}
+	id, err := s.d.Agent.StartOrder(r.Context(), amount, req.Reference, ttl)
+	if err != nil {
+		writeOrderError(w, err)
+		return
+	}
+	writeView(w, r, http.StatusCreated, id, s.d.Agent.Order, writeOrderError)
+}
+
+func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) {
+	serveView(w, r, s.d.Agent.Order, s.d.Agent.WaitOrder, writeOrderError)
+}
+
+func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
+	vs, err := s.d.Agent.RecentOrders(r.Context(), limitParam(r, 20))
+	if err != nil {
+		writeOrderError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, vs)
+}
+
+func (s *Server) cancelOrder(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if err := s.d.Agent.CancelOrder(r.Context(), id); err != nil {
+		writeOrderError(w, err)
+		return
+	}
+	writeView(w, r, http.StatusOK, id, s.d.Agent.Order, writeOrderError)
+}
+
+func (s *Server) reprintOrder(w http.ResponseWriter, r *http.Request) {
+	st, err := s.d.Agent.ReprintOrder(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeOrderError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ReprintResponse{PrintStatus: st})
+}
+
+func (s *Server) orderReceipt(w http.ResponseWriter, r *http.Request) {
+	text, err := s.d.Agent.OrderReceiptText(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeOrderError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, text)
+}
