@@ -2,12 +2,14 @@ package simprinter_test
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"image"
 	"image/color"
 	"image/png"
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/makiuchi-d/gozxing"
 	gzqr "github.com/makiuchi-d/gozxing/qrcode"
@@ -15,19 +17,40 @@ import (
 	"github.com/stillpay/stillpay/hardware/escpos"
 	"github.com/stillpay/stillpay/hardware/receipt"
 	"github.com/stillpay/stillpay/hardware/sim/simprinter"
+	"github.com/stillpay/stillpay/shared/money"
+	"github.com/stillpay/stillpay/shared/order"
 )
 
-// orderPayload is as long as a signed flow 2 order (EMV merchant-presented mode with a stillpay
-// signature template): about 280 bytes.
-var orderPayload = "00020101021226480012com.stillpay0124T-DEMO-01-000000042-ORDER52045814530397854" +
-	"0512.505802DE5911Corner Cafe6006Berlin62310119T-DEMO-01-0000000420708T-DEMO-0180990012com.stillpay" +
-	"0102k10286" + strings.Repeat("Qk9PTS1zaWduYXR1cmUtb2YtdGhlLW9yZGVy", 3)[:86] + "6304ABCD"
+// longestOrder is a real signed stillpay order (shared/order) with every field at its longest: the
+// worst case a 58 mm receipt must carry.
+func longestOrder(t *testing.T) string {
+	t.Helper()
+	_, key, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := order.Order{ID: "ord_3tq7w2mcv4kq5xyd2l6hfp5zaa", MerchantID: strings.Repeat("M", order.MaxMerchantIDLen),
+		MerchantName: strings.Repeat("N", order.MaxMerchantNameLen), City: strings.Repeat("C", order.MaxCityLen), MCC: "5814",
+		Country: "DE", TerminalID: strings.Repeat("T", order.MaxTerminalIDLen), Amount: money.Amount{Minor: 99999999, Currency: "EUR"},
+		Reference: strings.Repeat("R", order.MaxReferenceLen), ExpiresAt: time.Date(2026, 12, 6, 9, 5, 0, 0, time.UTC)}
+	s, err := order.Sign(o, strings.Repeat("k", order.MaxKeyIDLen), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := s.MPM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return text
+}
 
 // TestPhoneQRReadableFromReceipt prints an order QR the way posagent does, takes the simulator's
 // receipt PNG, turns it into what a phone camera sees at a given distance (downscaled to the
 // camera's pixels per mm of paper, blurred by the downscale, grey thermal ink on off-white paper,
 // sensor noise) and decodes it with gozxing's plain QR reader.
 func TestPhoneQRReadableFromReceipt(t *testing.T) {
+	orderPayload := longestOrder(t)
+	t.Logf("longest order: %d characters", len(orderPayload))
 	for _, tc := range []struct {
 		profile string
 		// pxPerMM is the camera's resolution on the paper: a 1280-pixel preview frame over 21 cm of
