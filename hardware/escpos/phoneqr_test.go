@@ -24,7 +24,7 @@ func TestSizePhoneQR(t *testing.T) {
 		{"generic-80mm", orderLikePayload, 0.75, QRLevelQ, false},
 		{"epson-tm-t88vi", orderLikePayload, 0.7, QRLevelQ, false},
 		// The longest stillpay order (every field at its limit) is 430 characters.
-		{"generic-58mm", strings.Repeat(orderLikePayload, 2)[:430], 0.5, QRLevelQ, false},
+		{"generic-58mm", strings.Repeat(orderLikePayload, 2)[:430], 0.5, QRLevelM, false},
 		{"generic-58mm", strings.Repeat("x", 700), 0, 0, true},
 		{"generic-58mm", strings.Repeat("x", 5000), 0, 0, true},
 	} {
