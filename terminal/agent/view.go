@@ -70,7 +70,6 @@ func viewOf(r queue.Record) SaleView {
 // SuggestOrder tells the register to take the declined amount as an order (POST /v1/orders).
 const SuggestOrder = "order"
 
-
 // Sale returns the sale with transaction id id.
 func (a *Agent) Sale(ctx context.Context, id string) (SaleView, error) {
 	a.mu.Lock()
