@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"hash/crc32"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -28,15 +26,7 @@ func TestPaymentFlow(t *testing.T) {
 	data := t.TempDir()
 	srv := startServer(t, data)
 
-	srv.admin("merchant", "add", "--id", "M1", "--name", "Corner shop", "--currency", "EUR")
-	var tc admin.TerminalCreated
-	srv.adminJSON(&tc, "terminal", "add", "--id", "T1", "--merchant", "M1")
-	pwFile := filepath.Join(t.TempDir(), "pw")
-	if err := os.WriteFile(pwFile, []byte("correct horse battery\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	srv.admin("user", "add", "--id", "alice", "--password-file", pwFile)
-	srv.admin("account", "add", "--id", "acc-alice", "--user", "alice", "--opening", "100.00", "--currency", "EUR")
+	tc := srv.shop()
 
 	term, enrolled, err := bench.Enroll(ctx, http.DefaultClient, srv.URL, tc.EnrollCode)
 	if err != nil {

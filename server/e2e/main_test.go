@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -78,15 +79,53 @@ func (s *server) check() admin.CheckReport {
 	return r
 }
 
-// walletCmd runs the wallet binary with its home in home.
+// shop adds merchant M1 "Corner shop" (EUR) with terminal T1, user alice (password "correct horse
+// battery") and her account acc-alice holding 100.00 EUR; it returns T1's enrollment.
+func (s *server) shop() admin.TerminalCreated {
+	s.t.Helper()
+	s.admin("merchant", "add", "--id", "M1", "--name", "Corner shop", "--currency", "EUR")
+	var tc admin.TerminalCreated
+	s.adminJSON(&tc, "terminal", "add", "--id", "T1", "--merchant", "M1")
+	pwFile := filepath.Join(s.t.TempDir(), "pw")
+	if err := os.WriteFile(pwFile, []byte("correct horse battery\n"), 0o600); err != nil {
+		s.t.Fatal(err)
+	}
+	s.admin("user", "add", "--id", "alice", "--password-file", pwFile)
+	s.admin("account", "add", "--id", "acc-alice", "--user", "alice", "--opening", "100.00", "--currency", "EUR")
+	return tc
+}
+
+// walletCmd runs the wallet binary with its home in home and fails t unless it succeeds.
 func walletCmd(t *testing.T, home string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(bins.Path("wallet"), append([]string{"--home", home}, args...)...)
-	cmd.Env = append(os.Environ(), "STILLPAY_PASSWORD=correct horse battery")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("wallet %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	stdout, stderr, code := walletRunIn(t, home, "", args...)
+	if code != 0 {
+		t.Fatalf("wallet %s: exit %d\n%s", strings.Join(args, " "), code, stderr)
 	}
-	return stdout.String()
+	return stdout
+}
+
+// walletRun runs the wallet binary and returns its output and exit status.
+func walletRun(t *testing.T, home string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	return walletRunIn(t, home, "", args...)
+}
+
+// walletRunIn is walletRun with stdin as the wallet's standard input.
+func walletRunIn(t *testing.T, home, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(bins.Path("wallet"), append([]string{"--home", home}, args...)...)
+	cmd.Stdin = strings.NewReader(stdin)
+	cmd.Env = append(os.Environ(), "STILLPAY_PASSWORD=correct horse battery")
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("wallet %s: %v", strings.Join(args, " "), err)
+	}
+	return out.String(), errOut.String(), code
 }

@@ -1,13 +1,9 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,7 +11,6 @@ import (
 
 	qrcode "github.com/skip2/go-qrcode"
 
-	"github.com/stillpay/stillpay/server/admin"
 	"github.com/stillpay/stillpay/server/bench"
 	"github.com/stillpay/stillpay/server/internal/loadtest"
 	"github.com/stillpay/stillpay/server/store/pgstore/pgtest"
@@ -23,31 +18,6 @@ import (
 	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/protocol"
 )
-
-// walletRun runs the wallet binary and returns its output and exit status.
-func walletRun(t *testing.T, home string, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	return walletRunIn(t, home, "", args...)
-}
-
-// walletRunIn is walletRun with stdin as the wallet's standard input.
-func walletRunIn(t *testing.T, home, stdin string, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	cmd := exec.Command(bins.Path("wallet"), append([]string{"--home", home}, args...)...)
-	cmd.Stdin = strings.NewReader(stdin)
-	cmd.Env = append(os.Environ(), "STILLPAY_PASSWORD=correct horse battery")
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		code = exit.ExitCode()
-	case err != nil:
-		t.Fatalf("wallet %s: %v", strings.Join(args, " "), err)
-	}
-	return out.String(), errOut.String(), code
-}
 
 // TestWalletPay: the real settlementd and wallet binaries pay flow 2 orders end to end, on the
 // embedded store and on PostgreSQL: a terminal creates an order, `wallet pay --image` reads its QR
@@ -61,15 +31,7 @@ func TestWalletPay(t *testing.T) {
 func walletPayFlow(t *testing.T, store string) {
 	ctx := context.Background()
 	srv := &server{Process: loadtest.StartT(t, loadtest.Config{Binary: bins.Path("settlementd"), Data: t.TempDir(), Store: store}), t: t}
-	srv.admin("merchant", "add", "--id", "M1", "--name", "Corner shop", "--currency", "EUR")
-	var tc admin.TerminalCreated
-	srv.adminJSON(&tc, "terminal", "add", "--id", "T1", "--merchant", "M1")
-	pwFile := filepath.Join(t.TempDir(), "pw")
-	if err := os.WriteFile(pwFile, []byte("correct horse battery\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	srv.admin("user", "add", "--id", "alice", "--password-file", pwFile)
-	srv.admin("account", "add", "--id", "acc-alice", "--user", "alice", "--opening", "100.00", "--currency", "EUR")
+	tc := srv.shop()
 	term, _, err := bench.Enroll(ctx, http.DefaultClient, srv.URL, tc.EnrollCode)
 	if err != nil {
 		t.Fatal(err)
