@@ -23,10 +23,21 @@ const maxTokenFile = 4 << 10
 // maxAnswerBytes bounds an admin answer the client reads; listings are paged far below this.
 const maxAnswerBytes = 64 << 20
 
-// ErrNoToken is returned when the token file is empty.
-var ErrNoToken = errors.New("admin: the token file is empty")
+// MinTokenLen is the shortest admin token accepted, in characters: 32 hex characters are 128 bits.
+// settlementd makes 64 hex characters (256 bits) on first start.
+const MinTokenLen = 32
 
-// LoadToken reads the admin token from a 0600 file (refusing one that others can read).
+// Errors of LoadToken.
+var (
+	// ErrNoToken is returned when the token file is empty.
+	ErrNoToken = errors.New("admin: the token file is empty")
+	// ErrWeakToken is returned for a token shorter than MinTokenLen or with characters other than
+	// printable ASCII: a guessable token would open the operator API.
+	ErrWeakToken = errors.New("admin: the token is too weak")
+)
+
+// LoadToken reads the admin token from a 0600 file (refusing one that others can read, one that is
+// empty, and one shorter than MinTokenLen).
 func LoadToken(path string) (string, error) {
 	raw, err := keyfile.ReadSecret(path, maxTokenFile)
 	if err != nil {
@@ -36,7 +47,24 @@ func LoadToken(path string) (string, error) {
 	if tok == "" {
 		return "", fmt.Errorf("%w: %s", ErrNoToken, path)
 	}
+	if err := CheckToken(tok); err != nil {
+		return "", fmt.Errorf("%w (%s)", err, path)
+	}
 	return tok, nil
+}
+
+// CheckToken refuses a token shorter than MinTokenLen characters or holding anything but printable
+// ASCII without spaces.
+func CheckToken(tok string) error {
+	if len(tok) < MinTokenLen {
+		return fmt.Errorf("%w: %d characters, at least %d are required (e.g. 64 hex characters: openssl rand -hex 32)", ErrWeakToken, len(tok), MinTokenLen)
+	}
+	for i := 0; i < len(tok); i++ {
+		if tok[i] <= ' ' || tok[i] >= 0x7f {
+			return fmt.Errorf("%w: only printable ASCII without spaces", ErrWeakToken)
+		}
+	}
+	return nil
 }
 
 // Client calls the admin API.

@@ -59,6 +59,9 @@ func (s *Server) adminListTerminals(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request) {
+	if !s.passwordTransport(w, r) {
+		return
+	}
 	var req admin.UserRequest
 	if !s.decode(w, r, protocol.MaxBodyBytes, &req) {
 		return

@@ -51,11 +51,14 @@ func (s *Server) serverKeys(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	if !s.passwordTransport(w, r) {
+		return
+	}
 	var req protocol.SessionRequest
 	if !s.decode(w, r, protocol.MaxBodyBytes, &req) {
 		return
 	}
-	resp, err := s.svc.Login(r.Context(), req)
+	resp, err := s.svc.Login(r.Context(), r.RemoteAddr, req)
 	if err != nil {
 		s.fail(w, r, err)
 		return

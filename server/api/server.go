@@ -17,20 +17,27 @@ import (
 // Config is what a Server needs.
 type Config struct {
 	Service *service.Service
-	// AdminToken guards /v1/admin/; empty disables the admin API (every call answers 401).
-	AdminToken string
-	Log        *slog.Logger
-	Metrics    *Metrics // nil makes a fresh registry
+	// AdminTokenFile holds the token that guards /v1/admin/; the file is read again when it changes
+	// (see adminToken). Without it, AdminToken is the token; with neither, or with a token shorter
+	// than admin.MinTokenLen, the admin API is off (every call answers 401).
+	AdminTokenFile string
+	AdminToken     string
+	// AllowPlainPasswords accepts passwords (login, user creation) over plain HTTP from any client;
+	// without it only loopback clients may send them without TLS. For a TLS-terminating proxy on
+	// another host.
+	AllowPlainPasswords bool
+	Log                 *slog.Logger
+	Metrics             *Metrics // nil makes a fresh registry
 }
 
 // Server routes and answers HTTP requests.
 type Server struct {
-	svc       *service.Service
-	log       *slog.Logger
-	metrics   *Metrics
-	adminHash [32]byte
-	adminOn   bool
-	mux       *http.ServeMux
+	svc              *service.Service
+	log              *slog.Logger
+	metrics          *Metrics
+	adminTok         *adminToken
+	plainPasswordsOK bool
+	mux              *http.ServeMux
 	// batchSlots holds a token per batch or import being processed (maxConcurrentBatches).
 	batchSlots chan struct{}
 }
@@ -44,9 +51,8 @@ func New(cfg Config) *Server {
 	if s.metrics == nil {
 		s.metrics = NewMetrics()
 	}
-	if cfg.AdminToken != "" {
-		s.adminHash, s.adminOn = sha256.Sum256([]byte(cfg.AdminToken)), true
-	}
+	s.adminTok = newAdminToken(cfg, s.log)
+	s.plainPasswordsOK = cfg.AllowPlainPasswords
 	s.mux = http.NewServeMux()
 	s.routes()
 	return s
@@ -161,7 +167,8 @@ func bearer(r *http.Request) string {
 func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		got := sha256.Sum256([]byte(bearer(r)))
-		if !s.adminOn || subtle.ConstantTimeCompare(got[:], s.adminHash[:]) != 1 {
+		want, on := s.adminTok.current()
+		if !on || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
 			writeProblem(w, problem(http.StatusUnauthorized, protocol.CodeUnauthenticated, "the admin API needs the token from the admin token file"))
 			return
 		}

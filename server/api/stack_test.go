@@ -18,7 +18,7 @@ import (
 	"github.com/stillpay/stillpay/shared/money"
 )
 
-const testAdminToken = "test-admin-token"
+const testAdminToken = "test-admin-token-0123456789abcdef" // admin.MinTokenLen characters or more
 
 // stack is a whole settlementd in the test process: the real bbolt store in a temp dir, real keys, the
 // service and this package's handlers on a real HTTP server on 127.0.0.1.
@@ -29,6 +29,8 @@ type stack struct {
 	clock *service.FakeClock
 	srv   *httptest.Server
 	admin *admin.Client
+	// h is the handler srv serves, for requests a loopback client cannot make (another address).
+	h *Server
 }
 
 func newStack(t *testing.T) *stack {
@@ -83,12 +85,13 @@ func newStackWith(t *testing.T, kind string, cfg func(*service.Config, *Config))
 	}
 	svc := newServiceWith(t, dir, st, scfg)
 	acfg.Service = svc
-	srv := httptest.NewServer(New(acfg))
+	h := New(acfg)
+	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
 		srv.Close()
 		st.Close()
 	})
-	return &stack{t: t, store: st, svc: svc, clock: clock, srv: srv,
+	return &stack{t: t, store: st, svc: svc, clock: clock, srv: srv, h: h,
 		admin: &admin.Client{BaseURL: srv.URL, Token: testAdminToken, HTTP: srv.Client()}}
 }
 

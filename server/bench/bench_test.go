@@ -35,10 +35,10 @@ func TestRunMeasuresEveryPhase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api.New(api.Config{Service: svc, AdminToken: "tok"}))
+	srv := httptest.NewServer(api.New(api.Config{Service: svc, AdminToken: "bench-test-admin-token-0123456789"}))
 	defer srv.Close()
 	rep, err := bench.Run(context.Background(), bench.Config{
-		BaseURL: srv.URL, AdminToken: "tok", Terminals: 1,
+		BaseURL: srv.URL, AdminToken: "bench-test-admin-token-0123456789", Terminals: 1,
 		SinglePerTerminal: 3, Batch100PerTerminal: 1, Batch1000PerTerminal: 1,
 		BaselineDir: t.TempDir(), BaselineOps: 20,
 	})

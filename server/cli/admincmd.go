@@ -365,8 +365,8 @@ func newAdminRevokeCmd(f *adminFlags) *cobra.Command {
 
 func newAdminUnlockCmd(f *adminFlags) *cobra.Command {
 	return &cobra.Command{
-		Use:   "unlock user|terminal|login ID",
-		Short: "Clear the failed-code counters of a user or terminal, or the failed logins of a user id",
+		Use:   "unlock user|terminal|login|source ID",
+		Short: "Clear the failed-code counters of a user or terminal, or the failed logins of a user id or of a client address (IPv4, or the IPv6 /64 as 2001:db8:1:2::)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := f.client()

@@ -38,6 +38,7 @@ type serveFlags struct {
 	store                                                   string // --store: "" is the embedded store in data
 	gcPercent                                               int
 	passwordHashes, passwordQueue                           int
+	allowPlainPasswords                                     bool
 }
 
 func newServeCmd() *cobra.Command {
@@ -76,6 +77,7 @@ SIGINT or SIGTERM shut down gracefully: in-flight requests finish first.`,
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	addGCFlag(fl, &f.gcPercent)
+	fl.BoolVar(&f.allowPlainPasswords, "allow-plain-passwords", false, "accept passwords over plain HTTP from other hosts (only behind a TLS-terminating proxy); without TLS they are accepted only from loopback")
 	fl.IntVar(&f.passwordHashes, "password-hashes", service.DefaultPasswordHashes, "argon2id password hashes run at once (19 MiB each); logins beyond wait")
 	fl.IntVar(&f.passwordQueue, "password-queue", service.DefaultPasswordQueue, "logins waiting for a password hash; beyond this they are answered 503 with Retry-After")
 	fl.DurationVar(&f.grace, "settlement-grace", service.DefaultPolicy().SettlementGrace, "how long unused holds stay after expiry or revocation, for late offline batches")
@@ -97,7 +99,8 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	pol := service.DefaultPolicy()
 	pol.SettlementGrace = f.grace
 	app, err := openApp(cmd.Context(), f.data, f.store, tokenFile,
-		service.Config{Policy: pol, PasswordHashes: f.passwordHashes, PasswordQueue: f.passwordQueue}, log)
+		service.Config{Policy: pol, PasswordHashes: f.passwordHashes, PasswordQueue: f.passwordQueue},
+		api.Config{AllowPlainPasswords: f.allowPlainPasswords}, log)
 	if err != nil {
 		return err
 	}
@@ -115,6 +118,9 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	}
 	ctx := cmd.Context()
 	go app.svc.RunSweeper(ctx)
+	if f.tlsCert == "" {
+		warnPlainHTTP(log, addr, f.allowPlainPasswords)
+	}
 	keyID, _ := app.ring.Current()
 	log.Info("settlementd listening", "addr", addr, "tls", f.tlsCert != "", "data", f.data, "key_id", keyID, "admin_token_file", tokenFile)
 	err = api.Serve(ctx, app.handler, api.ServeConfig{
@@ -127,6 +133,17 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	return nil
 }
 
+// warnPlainHTTP says loudly, at start, that settlementd serves without TLS: sessions tokens, admin
+// tokens and terminal requests cross the network in clear.
+func warnPlainHTTP(log *slog.Logger, addr string, allowPasswords bool) {
+	passwords := "passwords (login, user creation) are refused from clients that are not on this host"
+	if allowPasswords {
+		passwords = "passwords are accepted from any host (--allow-plain-passwords): only safe behind a TLS-terminating proxy"
+	}
+	log.Warn("PLAIN HTTP: settlementd serves WITHOUT TLS; session and admin tokens cross the network in clear. "+
+		"Use --tls-cert and --tls-key, or a TLS-terminating proxy, for anything but a test on this host. "+passwords, "addr", addr)
+}
+
 // app is a settlementd assembled on a data directory.
 type app struct {
 	store   store.Store
@@ -137,9 +154,10 @@ type app struct {
 }
 
 // openApp opens (creating on first start) the keys, the seal key, the admin token and the store in
-// data, and builds the service and the handlers on them. svc holds the service's settings (policy,
-// password hashing bounds); openApp fills in the rest.
-func openApp(ctx context.Context, data, storeSpec, tokenFile string, svc service.Config, log *slog.Logger) (*app, error) {
+// data, and builds the service and the handlers on them. svc and h hold the service's and the
+// handlers' settings (policy, password hashing bounds, plain-HTTP passwords); openApp fills in the
+// rest.
+func openApp(ctx context.Context, data, storeSpec, tokenFile string, svc service.Config, h api.Config, log *slog.Logger) (*app, error) {
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return nil, err
 	}
@@ -165,8 +183,9 @@ func openApp(ctx context.Context, data, storeSpec, tokenFile string, svc service
 		st.Close()
 		return nil, err
 	}
+	h.Service, h.AdminTokenFile, h.Log = s, tokenFile, log
 	return &app{store: st, ring: ring, svc: s, token: token,
-		handler: api.New(api.Config{Service: s, AdminToken: token, Log: log})}, nil
+		handler: api.New(h)}, nil
 }
 
 func (a *app) close() error { return a.store.Close() }

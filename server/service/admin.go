@@ -282,7 +282,7 @@ func (s *Service) Unlock(ctx context.Context, req admin.UnlockRequest) error {
 		return err
 	}
 	if !req.Kind.Valid() {
-		return invalidField("kind", "kind must be %q, %q or %q", store.SubjectUser, store.SubjectTerminal, store.SubjectLogin)
+		return invalidField("kind", "kind must be %q, %q, %q or %q", store.SubjectUser, store.SubjectTerminal, store.SubjectLogin, store.SubjectSource)
 	}
 	if err := s.store.ClearCodeFailures(ctx, store.Subject{Kind: req.Kind, ID: req.ID}); err != nil {
 		return storeProblem(err, string(req.Kind)+" "+req.ID)

@@ -22,9 +22,15 @@ const (
 // Lockout of password guessing (PCI DSS 8.3.4: at most 10 invalid attempts, then at least 30
 // minutes): a user id with LoginFailuresToLock failed logins within LoginLockout is refused until the
 // oldest of them is that old, or an operator unlocks it (`settlementd admin unlock login ID`).
+//
+// Failed logins are also counted per client address (LoginFailuresPerSource within LoginLockout),
+// whatever user ids they name: one host spraying a common password over many user ids is refused
+// (429 throttled) before any more password is checked, without locking those users out elsewhere.
+// The bound is above one user's because shops and offices share an address behind NAT.
 const (
-	LoginFailuresToLock = 10
-	LoginLockout        = 30 * time.Minute
+	LoginFailuresToLock    = 10
+	LoginLockout           = 30 * time.Minute
+	LoginFailuresPerSource = 30
 )
 
 // Policy is what the server allows. DefaultPolicy is what settlementd runs with unless configured.

@@ -9,7 +9,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/stillpay/stillpay/server/store"
@@ -23,8 +25,10 @@ import (
 // time as a wrong password and user ids cannot be probed by timing.
 var dummyHash, _ = hashPassword("not a real password")
 
-// Login checks a wallet user's password and opens a session.
-func (s *Service) Login(ctx context.Context, req protocol.SessionRequest) (protocol.SessionResponse, error) {
+// Login checks a wallet user's password and opens a session. source is the client's address
+// (host or host:port; "" when unknown), whose failed logins are counted and limited apart from the
+// user id's.
+func (s *Service) Login(ctx context.Context, source string, req protocol.SessionRequest) (protocol.SessionResponse, error) {
 	if err := checkID("user_id", req.UserID); err != nil {
 		return protocol.SessionResponse{}, err
 	}
@@ -36,6 +40,20 @@ func (s *Service) Login(ctx context.Context, req protocol.SessionRequest) (proto
 	}
 	now := s.clock.Now()
 	subject := store.Subject{Kind: store.SubjectLogin, ID: req.UserID}
+	counted := []store.Subject{subject}
+	if src, ok := sourceSubject(source); ok {
+		sfails, err := s.store.CodeFailures(ctx, src, now.Add(-LoginLockout), now)
+		if err != nil {
+			return protocol.SessionResponse{}, fmt.Errorf("service: login throttle: %w", err)
+		}
+		if sfails.InWindow >= LoginFailuresPerSource {
+			p := problem(http.StatusTooManyRequests, protocol.CodeThrottled,
+				"%d failed logins from this address in the last %s; try again later", sfails.InWindow, LoginLockout)
+			p.RetryAfterSeconds = int(LoginLockout.Seconds())
+			return protocol.SessionResponse{}, p
+		}
+		counted = append(counted, src)
+	}
 	fails, err := s.store.CodeFailures(ctx, subject, now.Add(-LoginLockout), now)
 	if err != nil {
 		return protocol.SessionResponse{}, fmt.Errorf("service: login throttle: %w", err)
@@ -65,7 +83,7 @@ func (s *Service) Login(ctx context.Context, req protocol.SessionRequest) (proto
 	}
 	if !ok || u.ID == "" {
 		// Unknown ids are counted too, so probing for ids costs the same as guessing passwords.
-		if _, err := s.store.RecordCodeFailures(ctx, []store.Subject{subject}, now, now.Add(-LoginLockout)); err != nil {
+		if _, err := s.store.RecordCodeFailures(ctx, counted, now, now.Add(-LoginLockout)); err != nil {
 			return protocol.SessionResponse{}, fmt.Errorf("service: login throttle: %w", err)
 		}
 		return protocol.SessionResponse{}, problem(http.StatusUnauthorized, protocol.CodeBadCredentials, "unknown user or wrong password")
@@ -231,4 +249,28 @@ func newID(prefix string, n int) (string, error) {
 		return "", fmt.Errorf("service: random id: %w", err)
 	}
 	return prefix + hex.EncodeToString(b), nil
+}
+
+// sourceSubject is the failed-login counter of a client address: the address itself for IPv4, its
+// /64 for IPv6 (one subscriber's share), so that a host cannot escape the count by changing the low
+// bits. An address that does not parse is not counted (ok false), and neither is a loopback one: on
+// this host it is a reverse proxy speaking for every client, and counting it would let one guesser
+// throttle everyone's logins (the proxy rate-limits by the real address).
+func sourceSubject(source string) (store.Subject, bool) {
+	host, _, err := net.SplitHostPort(source)
+	if err != nil {
+		host = source
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return store.Subject{}, false
+	}
+	a = a.Unmap().WithZone("")
+	if a.IsLoopback() {
+		return store.Subject{}, false
+	}
+	if a.Is6() {
+		a = netip.PrefixFrom(a, 64).Masked().Addr()
+	}
+	return store.Subject{Kind: store.SubjectSource, ID: a.String()}, true
 }

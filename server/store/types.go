@@ -238,11 +238,14 @@ const (
 	// SubjectLogin counts failed password logins of a user id, apart from its failed codes, so that
 	// someone guessing passwords cannot lock the user's payments.
 	SubjectLogin SubjectKind = "login"
+	// SubjectSource counts failed password logins from one client address (an IPv4 address or an
+	// IPv6 /64), whatever user ids they name, so that one host cannot spray guesses over many users.
+	SubjectSource SubjectKind = "source"
 )
 
 // Valid reports whether k is one of the subject kinds above.
 func (k SubjectKind) Valid() bool {
-	return k == SubjectUser || k == SubjectTerminal || k == SubjectLogin
+	return k == SubjectUser || k == SubjectTerminal || k == SubjectLogin || k == SubjectSource
 }
 
 // Subject is whose failed code attempts are counted.

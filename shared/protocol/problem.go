@@ -43,6 +43,7 @@ const (
 	CodeEnrollCodeInvalid    Code = "enroll_code_invalid"
 	CodeEnrollCodeUsed       Code = "enroll_code_used"
 	CodeForbidden            Code = "forbidden"
+	CodeTLSRequired          Code = "tls_required" // a password over plain HTTP from another host (403)
 	CodeThrottled            Code = "throttled"
 	CodeUserLocked           Code = "user_locked"
 	CodeAccountNotFound      Code = "account_not_found"
