@@ -111,3 +111,82 @@ func TestReadOrderTrustsTheFirstApproval(t *testing.T) {
 		t.Fatalf("ReadOrder offline with the first approval's keys: %v", err)
 	}
 }
+
+// TestCheckPaid: the wallet accepts the server's answer only if the server-signed approval pays
+// this order, merchant and amount.
+func TestCheckPaid(t *testing.T) {
+	_, key, _ := ed25519.GenerateKey(nil)
+	_, rogue, _ := ed25519.GenerateKey(nil)
+	keys := []protocol.ServerKey{{KeyID: "k1", PublicKey: key.Public().(ed25519.PublicKey)}}
+	eur := money.Amount{Minor: 1250, Currency: "EUR"}
+	paidWith := func(a protocol.Approval, signer ed25519.PrivateKey, edit func(*protocol.Order)) protocol.Order {
+		sa, err := protocol.SignApproval(a, "k1", signer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := protocol.Order{OrderID: "ord_1", State: protocol.OrderPaid, Approval: &sa}
+		if edit != nil {
+			edit(&o)
+		}
+		return o
+	}
+	good := protocol.Approval{ApprovalID: "ap-1", ApprovalCode: "ABC123", TerminalID: "T-1", TerminalTxnID: "ord_1", MerchantID: "M-1", Amount: eur}
+	if p, err := checkPaid(paidWith(good, key, nil), keys, "ord_1", "M-1", eur); err != nil || p.Approval.ApprovalCode != "ABC123" {
+		t.Fatalf("good answer: %+v, %v", p, err)
+	}
+	other := good
+	other.Amount.Minor = 125
+	otherOrder := good
+	otherOrder.TerminalTxnID = "ord_2"
+	otherMerchant := good
+	otherMerchant.MerchantID = "M-2"
+	cases := []struct {
+		name   string
+		answer protocol.Order
+		want   error
+	}{
+		{"another amount", paidWith(other, key, nil), ErrBadResponse},
+		{"another order's approval", paidWith(otherOrder, key, nil), ErrBadResponse},
+		{"another merchant", paidWith(otherMerchant, key, nil), ErrBadResponse},
+		{"forged approval", paidWith(good, rogue, nil), protocol.ErrApprovalSignature},
+		{"still pending", paidWith(good, key, func(o *protocol.Order) { o.State = protocol.OrderPending }), ErrBadResponse},
+		{"no approval", paidWith(good, key, func(o *protocol.Order) { o.Approval = nil }), ErrBadResponse},
+		{"another order id", paidWith(good, key, func(o *protocol.Order) { o.OrderID = "ord_2" }), ErrBadResponse},
+	}
+	for _, tc := range cases {
+		if _, err := checkPaid(tc.answer, keys, "ord_1", "M-1", eur); !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestConfirmRetriesSameBody: when the connection drops before an answer, the wallet sends the
+// identical confirmation again (at most MaxConfirmAttempts times); a refusal is never retried.
+func TestConfirmRetriesSameBody(t *testing.T) {
+	var bodies []string
+	var calls atomic.Int32
+	url := httptestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		b := make([]byte, 4096)
+		n, _ := r.Body.Read(b)
+		bodies = append(bodies, string(b[:n]))
+		switch calls.Add(1) {
+		case 1: // the network fails: the connection closes without an answer
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+		default:
+			w.Header().Set("Content-Type", protocol.ContentTypeProblem)
+			w.WriteHeader(http.StatusConflict)
+			json.NewEncoder(w).Encode(protocol.Problem{Status: 409, Code: protocol.CodeOrderAlreadyPaid})
+		}
+	})
+	w := New(Config{Store: &MemStore{}})
+	err := w.postRetrying(context.Background(), url+"/v1/orders/ord_1/confirm", "tok", map[string]string{"account_id": "A"}, new(protocol.Order))
+	if protocol.ProblemCode(err) != protocol.CodeOrderAlreadyPaid || calls.Load() != 2 {
+		t.Fatalf("postRetrying: %v after %d calls, want order_already_paid after 2", err, calls.Load())
+	}
+	if len(bodies) != 2 || bodies[0] != bodies[1] || bodies[0] == "" {
+		t.Fatalf("bodies %q, want the same body twice", bodies)
+	}
+}
