@@ -29,6 +29,12 @@ func Apply(tx Tx, op store.PaymentOp) (store.Outcome, error) {
 	case !errors.Is(err, store.ErrNotFound):
 		return store.Outcome{}, err
 	}
+	if op.Throttle != nil {
+		over, err := throttled(tx, op)
+		if err != nil || over != nil {
+			return store.Outcome{Key: op.Key, Kind: op.Kind, Err: over}, err
+		}
+	}
 
 	o := store.Outcome{
 		Key:             op.Key,
@@ -132,6 +138,22 @@ func record(tx Tx, op store.PaymentOp, o store.Outcome, entry *store.Entry) (sto
 		return store.Outcome{}, err
 	}
 	return t.Outcome, nil
+}
+
+// throttled checks op's subjects against op.Throttle's limits at op.Now, in op's transaction: the
+// first subject at a limit comes back as a *store.ThrottledError.
+func throttled(tx Tx, op store.PaymentOp) (*store.ThrottledError, error) {
+	for _, sub := range op.Throttle.Subjects(op) {
+		f, err := tx.Failures(sub)
+		if err != nil {
+			return nil, err
+		}
+		c := CountFailures(f, Norm(op.Throttle.Since), op.Now)
+		if reached, daily := op.Throttle.Limits(sub.Kind).Reached(c); reached {
+			return &store.ThrottledError{Subject: sub, Count: c, Daily: daily}, nil
+		}
+	}
+	return nil, nil
 }
 
 func countFailure(tx Tx, op store.PaymentOp) error {

@@ -30,6 +30,12 @@ func newMemTx() *memTx {
 
 func notFound(what string) error { return fmt.Errorf("%w: %s", store.ErrNotFound, what) }
 
+func (m *memTx) Failures(s store.Subject) (store.Failures, error) {
+	f := m.failures[s]
+	f.Subject = s
+	return f, nil
+}
+
 func (m *memTx) Terminal(id string) (store.Terminal, error) {
 	if v, ok := m.terminals[id]; ok {
 		return v, nil

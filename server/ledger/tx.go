@@ -26,4 +26,6 @@ type Tx interface {
 	AppendEntry(e *store.Entry) error
 	// RecordFailure counts one code failure against s at time at.
 	RecordFailure(s store.Subject, at time.Time) error
+	// Failures returns s's stored failures; a subject without any has the zero value.
+	Failures(s store.Subject) (store.Failures, error)
 }

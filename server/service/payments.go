@@ -57,7 +57,7 @@ type work struct {
 	op      store.PaymentOp
 	result  *Result // decided without the store
 	replay  *store.Txn
-	failed  bool   // a wrong code or forged payload: the store counts it against the user and the terminal
+	failed  bool   // a wrong code or forged payload: the store counts it against the terminal, and the user once userID is set
 	userID  string // the authorization's user, once the payload's credential matched it
 	pending bool   // goes to ApplyPayments
 
@@ -116,10 +116,7 @@ func (s *Service) process(ctx context.Context, t store.Terminal, reqs []Request,
 		return nil, err
 	}
 	s.verifyAll(t, ws, auths, now)
-	if err := s.applyThrottle(ctx, t, ws, now); err != nil {
-		return nil, err
-	}
-	return s.apply(ctx, ws, nonce)
+	return s.apply(ctx, ws, nonce, now)
 }
 
 // validate checks what a request must satisfy before anything is looked up.
@@ -283,6 +280,9 @@ func (s *Service) verify(t store.Terminal, w *work, auths map[string]store.Autho
 	if op.Kind != store.OpPayment {
 		return
 	}
+	// Every payment, online, batched or offline, is judged under the failed-code limits inside its
+	// own store transaction (store.Throttle): a locked terminal or user gets nothing judged.
+	w.op.Throttle = codeThrottle(now)
 	decline := func(code protocol.Code, msg string) {
 		w.op.Decline = &store.Decline{Code: code, Message: msg, CountFailure: w.failed}
 	}
@@ -311,9 +311,6 @@ func (s *Service) verify(t store.Terminal, w *work, auths map[string]store.Autho
 		decline(protocol.CodeCredentialInvalid, "the credential is not the one issued for this authorization")
 		return
 	}
-	// Only now is the user id known to be genuine: failures before this point count against the
-	// terminal alone, or anyone could lock a user out with forged payloads naming them.
-	w.userID, w.op.UserID = a.UserID, a.UserID
 	secret, err := s.sealer.Open(a.SealedSecret)
 	if err != nil {
 		s.log.Error("authorization secret does not open", "authorization_id", a.ID, "err", err)
@@ -324,11 +321,16 @@ func (s *Service) verify(t store.Terminal, w *work, auths map[string]store.Autho
 	// The proof that the wallet made this payload: the MAC under a key derived from the secret
 	// (version 2: an HMAC, microseconds) or the device signature (a version-1 offline item). The
 	// terminals verify the device signature; the server, holding the secret, needs no Ed25519.
+	// The credential travels in clear in every QR: a payload naming it without the phone's proof is
+	// anyone's, so its failure counts against the terminal that sent it, never against the user.
 	if code, msg := checkProof(p, secret); code != "" {
 		w.failed = true
 		decline(code, msg)
 		return
 	}
+	// Only now is the user known to be behind the payload: its wrong code counts against the user
+	// (and the terminal), and the user's limits apply to it.
+	w.userID, w.op.UserID = a.UserID, a.UserID
 	at := now
 	if op.Offline {
 		at = r.ApprovedAt // the code was checked by the terminal at this time; it was fresh then
@@ -366,50 +368,9 @@ func parseDeclineCode(err error) protocol.Code {
 	return protocol.CodePayloadMalformed
 }
 
-// applyThrottle refuses online payments from a user or terminal over its failed-code limits. Offline
-// items are never refused here: the terminal approved them against a valid credential, and that
-// approval is guaranteed to settle; a wrong code among them is still declined and counted.
-func (s *Service) applyThrottle(ctx context.Context, t store.Terminal, ws []work, now time.Time) error {
-	verdicts := map[store.Subject]error{}
-	// check returns the subject's throttling problem (nil when under its limits), or a store error.
-	check := func(subj store.Subject) (verdict error, err error) {
-		if v, ok := verdicts[subj]; ok {
-			return v, nil
-		}
-		v := s.throttled(ctx, subj, now)
-		var p *protocol.Problem
-		if v != nil && !errors.As(v, &p) {
-			return nil, v
-		}
-		verdicts[subj] = v
-		return v, nil
-	}
-	for i := range ws {
-		w := &ws[i]
-		if !w.pending || w.req.Kind != protocol.KindOnline {
-			continue
-		}
-		subjects := []store.Subject{{Kind: store.SubjectTerminal, ID: t.ID}}
-		if w.userID != "" {
-			subjects = append(subjects, store.Subject{Kind: store.SubjectUser, ID: w.userID})
-		}
-		for _, subj := range subjects {
-			v, err := check(subj)
-			if err != nil {
-				return err
-			}
-			if v != nil {
-				w.result, w.pending, w.failed = problemResult(v, w.req.Kind), false, false
-				break
-			}
-		}
-	}
-	return nil
-}
-
 // apply sends the pending ops to the store in one call, with the request's nonce in the same
 // transaction, and renders every result.
-func (s *Service) apply(ctx context.Context, ws []work, nonce *signedNonce) ([]Result, error) {
+func (s *Service) apply(ctx context.Context, ws []work, nonce *signedNonce, now time.Time) ([]Result, error) {
 	var ops []store.PaymentOp
 	for i := range ws {
 		if ws[i].pending {
@@ -458,8 +419,13 @@ func (s *Service) apply(ctx context.Context, ws []work, nonce *signedNonce) ([]R
 		w := &ws[i]
 		switch {
 		case w.pending:
-			results[i] = s.render(outs[outcome[i]], w.req.Kind)
-			results[i].Replayed = outs[outcome[i]].Replayed
+			o := outs[outcome[i]]
+			if te, ok := errors.AsType[*store.ThrottledError](o.Err); ok {
+				results[i] = Result{Problem: throttleProblem(te, now), Kind: w.req.Kind}
+				return
+			}
+			results[i] = s.render(o, w.req.Kind)
+			results[i].Replayed = o.Replayed
 		case w.result != nil:
 			results[i] = *w.result
 		case w.replay != nil:

@@ -104,6 +104,10 @@ type PaymentOp struct {
 
 	// Decline, when set, is recorded as the outcome without further checks.
 	Decline *Decline
+
+	// Throttle, when set, is checked first, in the op's transaction (see Throttle): a subject at its
+	// limit refuses the op with a *ThrottledError in Outcome.Err and nothing recorded.
+	Throttle *Throttle
 }
 
 // Outcome is the stored, immutable answer to an op. Everything a response renders comes from here, so

@@ -17,6 +17,8 @@
 //     ApplyPayments waits for two.
 //   - v5: GetTxns (a batch's idempotency keys in one call; on PostgreSQL one round trip instead of one
 //     per item).
+//   - v6: PaymentOp.Throttle: the failed-code lock check happens inside ApplyPayments, per op, in
+//     the same transaction as the code's verdict and the failure count (store/throttle.go).
 //   - v6: OrderStore (flow 2 orders, orders.go): CreateOrder, GetOrder, ListOrders, CancelOrder,
 //     ConfirmOrder.
 //   - v7: Offers (flow 3: merchant tokens, offer settings, Screen, campaigns, inbox, MerchantActivity);

@@ -360,6 +360,14 @@ func (t ltx) RecordFailure(s store.Subject, at time.Time) error {
 	return err
 }
 
+func (t ltx) Failures(s store.Subject) (store.Failures, error) {
+	f := store.Failures{Subject: s}
+	if t.tx.Bucket(bktFailures).Get(failureKey(s)) == nil {
+		return f, nil
+	}
+	return f, abort(getJSON(t.tx.Bucket(bktFailures), failureKey(s), "failures", &f))
+}
+
 // recordFailure adds one failure at time at and returns the counts with window start since.
 func recordFailure(tx *bolt.Tx, s store.Subject, at, since time.Time) (store.FailureCount, error) {
 	at = ledger.Norm(at)

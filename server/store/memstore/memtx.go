@@ -100,6 +100,13 @@ func (m memTx) RecordFailure(sub store.Subject, at time.Time) error {
 	return nil
 }
 
+func (m memTx) Failures(sub store.Subject) (store.Failures, error) {
+	f := m.s.failures[sub]
+	f.Subject = sub
+	f.Times = slices.Clone(f.Times)
+	return f, nil
+}
+
 // Clones keep callers from sharing slices with the store.
 
 func cloneMerchant(m store.Merchant) store.Merchant {

@@ -40,7 +40,7 @@ func keysFor(ops []store.PaymentOp) keySet {
 			}
 			k.used = append(k.used, usedKey{op.AuthorizationID, op.CodeCounter})
 		}
-		if op.Decline != nil && op.Decline.CountFailure {
+		if (op.Decline != nil && op.Decline.CountFailure) || op.Throttle != nil {
 			for _, sub := range []store.Subject{{Kind: store.SubjectUser, ID: op.UserID}, {Kind: store.SubjectTerminal, ID: op.Key.TerminalID}} {
 				if sub.ID != "" && !seenSub[sub] {
 					seenSub[sub] = true

@@ -245,6 +245,21 @@ func (s *snapshot) RecordFailure(sub store.Subject, at time.Time) error {
 	return nil
 }
 
+func (s *snapshot) Failures(sub store.Subject) (store.Failures, error) {
+	if _, ok := s.failures[sub]; !ok {
+		if err := s.ensure(keySet{subjects: []store.Subject{sub}}); err != nil {
+			return store.Failures{}, err
+		}
+	}
+	f := s.failures[sub]
+	if f == nil {
+		return store.Failures{Subject: sub}, nil
+	}
+	out := *f
+	out.Times = slices.Clone(f.Times)
+	return out, nil
+}
+
 // assignIDs replaces the provisional entry ids and txn sequence numbers with numbers from the database
 // sequences (one round trip for both), and returns the final record of each new txn by key, to patch
 // the outcomes already handed out.
