@@ -54,6 +54,8 @@ func runWithEnv(ctx context.Context, args []string, stdin io.Reader, stdout, std
   wallet code                                show the next one-time payment code (no network)
   wallet status                              limits, codes left, expiry
   wallet pay --image FILE | --text PAYLOAD   pay a merchant-presented order (flow 2)
+  wallet settings --offers on                receive offers (off by default); --opt-out MERCHANT
+  wallet inbox [--wait 25s]                  fetch offer messages; wallet offers lists them
 
 State lives in --home (default $STILLPAY_WALLET_HOME or ~/.stillpay-wallet), files mode 0600.`,
 		SilenceUsage:  true,
@@ -61,7 +63,8 @@ State lives in --home (default $STILLPAY_WALLET_HOME or ~/.stillpay-wallet), fil
 	}
 	root.PersistentFlags().StringVar(&a.home, "home", "", "wallet state directory (default $STILLPAY_WALLET_HOME or ~/.stillpay-wallet)")
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log what the wallet does to stderr")
-	root.AddCommand(a.loginCommand(), a.authorizeCommand(), a.codeCommand(), a.statusCommand(), a.payCommand())
+	root.AddCommand(a.loginCommand(), a.authorizeCommand(), a.codeCommand(), a.statusCommand(), a.payCommand(),
+		a.inboxCommand(), a.offersCommand(), a.settingsCommand())
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)

@@ -123,6 +123,10 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 	if out == nil {
 		return nil
 	}
+	if rb, ok := out.(*rawBody); ok {
+		*rb = raw
+		return nil
+	}
 	if err := json.Unmarshal(raw, out); err != nil {
 		return fmt.Errorf("admin: %s %s: decode answer: %w", method, path, err)
 	}

@@ -29,6 +29,7 @@ type MerchantRequest struct {
 	Name          string   `json:"name"`
 	Currency      string   `json:"currency"`
 	ReceiptHeader []string `json:"receipt_header,omitempty"`
+	MCC           string   `json:"mcc,omitempty"` // ISO 18245 merchant category (four digits); offers may screen on it
 }
 
 // TerminalRequest adds a terminal; Limits zero values take the server's defaults.

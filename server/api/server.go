@@ -73,12 +73,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
+// route is one endpoint: its mux pattern, its metrics name and its handler.
+type route struct {
+	pattern string
+	name    string
+	h       http.HandlerFunc
+}
+
 func (s *Server) routes() {
-	type route struct {
-		pattern string
-		name    string
-		h       http.HandlerFunc
-	}
 	routes := []route{
 		{"GET " + protocol.PathHealth, "healthz", s.health},
 		{"GET " + protocol.PathReady, "readyz", s.ready},
@@ -112,6 +114,7 @@ func (s *Server) routes() {
 	for _, rt := range s.orderRoutes() {
 		routes = append(routes, route(rt))
 	}
+	routes = append(routes, s.offerRoutes()...)
 	paths := map[string]bool{}
 	for _, rt := range routes {
 		s.mux.Handle(rt.pattern, s.metrics.instrument(rt.name, rt.h))

@@ -104,7 +104,8 @@ func newAdminMerchantCmd(f *adminFlags) *cobra.Command {
 	add.Flags().StringVar(&req.Name, "name", "", "merchant name, printed on receipts")
 	add.Flags().StringVar(&req.Currency, "currency", "EUR", "ISO 4217 currency of the settlement account")
 	add.Flags().StringArrayVar(&req.ReceiptHeader, "receipt-line", nil, "a receipt header line (repeat for more)")
-	group.AddCommand(add)
+	add.Flags().StringVar(&req.MCC, "mcc", "", "merchant category code (ISO 18245, four digits), for offer screening")
+	group.AddCommand(add, newAdminMerchantTokenCmd(f))
 	return group
 }
 

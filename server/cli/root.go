@@ -56,7 +56,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newServeCmd(), newAdminCmd(), newKeysCmd(), newBenchCmd())
+	root.AddCommand(newServeCmd(), newAdminCmd(), newKeysCmd(), newBenchCmd(), newMerchantCmd())
 	return root
 }
 

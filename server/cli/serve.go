@@ -35,6 +35,7 @@ type serveFlags struct {
 	data, listen, tlsCert, tlsKey, adminTokenFile, addrFile string
 	logFormat, logLevel                                     string
 	grace                                                   time.Duration
+	offers                                                  service.OfferPolicy
 	store                                                   string // --store: "" is the embedded store in data
 	gcPercent                                               int
 	passwordHashes, passwordQueue                           int
@@ -81,6 +82,7 @@ SIGINT or SIGTERM shut down gracefully: in-flight requests finish first.`,
 	fl.IntVar(&f.passwordHashes, "password-hashes", service.DefaultPasswordHashes, "argon2id password hashes run at once (19 MiB each); logins beyond wait")
 	fl.IntVar(&f.passwordQueue, "password-queue", service.DefaultPasswordQueue, "logins waiting for a password hash; beyond this they are answered 503 with Retry-After")
 	fl.DurationVar(&f.grace, "settlement-grace", service.DefaultPolicy().SettlementGrace, "how long unused holds stay after expiry or revocation, for late offline batches")
+	addOfferFlags(fl, &f.offers)
 	return cmd
 }
 
@@ -98,6 +100,7 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	}
 	pol := service.DefaultPolicy()
 	pol.SettlementGrace = f.grace
+	pol.Offers = f.offers
 	app, err := openApp(cmd.Context(), f.data, f.store, tokenFile,
 		service.Config{Policy: pol, PasswordHashes: f.passwordHashes, PasswordQueue: f.passwordQueue},
 		api.Config{AllowPlainPasswords: f.allowPlainPasswords}, log)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stillpay/stillpay/server/admin"
+	"github.com/stillpay/stillpay/server/screen"
 	"github.com/stillpay/stillpay/server/store"
 	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/protocol"
@@ -32,8 +33,11 @@ func (s *Service) CreateMerchant(ctx context.Context, req admin.MerchantRequest)
 	if err := fieldProblem(protocol.CheckLines("receipt_header", req.ReceiptHeader, protocol.MaxReceiptLines, protocol.MaxReceiptLineLen)); err != nil {
 		return store.Merchant{}, err
 	}
+	if req.MCC != "" && !screen.ValidMCC(req.MCC) {
+		return store.Merchant{}, invalidField("mcc", "mcc must be a four-digit merchant category code (ISO 18245)")
+	}
 	m, err := s.store.CreateMerchant(ctx, store.Merchant{
-		ID: req.MerchantID, Name: req.Name, Currency: req.Currency, ReceiptHeader: req.ReceiptHeader, CreatedAt: s.clock.Now(),
+		ID: req.MerchantID, Name: req.Name, Currency: req.Currency, ReceiptHeader: req.ReceiptHeader, MCC: req.MCC, CreatedAt: s.clock.Now(),
 	})
 	if err != nil {
 		return store.Merchant{}, storeProblem(err, "merchant "+req.MerchantID)

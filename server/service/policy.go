@@ -44,6 +44,7 @@ type Policy struct {
 	SettlementGrace   time.Duration
 	TerminalLimits    protocol.TerminalLimits // defaults; Currency comes from the merchant
 	MaxOfflineAgeSkew time.Duration           // how far an offline ApprovedAt may be ahead of the server clock
+	Offers            OfferPolicy             // flow 3; zero fields take DefaultOfferPolicy()'s
 }
 
 // DefaultPolicy is the built-in policy.

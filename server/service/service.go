@@ -52,6 +52,8 @@ type Service struct {
 	gate   *hashGate
 
 	orderWatch orderWatch // wakes order long-polls (orderwatch.go)
+	offers     OfferPolicy
+	inbox      notifier // wakes inbox long-polls (offers.go)
 }
 
 // New builds a Service.
@@ -60,7 +62,8 @@ func New(cfg Config) (*Service, error) {
 		return nil, errors.New("service: Store, Keys and Sealer are required")
 	}
 	s := &Service{store: cfg.Store, keys: cfg.Keys, sealer: cfg.Sealer, clock: cfg.Clock, log: cfg.Log, policy: cfg.Policy,
-		gate: newHashGate(cfg.PasswordHashes, cfg.PasswordQueue)}
+		gate:   newHashGate(cfg.PasswordHashes, cfg.PasswordQueue),
+		offers: cfg.Policy.Offers.withDefaults()}
 	if s.clock == nil {
 		s.clock = SystemClock{}
 	}

@@ -117,7 +117,8 @@ type Campaign struct {
 	RuleValue   int64         `json:"rule_value"`
 	MinSpend    int64         `json:"min_spend"`
 	MaxDiscount int64         `json:"max_discount"`
-	HoldoutBP   int           `json:"holdout_bp"` // holdout share in basis points
+	HoldoutBP   int           `json:"holdout_bp"`  // holdout share in basis points
+	HoldoutKey  []byte        `json:"holdout_key"` // the HMAC key of the assignment (server/lift.InHoldout); never shown to merchants
 	StartsAt    time.Time     `json:"starts_at"`
 	EndsAt      time.Time     `json:"ends_at"`
 	State       CampaignState `json:"state"`

@@ -162,15 +162,26 @@ func acceptAuthorization(resp protocol.AuthorizationResponse, sess Session, acco
 // post sends body as JSON and decodes a 2xx answer into out. Any other answer becomes the server's
 // *protocol.Problem, or ErrBadResponse when the body is not one.
 func (w *Wallet) post(ctx context.Context, endpoint, token string, body, out any) error {
-	data, err := json.Marshal(body)
+	return w.send(ctx, http.MethodPost, endpoint, token, body, out)
+}
+
+// send is post with any method; a nil body sends none.
+func (w *Wallet) send(ctx context.Context, method, endpoint, token string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("wallet: %w", err)
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, endpoint, rd)
 	if err != nil {
 		return fmt.Errorf("wallet: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(data))
-	if err != nil {
-		return fmt.Errorf("wallet: %w", err)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
-	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

@@ -146,6 +146,7 @@ type MemStore struct {
 	auth     *Authorization
 	key      ed25519.PrivateKey
 	keys     []protocol.ServerKey
+	offers   []Offer
 	FailSave error
 }
 
