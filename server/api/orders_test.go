@@ -91,7 +91,7 @@ func (o *orderShop) get(id, query string) (protocol.Order, bench.Answer) {
 	return ord, ans
 }
 
-func confirmReq(t *testing.T, p *bench.Payer, ord protocol.Order) protocol.OrderConfirmRequest {
+func confirmReq(t testing.TB, p *bench.Payer, ord protocol.Order) protocol.OrderConfirmRequest {
 	t.Helper()
 	id, req, err := p.ConfirmRequest(ord.MPM)
 	if err != nil || id != ord.OrderID {
@@ -100,7 +100,7 @@ func confirmReq(t *testing.T, p *bench.Payer, ord protocol.Order) protocol.Order
 	return req
 }
 
-func wantProblem(t *testing.T, what string, ans bench.Answer, status int, code protocol.Code) {
+func wantProblem(t testing.TB, what string, ans bench.Answer, status int, code protocol.Code) {
 	t.Helper()
 	p := ans.Problem()
 	if ans.Status != status || p == nil || p.Code != code {

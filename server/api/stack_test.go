@@ -23,7 +23,7 @@ const testAdminToken = "test-admin-token-0123456789abcdef" // admin.MinTokenLen 
 // stack is a whole settlementd in the test process: the real bbolt store in a temp dir, real keys, the
 // service and this package's handlers on a real HTTP server on 127.0.0.1.
 type stack struct {
-	t     *testing.T
+	t     testing.TB
 	store store.Store
 	svc   *service.Service
 	clock *service.FakeClock
@@ -33,7 +33,7 @@ type stack struct {
 	h *Server
 }
 
-func newStack(t *testing.T) *stack {
+func newStack(t testing.TB) *stack {
 	t.Helper()
 	return newStackOn(t, storeBolt)
 }
@@ -52,14 +52,14 @@ func eachStore(t *testing.T, f func(t *testing.T, s *stack)) {
 	}
 }
 
-func newStackOn(t *testing.T, kind string) *stack {
+func newStackOn(t testing.TB, kind string) *stack {
 	t.Helper()
 	return newStackWith(t, kind, nil)
 }
 
 // newStackWith is newStackOn with the service's configuration adjusted by cfg (if not nil) and the
 // handlers' by acfg.
-func newStackWith(t *testing.T, kind string, cfg func(*service.Config, *Config)) *stack {
+func newStackWith(t testing.TB, kind string, cfg func(*service.Config, *Config)) *stack {
 	t.Helper()
 	dir := t.TempDir()
 	var st store.Store
@@ -150,13 +150,13 @@ func (s *stack) balance(id string) int64 {
 }
 
 // newService is the service on st with real keys and seal key in dir.
-func newService(t *testing.T, dir string, st store.Store, clock service.Clock) *service.Service {
+func newService(t testing.TB, dir string, st store.Store, clock service.Clock) *service.Service {
 	t.Helper()
 	return newServiceWith(t, dir, st, service.Config{Clock: clock})
 }
 
 // newServiceWith is newService with cfg's settings; the store, keys and sealer are filled in.
-func newServiceWith(t *testing.T, dir string, st store.Store, cfg service.Config) *service.Service {
+func newServiceWith(t testing.TB, dir string, st store.Store, cfg service.Config) *service.Service {
 	t.Helper()
 	ring, err := keys.Open(filepath.Join(dir, "keys"), nil)
 	if err != nil {
