@@ -66,11 +66,10 @@ UnionPay...) is shown as "not a stillpay order" and never paid.`,
 				return errors.New("give exactly one of --image FILE and --text PAYLOAD")
 			}
 			if image != "" {
-				res, err := imaging.DecodeFile(image, imaging.DefaultOptions())
-				if err != nil {
+				var err error
+				if text, err = decodeImage(image); err != nil {
 					return fmt.Errorf("--image %s: %w", image, err)
 				}
-				text = res.Text
 			}
 			w, err := a.open()
 			if err != nil {
@@ -127,6 +126,20 @@ UnionPay...) is shown as "not a stillpay order" and never paid.`,
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "pay without asking")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (implies no display before the question)")
 	return cmd
+}
+
+// decodeImage reads the QR code in an image file like a camera pipeline (downscaled to
+// imaging.DefaultMaxSide), and, when that finds none, at full resolution: a receipt scanned or
+// rendered whole (the printer simulator's PNG, a long photo) is much taller than it is wide, and
+// downscaling its long side to 640 pixels leaves too few pixels per QR module.
+func decodeImage(path string) (string, error) {
+	res, err := imaging.DecodeFile(path, imaging.DefaultOptions())
+	if err != nil && (errors.Is(err, imaging.ErrNoCode) || errors.Is(err, imaging.ErrUnreadable)) {
+		full := imaging.DefaultOptions()
+		full.MaxSide = -1
+		res, err = imaging.DecodeFile(path, full)
+	}
+	return res.Text, err
 }
 
 func viewOf(s order.Signed) orderView {
