@@ -237,3 +237,34 @@ func (c *Client) Import(ctx context.Context, e protocol.Export) (ImportResult, e
 	var r ImportResult
 	return r, c.do(ctx, http.MethodPost, PathImports, nil, e, &r)
 }
+
+// Backup downloads the server's backup archive (embedded store and key files) into w and returns its
+// size. The archive may be cut short if the server failed while writing it: verify it
+// (server/backup.Verify) before keeping it.
+func (c *Client) Backup(ctx context.Context, w io.Writer) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(c.BaseURL, "/")+PathBackup, nil)
+	if err != nil {
+		return 0, fmt.Errorf("admin: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	hc := *c.httpClient()
+	hc.Timeout = 0 // a large store takes long; ctx bounds it
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("admin: GET %s: %w (is settlementd running there?)", PathBackup, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
+		p := &protocol.Problem{}
+		if json.Unmarshal(raw, p) != nil || p.Code == "" {
+			return 0, fmt.Errorf("admin: GET %s: HTTP %d: %.200s", PathBackup, resp.StatusCode, raw)
+		}
+		return 0, p
+	}
+	n, err := io.Copy(w, resp.Body)
+	if err != nil {
+		return n, fmt.Errorf("admin: GET %s: %w", PathBackup, err)
+	}
+	return n, nil
+}

@@ -19,6 +19,7 @@ const (
 	PathRevocations    = "/v1/admin/revocations"    // POST
 	PathCheck          = "/v1/admin/check"          // POST
 	PathRotateKey      = "/v1/admin/keys/rotate"    // POST
+	PathBackup         = "/v1/admin/backup"         // GET: a tar of the embedded store and its key files
 	PathImports        = "/v1/admin/imports"        // POST an export file (protocol.Export)
 	PathUnlock         = "/v1/admin/unlock"         // POST: clear a user's or terminal's code failures
 )

@@ -28,6 +28,8 @@ type Config struct {
 	AllowPlainPasswords bool
 	Log                 *slog.Logger
 	Metrics             *Metrics // nil makes a fresh registry
+	// Backup writes GET /v1/admin/backup; nil (PostgreSQL) answers 404 with where to look instead.
+	Backup BackupFunc
 }
 
 // Server routes and answers HTTP requests.
@@ -40,11 +42,12 @@ type Server struct {
 	mux              *http.ServeMux
 	// batchSlots holds a token per batch or import being processed (maxConcurrentBatches).
 	batchSlots chan struct{}
+	backup     BackupFunc
 }
 
 // New builds the handler tree.
 func New(cfg Config) *Server {
-	s := &Server{svc: cfg.Service, log: cfg.Log, metrics: cfg.Metrics, batchSlots: make(chan struct{}, maxConcurrentBatches)}
+	s := &Server{svc: cfg.Service, log: cfg.Log, metrics: cfg.Metrics, batchSlots: make(chan struct{}, maxConcurrentBatches), backup: cfg.Backup}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -109,6 +112,7 @@ func (s *Server) routes() {
 		{"POST " + admin.PathUnlock, "admin_unlock", s.admin(s.adminUnlock)},
 		{"POST " + admin.PathCheck, "admin_check", s.admin(s.adminCheck)},
 		{"POST " + admin.PathRotateKey, "admin_rotate_key", s.admin(s.adminRotateKey)},
+		{"GET " + admin.PathBackup, "admin_backup", s.admin(s.adminBackup)},
 		{"POST " + admin.PathImports, "admin_imports", s.admin(s.adminImport)},
 	}
 	for _, rt := range s.orderRoutes() {

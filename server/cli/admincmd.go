@@ -74,8 +74,9 @@ DIR/admin.token on the server's own machine. --json prints the answer as JSON.`,
 		newAdminMerchantCmd(f), newAdminTerminalCmd(f), newAdminUserCmd(f), newAdminAccountCmd(f),
 		newAdminBalancesCmd(f), newAdminTransactionsCmd(f), newAdminAuthorizationsCmd(f),
 		newAdminRevokeCmd(f), newAdminUnlockCmd(f), newAdminCheckCmd(f), newAdminRotateKeyCmd(f), newAdminImportCmd(f),
+		newAdminBackupCmd(f),
 	)
-	cmd.AddCommand(newAdminMigrateCmd(f), newAdminCopyStoreCmd(f)) // direct store access, no server
+	cmd.AddCommand(newAdminMigrateCmd(f), newAdminCopyStoreCmd(f), newAdminRestoreCmd(f)) // direct store access, no server
 	return cmd
 }
 
@@ -406,26 +407,31 @@ func newAdminCheckCmd(f *adminFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			err = f.print(cmd.OutOrStdout(), r, func(w io.Writer) {
-				verdict := "OK"
-				if !r.OK {
-					verdict = "FAILED"
-				}
-				fmt.Fprintf(w, "ledger check %s: %d accounts, %d entries, %d transactions, %d authorizations, %d used codes\n",
-					verdict, r.Accounts, r.Entries, r.Transactions, r.Authorizations, r.UsedCodes)
-				for _, cur := range slices.Sorted(maps.Keys(r.Totals)) {
-					fmt.Fprintf(w, "  sum of balances in %s: %d\n", cur, r.Totals[cur])
-				}
-				for _, p := range r.Problems {
-					fmt.Fprintf(w, "  problem: %s\n", p)
-				}
-			})
-			if err == nil && !r.OK {
-				return checkFailed{problems: len(r.Problems)}
-			}
-			return err
+			return f.printCheck(cmd.OutOrStdout(), r)
 		},
 	}
+}
+
+// printCheck prints a check report; the error is checkFailed when the ledger is not consistent.
+func (f *adminFlags) printCheck(out io.Writer, r admin.CheckReport) error {
+	err := f.print(out, r, func(w io.Writer) {
+		verdict := "OK"
+		if !r.OK {
+			verdict = "FAILED"
+		}
+		fmt.Fprintf(w, "ledger check %s: %d accounts, %d entries, %d transactions, %d authorizations, %d used codes\n",
+			verdict, r.Accounts, r.Entries, r.Transactions, r.Authorizations, r.UsedCodes)
+		for _, cur := range slices.Sorted(maps.Keys(r.Totals)) {
+			fmt.Fprintf(w, "  sum of balances in %s: %d\n", cur, r.Totals[cur])
+		}
+		for _, p := range r.Problems {
+			fmt.Fprintf(w, "  problem: %s\n", p)
+		}
+	})
+	if err == nil && !r.OK {
+		return checkFailed{problems: len(r.Problems)}
+	}
+	return err
 }
 
 func newAdminRotateKeyCmd(f *adminFlags) *cobra.Command {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -16,9 +17,11 @@ import (
 
 	"github.com/stillpay/stillpay/server/admin"
 	"github.com/stillpay/stillpay/server/api"
+	"github.com/stillpay/stillpay/server/backup"
 	"github.com/stillpay/stillpay/server/keys"
 	"github.com/stillpay/stillpay/server/service"
 	"github.com/stillpay/stillpay/server/store"
+	"github.com/stillpay/stillpay/server/store/boltstore"
 	"github.com/stillpay/stillpay/shared/keyfile"
 )
 
@@ -187,6 +190,9 @@ func openApp(ctx context.Context, data, storeSpec, tokenFile string, svc service
 		return nil, err
 	}
 	h.Service, h.AdminTokenFile, h.Log = s, tokenFile, log
+	if bs, ok := st.(*boltstore.Store); ok {
+		h.Backup = func(ctx context.Context, w io.Writer) error { return backup.Write(ctx, w, bs, data) }
+	}
 	return &app{store: st, ring: ring, svc: s, token: token,
 		handler: api.New(h)}, nil
 }

@@ -132,3 +132,14 @@ func (b *Book) ApprovedKeys() map[string]int64 {
 	defer b.mu.Unlock()
 	return maps.Clone(b.amounts)
 }
+
+// Answered returns every key answered so far with the amount approved, 0 for a decline.
+func (b *Book) Answered() map[string]int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make(map[string]int64, len(b.answers))
+	for key := range b.answers {
+		out[key] = b.amounts[key]
+	}
+	return out
+}

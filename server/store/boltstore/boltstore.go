@@ -112,12 +112,21 @@ func (s *Store) Stats() GroupStats { return s.w.stats() }
 // WriteBackup writes a consistent copy of the whole store file to w while the store keeps serving (a
 // read transaction: writers go on). Opening the copy gives the store as of that moment.
 func (s *Store) WriteBackup(ctx context.Context, w io.Writer) (int64, error) {
+	return s.WriteBackupSized(ctx, func(int64) (io.Writer, error) { return w, nil })
+}
+
+// WriteBackupSized is WriteBackup for formats that need the length first (a tar entry): start is
+// called with the copy's size, in the same read transaction, and returns where to write the copy.
+func (s *Store) WriteBackupSized(ctx context.Context, start func(size int64) (io.Writer, error)) (int64, error) {
 	var n int64
 	err := s.db.View(func(tx *bolt.Tx) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		var err error
+		w, err := start(tx.Size())
+		if err != nil {
+			return err
+		}
 		n, err = tx.WriteTo(w)
 		return err
 	})
