@@ -126,6 +126,9 @@ func StartT(t testing.TB, cfg Config) *Process {
 	return p
 }
 
+// PID is the process id, e.g. to read its memory figures from /proc.
+func (p *Process) PID() int { return p.cmd.Process.Pid }
+
 // Kill sends SIGKILL (no chance to flush anything) and waits for the process to go. Killing a process
 // that is gone already does nothing.
 func (p *Process) Kill() {
