@@ -85,8 +85,12 @@ var ecKinds = []ecKind{
 	{"perspective", func(r *rand.Rand) gen.Scene {
 		return gen.Scene{Phone: true, Noise: 3, Tilt: 0.08 + r.Float64()*0.14, Skew: r.Float64() * 0.1, Rotate: r.Float64() * 30, Jitter: 0.008}
 	}},
-	{"blur", func(r *rand.Rand) gen.Scene { return gen.Scene{Phone: true, Noise: 2, Blur: 0.8 + r.Float64()*0.8, JPEG: 90} }},
-	{"noise", func(r *rand.Rand) gen.Scene { return gen.Scene{Phone: true, Noise: 8 + r.Float64()*10, Blur: 0.4, JPEG: 85} }},
+	{"blur", func(r *rand.Rand) gen.Scene {
+		return gen.Scene{Phone: true, Noise: 2, Blur: 0.8 + r.Float64()*0.8, JPEG: 90}
+	}},
+	{"noise", func(r *rand.Rand) gen.Scene {
+		return gen.Scene{Phone: true, Noise: 8 + r.Float64()*10, Blur: 0.4, JPEG: 85}
+	}},
 	{"glare", func(r *rand.Rand) gen.Scene {
 		return gen.Scene{Phone: true, Glare: 0.3 + r.Float64()*0.3, Lighting: r.Float64() * 0.4, Noise: 3}
 	}},
