@@ -188,6 +188,15 @@ func applyPayment(tx Tx, op store.PaymentOp, o store.Outcome, merchant store.Mer
 		return record(tx, op, decline(o, protocol.CodeCredentialRevoked, "authorization "+auth.ID+" was revoked"), nil)
 	case !at.Before(auth.ExpiresAt):
 		return record(tx, op, decline(o, protocol.CodeCredentialExpired, "authorization "+auth.ID+" has expired"), nil)
+	}
+	if op.CodeStep != 0 {
+		// Checked again here, against the authorization as this transaction reads it: a revocation
+		// may have landed since the service checked.
+		if code, msg := CheckCodeStep(auth, op.CodeStep); code != "" {
+			return record(tx, op, decline(o, code, msg), nil)
+		}
+	}
+	switch {
 	case op.Offline && op.Amount.Minor > auth.CapPerPayment:
 		return record(tx, op, decline(o, protocol.CodeOverCap,
 			fmt.Sprintf("offline amount %d over the cap %d", op.Amount.Minor, auth.CapPerPayment)), nil)

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/stillpay/stillpay/server/ledger"
 	"github.com/stillpay/stillpay/server/store"
 	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/otp"
@@ -331,6 +332,14 @@ func (s *Service) verify(t store.Terminal, w *work, auths map[string]store.Autho
 	// Only now is the user known to be behind the payload: its wrong code counts against the user
 	// (and the terminal), and the user's limits apply to it.
 	w.userID, w.op.UserID = a.UserID, a.UserID
+	// The time that counts is the one the phone signed, not the terminal's approved_at: a code made
+	// outside the credential's life is refused for that, with its own code, before its window is
+	// checked against approved_at. The store checks it again in its transaction.
+	w.op.CodeStep = p.Step
+	if code, msg := ledger.CheckCodeStep(a, p.Step); code != "" {
+		decline(code, msg)
+		return
+	}
 	at := now
 	if op.Offline {
 		at = r.ApprovedAt // the code was checked by the terminal at this time; it was fresh then

@@ -55,6 +55,8 @@ type Decline struct {
 //     currency: currency_mismatch;
 //   - online: Now at/after ExpiresAt: credential_expired, at/after RevokedAt: credential_revoked;
 //     offline: the same with ApprovedAt instead of Now;
+//   - CodeStep (when set) made before the credential's issue, or after its revocation or expiry,
+//     beyond one step of clock slack: credential_invalid, credential_revoked, credential_expired;
 //   - offline amount > CapPerPayment: over_cap_per_payment; online: confirmation_required (a larger
 //     amount needs the customer's confirmation of a merchant-presented order);
 //   - CodeCounter ≥ MaxCodes: offline_count_exceeded;
@@ -91,7 +93,10 @@ type PaymentOp struct {
 	UserID          string // optional for payments (taken from the authorization); set on pre-decided declines when known
 	CodeCounter     uint64
 	ApprovedAt      time.Time // offline: the terminal clock at approval
-	Reference       string
+	// CodeStep is the time step the phone signed into the code (0: none given). The store refuses a
+	// step outside the authorization's life whatever ApprovedAt says (ledger.CheckCodeStep).
+	CodeStep  uint64
+	Reference string
 
 	// Void and refund.
 	TargetTxnID string
