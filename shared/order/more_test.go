@@ -215,23 +215,31 @@ func TestQRVersion(t *testing.T) {
 		}
 		return s, text
 	}()
+	// go-qrcode's High is ISO level Q, which posagent prints orders at when the modules stay large
+	// enough (hardware/escpos SizePhoneQR), else M.
 	cases := []struct {
-		name    string
-		text    string
-		chars   int
-		version int
+		name     string
+		text     string
+		chars    int
+		versionM int
+		versionQ int
 	}{
-		{"typical order", typical, 324, 13},
-		{"sticker", sticker, 269, 12},
-		{"largest order", largest, 443, 15},
+		{"typical order", typical, 324, 13, 16},
+		{"sticker", sticker, 269, 12, 15},
+		{"largest order", largest, 443, 15, 19},
 	}
 	for _, tc := range cases {
-		q, err := qrcode.New(tc.text, qrcode.Medium)
+		m, err := qrcode.New(tc.text, qrcode.Medium)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(tc.text) != tc.chars || q.VersionNumber != tc.version {
-			t.Errorf("%s: %d characters, version %d; want %d characters, version %d", tc.name, len(tc.text), q.VersionNumber, tc.chars, tc.version)
+		q, err := qrcode.New(tc.text, qrcode.High)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tc.text) != tc.chars || m.VersionNumber != tc.versionM || q.VersionNumber != tc.versionQ {
+			t.Errorf("%s: %d characters, version %d at M and %d at Q; want %d characters, %d and %d",
+				tc.name, len(tc.text), m.VersionNumber, q.VersionNumber, tc.chars, tc.versionM, tc.versionQ)
 		}
 	}
 }
