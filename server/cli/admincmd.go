@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stillpay/stillpay/server/admin"
+	"github.com/stillpay/stillpay/server/keysync"
 	"github.com/stillpay/stillpay/server/store"
 	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/protocol"
@@ -448,7 +449,13 @@ func newAdminRotateKeyCmd(f *adminFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return f.print(cmd.OutOrStdout(), k, func(w io.Writer) { fmt.Fprintf(w, "new current key %s\n", k.KeyID) })
+			return f.print(cmd.OutOrStdout(), k, func(w io.Writer) {
+				if k.Current {
+					fmt.Fprintf(w, "new current key %s\n", k.KeyID)
+					return
+				}
+				fmt.Fprintf(w, "new key %s announced to every instance on the database; each signs with it after %d key-sync intervals (serve --key-sync)\n", k.KeyID, keysync.AnnounceRounds)
+			})
 		},
 	}
 }

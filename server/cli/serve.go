@@ -19,6 +19,7 @@ import (
 	"github.com/stillpay/stillpay/server/api"
 	"github.com/stillpay/stillpay/server/backup"
 	"github.com/stillpay/stillpay/server/keys"
+	"github.com/stillpay/stillpay/server/keysync"
 	"github.com/stillpay/stillpay/server/service"
 	"github.com/stillpay/stillpay/server/store"
 	"github.com/stillpay/stillpay/server/store/boltstore"
@@ -43,6 +44,7 @@ type serveFlags struct {
 	gcPercent                                               int
 	passwordHashes, passwordQueue                           int
 	allowPlainPasswords                                     bool
+	keySync                                                 time.Duration
 }
 
 func newServeCmd() *cobra.Command {
@@ -84,6 +86,7 @@ SIGINT or SIGTERM shut down gracefully: in-flight requests finish first.`,
 	fl.BoolVar(&f.allowPlainPasswords, "allow-plain-passwords", false, "accept passwords over plain HTTP from other hosts (only behind a TLS-terminating proxy); without TLS they are accepted only from loopback")
 	fl.IntVar(&f.passwordHashes, "password-hashes", service.DefaultPasswordHashes, "argon2id password hashes run at once (19 MiB each); logins beyond wait")
 	fl.IntVar(&f.passwordQueue, "password-queue", service.DefaultPasswordQueue, "logins waiting for a password hash; beyond this they are answered 503 with Retry-After")
+	fl.DurationVar(&f.keySync, "key-sync", keysync.DefaultPoll, "on a shared database: how often to look for signing keys other instances announced; a rotated key becomes current "+fmt.Sprint(keysync.AnnounceRounds)+" of these after 'admin rotate-key'")
 	fl.DurationVar(&f.grace, "settlement-grace", service.DefaultPolicy().SettlementGrace, "how long unused holds stay after expiry or revocation, for late offline batches")
 	addOfferFlags(fl, &f.offers)
 	return cmd
@@ -104,7 +107,7 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	pol := service.DefaultPolicy()
 	pol.SettlementGrace = f.grace
 	pol.Offers = f.offers
-	app, err := openApp(cmd.Context(), f.data, f.store, tokenFile,
+	app, err := openApp(cmd.Context(), f.data, f.store, tokenFile, f.keySync,
 		service.Config{Policy: pol, PasswordHashes: f.passwordHashes, PasswordQueue: f.passwordQueue},
 		api.Config{AllowPlainPasswords: f.allowPlainPasswords}, log)
 	if err != nil {
@@ -124,6 +127,9 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	}
 	ctx := cmd.Context()
 	go app.svc.RunSweeper(ctx)
+	if app.keySync != nil {
+		go app.keySync.Run(ctx)
+	}
 	if f.tlsCert == "" {
 		warnPlainHTTP(log, addr, f.allowPlainPasswords)
 	}
@@ -157,13 +163,16 @@ type app struct {
 	svc     *service.Service
 	handler *api.Server
 	token   string
+	// keySync keeps the signing keys in step with the other instances on a shared database; nil on
+	// the embedded store.
+	keySync *keysync.Sync
 }
 
 // openApp opens (creating on first start) the keys, the seal key, the admin token and the store in
 // data, and builds the service and the handlers on them. svc and h hold the service's and the
 // handlers' settings (policy, password hashing bounds, plain-HTTP passwords); openApp fills in the
 // rest.
-func openApp(ctx context.Context, data, storeSpec, tokenFile string, svc service.Config, h api.Config, log *slog.Logger) (*app, error) {
+func openApp(ctx context.Context, data, storeSpec, tokenFile string, keyPoll time.Duration, svc service.Config, h api.Config, log *slog.Logger) (*app, error) {
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return nil, err
 	}
@@ -184,6 +193,16 @@ func openApp(ctx context.Context, data, storeSpec, tokenFile string, svc service
 		return nil, err
 	}
 	svc.Store, svc.Keys, svc.Sealer, svc.Log = st, ring, sealer, log
+	var sync *keysync.Sync
+	if ks, ok := st.(store.ServerKeyStore); ok {
+		// Instances share this store: rotations reach all of them through it.
+		sync = keysync.New(ring, ks, sealer, keyPoll, log)
+		if err := sync.Start(ctx); err != nil {
+			st.Close()
+			return nil, err
+		}
+		svc.Keys = sync
+	}
 	s, err := service.New(svc)
 	if err != nil {
 		st.Close()
@@ -193,7 +212,7 @@ func openApp(ctx context.Context, data, storeSpec, tokenFile string, svc service
 	if bs, ok := st.(*boltstore.Store); ok {
 		h.Backup = func(ctx context.Context, w io.Writer) error { return backup.Write(ctx, w, bs, data) }
 	}
-	return &app{store: st, ring: ring, svc: s, token: token,
+	return &app{store: st, ring: ring, svc: s, token: token, keySync: sync,
 		handler: api.New(h)}, nil
 }
 

@@ -23,6 +23,8 @@ import (
 var (
 	ErrManifest   = errors.New("keys: manifest is malformed")
 	ErrMissingKey = errors.New("keys: manifest names a key file that is missing")
+	// ErrUnendorsed: Add was given a key that no key in the ring endorses.
+	ErrUnendorsed = errors.New("keys: key is not endorsed by a key in the ring")
 )
 
 // manifestName is the file in the key directory that lists the keys and names the current one.
@@ -167,6 +169,18 @@ func (r *Ring) bare(i int) protocol.ServerKey {
 // before the manifest, so a crash between the two leaves the old key current and an unused file
 // behind.
 func (r *Ring) Rotate() (protocol.ServerKey, error) {
+	k, _, err := r.newKey(true)
+	return k, err
+}
+
+// Prepare creates a new key endorsed by the current one and adds it to the ring without making it
+// current: instances sharing a database announce it to each other (server/keysync) before any of
+// them signs with it.
+func (r *Ring) Prepare() (protocol.ServerKey, ed25519.PrivateKey, error) {
+	return r.newKey(false)
+}
+
+func (r *Ring) newKey(current bool) (protocol.ServerKey, ed25519.PrivateKey, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var priv ed25519.PrivateKey
@@ -174,15 +188,12 @@ func (r *Ring) Rotate() (protocol.ServerKey, error) {
 	for {
 		pub, p, err := ed25519.GenerateKey(nil)
 		if err != nil {
-			return protocol.ServerKey{}, fmt.Errorf("keys: generate: %w", err)
+			return protocol.ServerKey{}, nil, fmt.Errorf("keys: generate: %w", err)
 		}
 		priv, id = p, KeyID(pub)
 		if _, err := os.Stat(filepath.Join(r.dir, id+".key")); errors.Is(err, fs.ErrNotExist) {
 			break
 		}
-	}
-	if err := keyfile.Save(filepath.Join(r.dir, id+".key"), priv); err != nil {
-		return protocol.ServerKey{}, fmt.Errorf("keys: %w", err)
 	}
 	created := r.now().UTC().Truncate(time.Second)
 	ne := entry{id: id, created: created, priv: priv}
@@ -191,21 +202,94 @@ func (r *Ring) Rotate() (protocol.ServerKey, error) {
 		k := protocol.EndorseKey(protocol.ServerKey{KeyID: id, PublicKey: []byte(priv.Public().(ed25519.PublicKey)), Created: created}, cur.id, cur.priv)
 		ne.endorsedBy, ne.endorsement = k.EndorsedBy, k.Endorsement
 	}
-	keys := append(append([]entry(nil), r.keys...), ne)
-	m := manifest{Current: id}
+	if err := r.addLocked(ne, current); err != nil {
+		return protocol.ServerKey{}, nil, err
+	}
+	r.log.Info("server signing key created", "key_id", id, "current", current, "keys", len(r.keys))
+	return r.publicLocked(len(r.keys) - 1), priv, nil
+}
+
+// Add puts a key made by another instance into the ring, not current: k says its id, creation time
+// and endorsement, priv is the private key. The id must be priv's, and the endorsement must verify
+// with a key already in the ring. Adding a key the ring holds does nothing.
+func (r *Ring) Add(k protocol.ServerKey, priv ed25519.PrivateKey) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(priv) != ed25519.PrivateKeySize || KeyID(priv.Public().(ed25519.PublicKey)) != k.KeyID {
+		return fmt.Errorf("%w: key %q does not match its private key", ErrManifest, k.KeyID)
+	}
+	if _, ok := r.privateLocked(k.KeyID); ok {
+		return nil
+	}
+	by, ok := r.privateLocked(k.EndorsedBy)
+	if !ok {
+		return fmt.Errorf("%w: key %s is endorsed by %q, which is not in the ring", ErrUnendorsed, k.KeyID, k.EndorsedBy)
+	}
+	bare := protocol.ServerKey{KeyID: k.KeyID, PublicKey: []byte(priv.Public().(ed25519.PublicKey)), Created: k.Created.UTC(),
+		EndorsedBy: k.EndorsedBy, Endorsement: k.Endorsement}
+	if err := protocol.VerifyEndorsement(bare, by.Public().(ed25519.PublicKey)); err != nil {
+		return fmt.Errorf("%w: key %s: %w", ErrUnendorsed, k.KeyID, err)
+	}
+	if err := r.addLocked(entry{id: k.KeyID, created: k.Created.UTC(), priv: priv, endorsedBy: k.EndorsedBy, endorsement: k.Endorsement}, false); err != nil {
+		return err
+	}
+	r.log.Info("server signing key added", "key_id", k.KeyID, "keys", len(r.keys))
+	return nil
+}
+
+// SetCurrent makes the key id, already in the ring, the one that signs from now on.
+func (r *Ring) SetCurrent(id string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, e := range r.keys {
+		if e.id != id {
+			continue
+		}
+		if i == r.current {
+			return nil
+		}
+		if err := r.writeManifestLocked(r.keys, i); err != nil {
+			return err
+		}
+		r.current = i
+		r.log.Info("server signing key now current", "key_id", id)
+		return nil
+	}
+	return fmt.Errorf("%w: %s", ErrMissingKey, id)
+}
+
+// addLocked writes e's key file (first) and a manifest listing it, then adds it to the ring, current
+// or not.
+func (r *Ring) addLocked(e entry, current bool) error {
+	if err := keyfile.Save(filepath.Join(r.dir, e.id+".key"), e.priv); err != nil {
+		return fmt.Errorf("keys: %w", err)
+	}
+	keys := append(append([]entry(nil), r.keys...), e)
+	cur := r.current
+	if current || len(r.keys) == 0 {
+		cur = len(keys) - 1
+	}
+	if err := r.writeManifestLocked(keys, cur); err != nil {
+		return err
+	}
+	r.keys, r.current = keys, cur
+	return nil
+}
+
+// writeManifestLocked writes the manifest for keys with keys[current] current.
+func (r *Ring) writeManifestLocked(keys []entry, current int) error {
+	m := manifest{Current: keys[current].id}
 	for _, e := range keys {
 		m.Keys = append(m.Keys, manifestEntry{KeyID: e.id, Created: e.created, EndorsedBy: e.endorsedBy, Endorsement: e.endorsement})
 	}
 	raw, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
-		return protocol.ServerKey{}, fmt.Errorf("keys: %w", err)
+		return fmt.Errorf("keys: %w", err)
 	}
 	if err := keyfile.WriteSecret(filepath.Join(r.dir, manifestName), append(raw, '\n')); err != nil {
-		return protocol.ServerKey{}, fmt.Errorf("keys: %w", err)
+		return fmt.Errorf("keys: %w", err)
 	}
-	r.keys, r.current = keys, len(keys)-1
-	r.log.Info("server signing key rotated", "key_id", id, "keys", len(keys))
-	return r.publicLocked(r.current), nil
+	return nil
 }
 
 // Current returns the key that signs new credentials and approvals.

@@ -19,6 +19,9 @@ const sealKeySize = 32
 // sealContext binds sealed secrets to their use, so bytes sealed for something else never open here.
 var sealContext = []byte("stillpay-otp-secret-v1")
 
+// keyContext is the use of sealed server signing keys, announced through a shared database.
+var keyContext = []byte("stillpay-server-key-v1")
+
 // Sealer encrypts the per-authorization OTP secrets before they reach the store, so a copy of the
 // database (a backup, a PostgreSQL replica) holds no usable secret without the data dir's seal key.
 type Sealer struct {
@@ -54,21 +57,32 @@ func OpenSealer(path string) (*Sealer, error) {
 }
 
 // Seal encrypts plain with a fresh random nonce, which it prepends.
-func (s *Sealer) Seal(plain []byte) ([]byte, error) {
+func (s *Sealer) Seal(plain []byte) ([]byte, error) { return s.seal(plain, sealContext) }
+
+// Open decrypts what Seal returned.
+func (s *Sealer) Open(sealed []byte) ([]byte, error) { return s.open(sealed, sealContext) }
+
+// SealKey seals a server signing key for the shared database (server/keysync); only OpenKey opens
+// it, with the same seal key.
+func (s *Sealer) SealKey(priv []byte) ([]byte, error) { return s.seal(priv, keyContext) }
+
+// OpenKey opens what SealKey returned.
+func (s *Sealer) OpenKey(sealed []byte) ([]byte, error) { return s.open(sealed, keyContext) }
+
+func (s *Sealer) seal(plain, context []byte) ([]byte, error) {
 	nonce := make([]byte, s.aead.NonceSize(), s.aead.NonceSize()+len(plain)+s.aead.Overhead())
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, fmt.Errorf("keys: seal: %w", err)
 	}
-	return s.aead.Seal(nonce, nonce, plain, sealContext), nil
+	return s.aead.Seal(nonce, nonce, plain, context), nil
 }
 
-// Open decrypts what Seal returned.
-func (s *Sealer) Open(sealed []byte) ([]byte, error) {
+func (s *Sealer) open(sealed, context []byte) ([]byte, error) {
 	n := s.aead.NonceSize()
 	if len(sealed) < n+s.aead.Overhead() {
 		return nil, ErrSealed
 	}
-	plain, err := s.aead.Open(nil, sealed[:n], sealed[n:], sealContext)
+	plain, err := s.aead.Open(nil, sealed[:n], sealed[n:], context)
 	if err != nil {
 		return nil, ErrSealed
 	}

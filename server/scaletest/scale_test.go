@@ -2,10 +2,6 @@ package scaletest
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/stillpay/stillpay/server/internal/loadtest"
@@ -35,29 +31,7 @@ func TestScaleOutSurvivesKill(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	ctx := context.Background()
 
-	// The first instance creates the schema and the keys; the others get copies of the keys.
-	nodes := make([]*loadtest.Process, instances)
-	config := func(i int) loadtest.Config {
-		return loadtest.Config{Binary: bins.Path("settlementd"), Name: fmt.Sprintf("node%d", i),
-			Data: filepath.Join(t.TempDir(), fmt.Sprintf("node%d", i)), Store: dsn}
-	}
-	nodes[0] = loadtest.StartT(t, config(0))
-	var startWG sync.WaitGroup
-	startErrs := make([]error, instances)
-	for i := 1; i < instances; i++ {
-		cfg := config(i)
-		shareKeys(t, nodes[0].Data, cfg.Data)
-		startWG.Go(func() { nodes[i], startErrs[i] = loadtest.Start(ctx, cfg) })
-	}
-	startWG.Wait()
-	for _, n := range nodes {
-		if n != nil {
-			t.Cleanup(n.Kill)
-		}
-	}
-	if err := errors.Join(startErrs...); err != nil {
-		t.Fatal(err)
-	}
+	nodes := startInstances(t, dsn, instances)
 	cluster := loadtest.NewCluster(nodes...)
 
 	tok, err := nodes[0].AdminToken()

@@ -43,6 +43,7 @@ type Store struct {
 	failures   map[store.Subject]store.Failures
 	orders     orderMaps // orders.go
 	offers     *offerState
+	serverKeys map[string]store.ServerKey // serverkeys.go
 }
 
 var _ store.Store = (*Store)(nil)

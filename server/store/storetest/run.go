@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Concurrency", testConcurrency},
 		{"Orders", testOrders},
 		{"Ping", testPing},
+		{"ServerKeys", testServerKeys},
 		{"OfferRecords", testOfferRecords},
 		{"OfferScreening", testOfferScreening},
 	}
