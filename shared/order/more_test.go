@@ -189,6 +189,9 @@ func TestKeyRotation(t *testing.T) {
 	if _, err := Parse(rtext, lookup, now); !errors.Is(err, ErrUnknownKey) {
 		t.Fatalf("order signed with an unendorsed key: %v, want ErrUnknownKey", err)
 	}
+	if _, err := Parse(text, nil, now); !errors.Is(err, ErrUnknownKey) {
+		t.Fatalf("no key lookup at all: %v, want ErrUnknownKey", err)
+	}
 }
 
 // TestQRVersion records the QR version go-qrcode chooses for orders at error-correction level M

@@ -138,7 +138,11 @@ func (s Signed) Verify(keys KeyLookup, now time.Time) error {
 	if err := s.validate(); err != nil {
 		return fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	pub, ok := keys(s.KeyID)
+	var pub ed25519.PublicKey
+	ok := false
+	if keys != nil {
+		pub, ok = keys(s.KeyID)
+	}
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrUnknownKey, s.KeyID)
 	}
