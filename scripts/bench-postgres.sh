@@ -2,7 +2,8 @@
 # settlementd on PostgreSQL next to pgbench, on the same server in the same run (issue 6):
 #   1. pgbench TPC-B: `pgbench -c 8 -j 2 -T 20` on a fresh database stillpay_pgbench (pgbench -i, scale 1);
 #   2. `settlementd bench --store postgres://.../stillpay_bench`: approved payments per second through
-#      HTTP with 64 concurrent terminals, one per request and in batches of 100 and 1,000;
+#      HTTP with 64 concurrent terminals, one per request and in batches of 100 and 1,000, and flow 2
+#      orders created and confirmed per second;
 # and prints each settlementd figure as a multiple of pgbench's tps, with the goals (>= 0.7x one per
 # request, >= 5x batches of 1,000).
 #

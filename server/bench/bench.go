@@ -44,6 +44,8 @@ type Config struct {
 	// SinglePerTerminal, Batch100PerTerminal and Batch1000PerTerminal are the requests each terminal
 	// sends in each phase; 0 skips the phase.
 	SinglePerTerminal, Batch100PerTerminal, Batch1000PerTerminal int
+	// OrdersPerTerminal is the flow 2 orders each terminal creates and a phone confirms; 0 skips.
+	OrdersPerTerminal int
 	// BaselineDir is where the bbolt baseline file goes (the same disk as the server's data);
 	// BaselineOps is its length; 0 skips it.
 	BaselineDir string
@@ -147,18 +149,15 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		{"HTTP, batches of 100", cfg.Batch100PerTerminal, 100, 0},
 		{"HTTP, batches of 1,000", cfg.Batch1000PerTerminal, 1000, GoalBatch1000},
 	}
-	for _, ph := range phases {
-		if ph.perTerm == 0 {
-			continue
-		}
-		fmt.Fprintf(progress, "%s: %d terminals x %d requests...\n", ph.name, cfg.Terminals, ph.perTerm)
+	// measure runs one phase and adds its row, with the store's commits and the ratio to the baseline.
+	measure := func(goal float64, run func() (Row, error)) error {
 		var c0, w0 uint64
 		if cfg.Commits != nil {
 			c0, w0 = cfg.Commits()
 		}
-		row, err := f.phase(ctx, ph.name, ph.perTerm, ph.size)
+		row, err := run()
 		if err != nil {
-			return rep, err
+			return err
 		}
 		if cfg.Commits != nil {
 			c1, w1 := cfg.Commits()
@@ -166,11 +165,27 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 				row.WritesPerCommit = float64(w1-w0) / float64(row.Commits)
 			}
 		}
-		row.Goal = ph.goal
+		row.Goal = goal
 		if rep.BaselinePerSec > 0 {
 			row.Ratio = row.PerSec / rep.BaselinePerSec
 		}
 		rep.Rows = append(rep.Rows, row)
+		return nil
+	}
+	for _, ph := range phases {
+		if ph.perTerm == 0 {
+			continue
+		}
+		fmt.Fprintf(progress, "%s: %d terminals x %d requests...\n", ph.name, cfg.Terminals, ph.perTerm)
+		if err := measure(ph.goal, func() (Row, error) { return f.phase(ctx, ph.name, ph.perTerm, ph.size) }); err != nil {
+			return rep, err
+		}
+	}
+	if cfg.OrdersPerTerminal > 0 {
+		fmt.Fprintf(progress, "orders: %d terminals x %d orders, each confirmed by a phone...\n", cfg.Terminals, cfg.OrdersPerTerminal)
+		if err := measure(0, func() (Row, error) { return f.orderPhase(ctx, client, cfg, cfg.OrdersPerTerminal) }); err != nil {
+			return rep, err
+		}
 	}
 	return rep, nil
 }
@@ -323,16 +338,25 @@ func (f *fixture) phase(ctx context.Context, name string, perTerm, size int) (Ro
 		}()
 	}
 	wg.Wait()
+	row, err := f.row(name, start, cpu0, approved, errs)
+	if err != nil {
+		return Row{}, err
+	}
+	if want := len(f.terms) * perTerm * size; row.Payments != want {
+		return Row{}, fmt.Errorf("bench: %s: %d of %d payments approved", name, row.Payments, want)
+	}
+	return row, nil
+}
+
+// row sums a phase's per-terminal counts into its figure; the first terminal error fails the phase.
+func (f *fixture) row(name string, start time.Time, cpu0 time.Duration, counts []int, errs []error) (Row, error) {
 	elapsed := time.Since(start).Seconds()
 	total := 0
 	for ti := range f.terms {
 		if errs[ti] != nil {
 			return Row{}, fmt.Errorf("bench: %s: terminal %s: %w", name, f.terms[ti].ID, errs[ti])
 		}
-		total += approved[ti]
-	}
-	if want := len(f.terms) * perTerm * size; total != want {
-		return Row{}, fmt.Errorf("bench: %s: %d of %d payments approved", name, total, want)
+		total += counts[ti]
 	}
 	row := Row{Name: name, Payments: total, Seconds: elapsed, PerSec: float64(total) / elapsed}
 	if cpu := f.cpu() - cpu0; cpu > 0 {

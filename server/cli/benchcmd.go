@@ -28,6 +28,7 @@ func newBenchCmd() *cobra.Command {
 		Batch100PerTerminal:  bench.DefaultBatch100PerTerm,
 		Batch1000PerTerminal: bench.DefaultBatch1000PerTerm,
 		BaselineOps:          bench.DefaultBaselineOps,
+		OrdersPerTerminal:    bench.DefaultOrdersPerTerm,
 	}
 	var server, tokenFile, data, storeSpec string
 	var asJSON bool
@@ -96,6 +97,7 @@ settlementd (any store) and writes the baseline file in --data (default a tempor
 	fl.IntVar(&cfg.SinglePerTerminal, "single", cfg.SinglePerTerminal, "one-payment requests per terminal (0 skips)")
 	fl.IntVar(&cfg.Batch100PerTerminal, "batch100", cfg.Batch100PerTerminal, "batches of 100 per terminal (0 skips)")
 	fl.IntVar(&cfg.Batch1000PerTerminal, "batch1000", cfg.Batch1000PerTerminal, "batches of 1,000 per terminal (0 skips)")
+	fl.IntVar(&cfg.OrdersPerTerminal, "orders", cfg.OrdersPerTerminal, "flow 2 orders per terminal, each created and confirmed by a phone through HTTP (0 skips)")
 	fl.IntVar(&cfg.BaselineOps, "baseline", cfg.BaselineOps, "updates in the bbolt baseline loop (0 skips)")
 	fl.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	addGCFlag(fl, &gcPercent)

@@ -13,30 +13,135 @@ import (
 	"github.com/stillpay/stillpay/server/store"
 )
 
-// orderTx is ledger.OrderTx over a snapshot inside one SERIALIZABLE transaction: the payment state
-// comes from the snapshot (balances read with row locks, written back by its flush), orders are read
-// with FOR UPDATE and written at the end with the snapshot's writes.
+// orderTx is ledger.OrderTx over the writer's group snapshot: the payment state comes from the
+// snapshot (balances read with row locks, written back by its flush), orders are read with FOR UPDATE
+// and written with the group's writes. Order writes go through the single writer like payments, so
+// that the confirmations of many orders of one merchant share a transaction instead of fighting over
+// the merchant's balance row.
 type orderTx struct {
 	*snapshot
-	tx      pgx.Tx
-	inserts []store.Order
-	updates []store.Order
+	q batchSender
+	// known holds every order read or written in this group, so a later call sees an earlier one's
+	// change; inserted and dirty say what to write.
+	known    map[string]*store.Order
+	inserted []string
+	dirty    []string // in the order of first change, so the statements are deterministic
+	dirtySet map[string]bool
+	// absent are ids and keys the prefetch found missing.
+	absentIDs  map[string]bool
+	absentKeys map[[2]string]bool
+}
+
+// orderNeeds names the rows an order call will read, for the group's prefetch.
+type orderNeeds struct {
+	ids       []string
+	keys      [][2]string // terminal id, terminal order id
+	terminals []string
+	accounts  []string
+}
+
+// prefetch reads the group's orders (locked) in one round trip, then their terminals, merchants,
+// accounts and payment txns in a second, so that deciding a group of order calls costs two round
+// trips instead of several per call.
+func (t *orderTx) prefetch(n orderNeeds) error {
+	if len(n.ids) == 0 && len(n.keys) == 0 {
+		return nil
+	}
+	if t.absentIDs == nil {
+		t.absentIDs, t.absentKeys = map[string]bool{}, map[[2]string]bool{}
+	}
+	kt, ko := make([]string, len(n.keys)), make([]string, len(n.keys))
+	for i, k := range n.keys {
+		kt[i], ko[i] = k[0], k[1]
+	}
+	var found []store.Order
+	b := &pgx.Batch{}
+	b.Queue(selectOrderSQL+`id = ANY($1::text[]) OR (terminal_id, terminal_order_id) IN (SELECT * FROM unnest($2::text[], $3::text[])) FOR UPDATE`,
+		n.ids, kt, ko).Query(func(rows pgx.Rows) error {
+		raws, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+		if err != nil {
+			return err
+		}
+		for _, raw := range raws {
+			o, err := decodeOrder(raw)
+			if err != nil {
+				return err
+			}
+			found = append(found, o)
+		}
+		return nil
+	})
+	if err := t.q.SendBatch(t.ctx, b).Close(); err != nil {
+		return err
+	}
+	for _, id := range n.ids {
+		t.absentIDs[id] = true
+	}
+	for _, k := range n.keys {
+		t.absentKeys[k] = true
+	}
+	k := keySet{terminals: n.terminals, accounts: n.accounts}
+	for _, o := range found {
+		if t.known[o.ID] == nil { // an order this group already changed keeps its change
+			t.remember(o)
+		}
+		delete(t.absentIDs, o.ID)
+		delete(t.absentKeys, [2]string{o.TerminalID, o.TerminalOrderID})
+		k.terminals = append(k.terminals, o.TerminalID)
+		k.txns = append(k.txns, o.PaymentKey())
+	}
+	return t.load(k, true)
 }
 
 var _ ledger.OrderTx = (*orderTx)(nil)
 
 const selectOrderSQL = `SELECT record FROM orders WHERE `
 
+// isRefusal reports whether err is an order or payment refusal decided before anything was written
+// (as opposed to a database failure, which fails the group).
+func isRefusal(err error) bool {
+	for _, sentinel := range []error{store.ErrOrderPaid, store.ErrOrderExpired, store.ErrOrderCancelled,
+		store.ErrNotFound, store.ErrExists, store.ErrInvalidArgument, store.ErrInsufficientFunds,
+		store.ErrIdempotencyMismatch} {
+		if errors.Is(err, sentinel) {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *orderTx) remember(o store.Order) store.Order {
+	if t.known == nil {
+		t.known, t.dirtySet = map[string]*store.Order{}, map[string]bool{}
+	}
+	t.known[o.ID] = &o
+	return o
+}
+
+// one reads one order with a row lock, through the group's connection.
 func (t *orderTx) one(where string, args ...any) (store.Order, error) {
 	var raw []byte
-	err := t.tx.QueryRow(t.ctx, selectOrderSQL+where+` FOR UPDATE`, args...).Scan(&raw)
-	if errors.Is(err, pgx.ErrNoRows) {
+	found := false
+	b := &pgx.Batch{}
+	b.Queue(selectOrderSQL+where+` FOR UPDATE`, args...).Query(func(rows pgx.Rows) error {
+		defer rows.Close()
+		if rows.Next() {
+			found = true
+			return rows.Scan(&raw)
+		}
+		return rows.Err()
+	})
+	if err := t.q.SendBatch(t.ctx, b).Close(); err != nil {
+		return store.Order{}, err
+	}
+	if !found {
 		return store.Order{}, fmt.Errorf("%w: order %v", store.ErrNotFound, args)
 	}
+	o, err := decodeOrder(raw)
 	if err != nil {
 		return store.Order{}, err
 	}
-	return decodeOrder(raw)
+	return t.remember(o), nil
 }
 
 func decodeOrder(raw []byte) (store.Order, error) {
@@ -48,39 +153,53 @@ func decodeOrder(raw []byte) (store.Order, error) {
 }
 
 func (t *orderTx) Order(id string) (store.Order, error) {
-	for _, o := range t.inserts {
-		if o.ID == id {
-			return o, nil
-		}
+	if o := t.known[id]; o != nil {
+		return *o, nil
+	}
+	if t.absentIDs[id] {
+		return store.Order{}, fmt.Errorf("%w: order %s", store.ErrNotFound, id)
 	}
 	return t.one(`id = $1`, id)
 }
 
 func (t *orderTx) OrderByKey(terminalID, terminalOrderID string) (store.Order, error) {
-	for _, o := range t.inserts {
+	for _, o := range t.known {
 		if o.TerminalID == terminalID && o.TerminalOrderID == terminalOrderID {
-			return o, nil
+			return *o, nil
 		}
+	}
+	if t.absentKeys[[2]string{terminalID, terminalOrderID}] {
+		return store.Order{}, fmt.Errorf("%w: order %s/%s", store.ErrNotFound, terminalID, terminalOrderID)
 	}
 	return t.one(`terminal_id = $1 AND terminal_order_id = $2`, terminalID, terminalOrderID)
 }
 
 func (t *orderTx) InsertOrder(o *store.Order) error {
-	if err := t.tx.QueryRow(t.ctx, `SELECT nextval('order_seqs')`).Scan(&o.Seq); err != nil {
+	b := &pgx.Batch{}
+	b.Queue(`SELECT nextval('order_seqs')`).QueryRow(func(row pgx.Row) error { return row.Scan(&o.Seq) })
+	if err := t.q.SendBatch(t.ctx, b).Close(); err != nil {
 		return err
 	}
-	t.inserts = append(t.inserts, *o)
+	t.remember(*o)
+	t.inserted = append(t.inserted, o.ID)
 	return nil
 }
 
 func (t *orderTx) PutOrder(o store.Order) error {
-	t.updates = append(t.updates, o)
+	t.remember(o)
+	if !t.dirtySet[o.ID] {
+		t.dirtySet[o.ID] = true
+		t.dirty = append(t.dirty, o.ID)
+	}
 	return nil
 }
 
-// queue adds the order writes to b.
+// queue adds the group's order writes to b.
 func (t *orderTx) queue(b *pgx.Batch) error {
-	for _, o := range t.inserts {
+	ins := map[string]bool{}
+	for _, id := range t.inserted {
+		ins[id] = true
+		o := t.known[id]
 		raw, err := json.Marshal(o)
 		if err != nil {
 			return err
@@ -88,7 +207,11 @@ func (t *orderTx) queue(b *pgx.Batch) error {
 		b.Queue(`INSERT INTO orders (id, terminal_id, terminal_order_id, seq, state, record) VALUES ($1, $2, $3, $4, $5, $6)`,
 			o.ID, o.TerminalID, o.TerminalOrderID, int64(o.Seq), string(o.State), raw)
 	}
-	for _, o := range t.updates {
+	for _, id := range t.dirty {
+		if ins[id] {
+			continue // the insert carries the latest state
+		}
+		o := t.known[id]
 		raw, err := json.Marshal(o)
 		if err != nil {
 			return err
@@ -98,39 +221,21 @@ func (t *orderTx) queue(b *pgx.Batch) error {
 	return nil
 }
 
-// orderWrite runs fn over an orderTx in a SERIALIZABLE transaction (retried on conflicts) and writes
-// what it changed. A refusal from fn is returned with nothing written.
-func (s *Store) orderWrite(ctx context.Context, fn func(t *orderTx) error, patch func(t *orderTx)) error {
-	return s.inTx(ctx, func(tx pgx.Tx) error {
-		t := &orderTx{snapshot: newSnapshot(ctx, tx), tx: tx}
-		if err := fn(t); err != nil {
-			return err
-		}
-		if err := t.assignIDs(); err != nil {
-			return err
-		}
-		if patch != nil {
-			patch(t)
-		}
-		b := &pgx.Batch{}
-		if err := t.queueWrites(b); err != nil {
-			return err
-		}
-		if err := t.queue(b); err != nil {
-			return err
-		}
-		err := tx.SendBatch(ctx, b).Close()
-		if sqlState(err) == sqlUniqueViolation {
-			return raced{err} // a concurrent create of the same order: run again and find it
-		}
+// orderWrite runs fn in the writer's next group (see writer.go) and done once ids are assigned. A
+// refusal from fn is returned with nothing written.
+func (s *Store) orderWrite(ctx context.Context, needs orderNeeds, fn func(t *orderTx) error, done func(t *orderTx)) error {
+	c := &call{order: fn, orderDone: done, orderNeeds: needs}
+	if err := s.w.do(ctx, c); err != nil {
 		return err
-	})
+	}
+	return c.err
 }
 
 func (s *Store) CreateOrder(ctx context.Context, o store.Order) (store.Order, bool, error) {
 	var out store.Order
 	var replayed bool
-	err := s.orderWrite(ctx, func(t *orderTx) (err error) {
+	needs := orderNeeds{ids: []string{o.ID}, keys: [][2]string{{o.TerminalID, o.TerminalOrderID}}, terminals: []string{o.TerminalID}}
+	err := s.orderWrite(ctx, needs, func(t *orderTx) (err error) {
 		out, replayed, err = ledger.CreateOrder(t, o)
 		return err
 	}, nil)
@@ -179,7 +284,7 @@ func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.Or
 
 func (s *Store) CancelOrder(ctx context.Context, id, terminalID string, at time.Time) (store.Order, error) {
 	var out store.Order
-	err := s.orderWrite(ctx, func(t *orderTx) (err error) {
+	err := s.orderWrite(ctx, orderNeeds{ids: []string{id}}, func(t *orderTx) (err error) {
 		out, err = ledger.CancelOrder(t, id, terminalID, at)
 		return err
 	}, nil)
@@ -195,7 +300,12 @@ func (s *Store) ConfirmOrder(ctx context.Context, c store.OrderConfirm) (store.O
 		txn      store.Txn
 		replayed bool
 	)
-	err := s.orderWrite(ctx, func(t *orderTx) (err error) {
+	needs := orderNeeds{ids: []string{c.OrderID}, accounts: []string{c.AccountID}}
+	if c.Create != nil {
+		needs.keys = [][2]string{{c.Create.TerminalID, c.Create.TerminalOrderID}}
+		needs.terminals = []string{c.Create.TerminalID}
+	}
+	err := s.orderWrite(ctx, needs, func(t *orderTx) (err error) {
 		o, txn, replayed, err = ledger.ConfirmOrder(t, c)
 		return err
 	}, func(t *orderTx) {

@@ -38,6 +38,11 @@ type call struct {
 	outs  []store.Outcome
 	err   error
 	done  chan struct{}
+	// order, when set, is an order write (orders.go) decided in the group like the ops; its
+	// refusal becomes err. orderDone runs once ids are assigned.
+	order      func(t *orderTx) error
+	orderDone  func(t *orderTx)
+	orderNeeds orderNeeds
 }
 
 // writer is the single goroutine that applies payment ops. One per Store: the ops of one instance
@@ -217,7 +222,35 @@ func applyGroup(ctx context.Context, conn batchSender, group []*call) error {
 		return err
 	}
 
+	var orders *orderTx // the group's orders, if it has order calls
+	var needs orderNeeds
 	for _, c := range group {
+		if c.order != nil {
+			needs.ids = append(needs.ids, c.orderNeeds.ids...)
+			needs.keys = append(needs.keys, c.orderNeeds.keys...)
+			needs.terminals = append(needs.terminals, c.orderNeeds.terminals...)
+			needs.accounts = append(needs.accounts, c.orderNeeds.accounts...)
+		}
+	}
+	if len(needs.ids)+len(needs.keys) > 0 {
+		orders = &orderTx{snapshot: snap, q: conn}
+		if err := orders.prefetch(needs); err != nil {
+			return err
+		}
+	}
+	for _, c := range group {
+		if c.order != nil {
+			if orders == nil {
+				orders = &orderTx{snapshot: snap, q: conn}
+			}
+			if err := c.order(orders); err != nil {
+				if !isRefusal(err) {
+					return err
+				}
+				c.err = err // decided before it wrote anything: the group goes on without it
+			}
+			continue
+		}
 		if c.nonce != nil {
 			k := [2]string{c.nonce.TerminalID, c.nonce.Nonce}
 			if used[k] {
@@ -244,10 +277,18 @@ func applyGroup(ctx context.Context, conn batchSender, group []*call) error {
 		for i := range c.outs {
 			snap.patch(&c.outs[i])
 		}
+		if c.orderDone != nil && c.err == nil {
+			c.orderDone(orders)
+		}
 	}
 	b := &pgx.Batch{}
 	if err := snap.queueWrites(b); err != nil {
 		return err
+	}
+	if orders != nil {
+		if err := orders.queue(b); err != nil {
+			return err
+		}
 	}
 	b.Queue(commitGroupSQL).Exec(func(tag pgconn.CommandTag) error {
 		if tag.String() != "COMMIT" {
