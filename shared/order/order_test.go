@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -189,5 +190,42 @@ func TestParseRefuses(t *testing.T) {
 				t.Fatalf("error %v does not wrap %v", err, tc.emvqr)
 			}
 		})
+	}
+}
+
+// TestEveryFieldIsSigned changes each field of Order (and the key id) in turn: the signed bytes
+// must change every time, so a field added to Order without being signed fails here.
+func TestEveryFieldIsSigned(t *testing.T) {
+	base := Signed{Order: sampleOrder(), KeyID: "k-2026-12"}
+	want := string(base.SignedBytes())
+	rv := reflect.ValueOf(&base.Order).Elem()
+	for i := 0; i < rv.NumField(); i++ {
+		s := base
+		f := reflect.ValueOf(&s.Order).Elem().Field(i)
+		switch v := f.Addr().Interface().(type) {
+		case *string:
+			*v += "x"
+		case *bool:
+			*v = !*v
+		case *money.Amount:
+			v.Minor++
+		case *time.Time:
+			*v = v.Add(time.Second)
+		default:
+			t.Fatalf("field %s of type %T: teach this test how to change it", rv.Type().Field(i).Name, v)
+		}
+		if string(s.SignedBytes()) == want {
+			t.Errorf("changing %s does not change the signed bytes", rv.Type().Field(i).Name)
+		}
+	}
+	other := base
+	other.KeyID = "k-2027-01"
+	if string(other.SignedBytes()) == want {
+		t.Error("changing the key id does not change the signed bytes")
+	}
+	cur := base
+	cur.Amount.Currency = "USD"
+	if string(cur.SignedBytes()) == want {
+		t.Error("changing the currency does not change the signed bytes")
 	}
 }
