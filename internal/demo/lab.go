@@ -54,6 +54,7 @@ type Lab struct {
 	server     *proc
 	agent      *proc
 	agentAPI   string
+	lanes      []*Terminal // AddLane's terminals, whose printers Close stops
 
 	Scanner *simscanner.Scanner
 	Printer *simprinter.Printer
@@ -77,6 +78,8 @@ type Options struct {
 	PrinterOutDir string
 	// KeepReceipts bounds the receipts the simulated printer keeps in memory (default 100000).
 	KeepReceipts int
+	// PrinterProfile is the simulated printer's model (default generic-80mm), e.g. generic-58mm.
+	PrinterProfile string
 }
 
 func (l *Lab) bin(name string) string { return filepath.Join(l.Bin, name) }
@@ -150,7 +153,10 @@ func NewLab(ctx context.Context, opt Options) (*Lab, error) {
 	if opt.KeepReceipts == 0 {
 		opt.KeepReceipts = 100000
 	}
-	if l.Printer, err = simprinter.NewPTY(simprinter.Options{OutDir: opt.PrinterOutDir, Profile: "generic-80mm", KeepReceipts: opt.KeepReceipts}, slogger); err != nil {
+	if opt.PrinterProfile == "" {
+		opt.PrinterProfile = "generic-80mm"
+	}
+	if l.Printer, err = simprinter.NewPTY(simprinter.Options{OutDir: opt.PrinterOutDir, Profile: opt.PrinterProfile, KeepReceipts: opt.KeepReceipts}, slogger); err != nil {
 		return nil, fmt.Errorf("demo: simulated printer: %w", err)
 	}
 	if err := l.Printer.Link(filepath.Join(l.Dir, "printer")); err != nil {
@@ -170,7 +176,7 @@ scanner:
 printer:
   type: serial
   port: %s
-  profile: generic-80mm
+  profile: %s
 local_api:
   listen: %s
 sale:
@@ -183,7 +189,7 @@ forwarder:
   max_backoff: 1s
 log:
   level: info
-`, l.ServerURL, filepath.Join(l.Dir, "scanner"), filepath.Join(l.Dir, "printer"), l.agentAPI)
+`, l.ServerURL, filepath.Join(l.Dir, "scanner"), filepath.Join(l.Dir, "printer"), opt.PrinterProfile, l.agentAPI)
 	if err := os.WriteFile(l.AgentConfig, []byte(cfg), 0o600); err != nil {
 		return nil, err
 	}
@@ -449,17 +455,38 @@ func (l *Lab) Close() {
 	if l.Printer != nil {
 		l.Printer.Close()
 	}
+	for _, t := range l.lanes {
+		if t.p != nil && !t.p.exited() {
+			t.p.stop(10 * time.Second)
+		}
+		t.Printer.Close()
+	}
 }
 
-// Terminal is an extra lane without hardware: codes reach it through its local API.
+// Terminal is an extra lane: codes reach it through its local API; it has no scanner, and a
+// simulated printer of its own when added with AddLane.
 type Terminal struct {
 	ID  string
 	API *localapi.Client
-	p   *proc
+	// Printer is the lane's simulated printer, nil for AddTerminal.
+	Printer *simprinter.Printer
+	dir     string
+	cfgPath string
+	p       *proc
 }
 
 // AddTerminal enrolls and starts another terminal of the merchant, with no scanner or printer.
 func (l *Lab) AddTerminal(ctx context.Context, id string) (*Terminal, error) {
+	return l.addTerminal(ctx, id, false)
+}
+
+// AddLane enrolls and starts another terminal of the merchant with a simulated printer of its own
+// (generic-80mm, receipts kept in memory) and no scanner. Close stops its printer.
+func (l *Lab) AddLane(ctx context.Context, id string) (*Terminal, error) {
+	return l.addTerminal(ctx, id, true)
+}
+
+func (l *Lab) addTerminal(ctx context.Context, id string, withPrinter bool) (*Terminal, error) {
 	out, err := l.Admin(ctx, "--json", "terminal", "add", "--id", id, "--merchant", MerchantID,
 		"--floor-limit", fmt.Sprint(FloorLimit), "--offline-max-count", fmt.Sprint(OfflineMaxCount),
 		"--offline-max-minor", fmt.Sprint(OfflineMaxMinor), "--offline-max-age", fmt.Sprint(OfflineMaxAge))
@@ -480,28 +507,49 @@ func (l *Lab) AddTerminal(ctx context.Context, id string) (*Terminal, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfgPath := filepath.Join(dir, "posagent.yaml")
-	cfg := fmt.Sprintf("server: {url: %s, timeout: 2s}\nscanner: {type: none}\nprinter: {type: none}\nlocal_api: {listen: '%s'}\nforwarder: {interval: 200ms, max_backoff: 1s}\n", l.ServerURL, addr)
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+	t := &Terminal{ID: id, API: localapi.NewClient(addr), dir: dir, cfgPath: filepath.Join(dir, "posagent.yaml")}
+	printerCfg := "printer: {type: none}\n"
+	if withPrinter {
+		if t.Printer, err = simprinter.NewPTY(simprinter.Options{Profile: "generic-80mm", KeepReceipts: 100000}, slog.New(slog.DiscardHandler)); err != nil {
+			return nil, fmt.Errorf("demo: simulated printer: %w", err)
+		}
+		link := filepath.Join(dir, "printer")
+		if err := t.Printer.Link(link); err != nil {
+			t.Printer.Close()
+			return nil, err
+		}
+		l.lanes = append(l.lanes, t)
+		printerCfg = fmt.Sprintf("printer: {type: serial, port: '%s', profile: generic-80mm}\n", link)
+	}
+	cfg := fmt.Sprintf("server: {url: %s, timeout: 2s}\nscanner: {type: none}\n%slocal_api: {listen: '%s'}\nforwarder: {interval: 200ms, max_backoff: 1s}\n",
+		l.ServerURL, printerCfg, addr)
+	if err := os.WriteFile(t.cfgPath, []byte(cfg), 0o600); err != nil {
 		return nil, err
 	}
-	if _, err := run(ctx, l.bin("posagent"), "provision", "--config", cfgPath, "--enroll-code", term.EnrollCode); err != nil {
+	if _, err := run(ctx, l.bin("posagent"), "provision", "--config", t.cfgPath, "--enroll-code", term.EnrollCode); err != nil {
 		return nil, err
 	}
-	p, err := start(dir, "posagent", l.bin("posagent"), "run", "--config", cfgPath)
+	return t, t.Start(ctx, l)
+}
+
+// Start starts the terminal's agent (again) and waits until its local API answers.
+func (t *Terminal) Start(ctx context.Context, l *Lab) error {
+	p, err := start(t.dir, "posagent", l.bin("posagent"), "run", "--config", t.cfgPath)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	t := &Terminal{ID: id, API: localapi.NewClient(addr), p: p}
-	err = waitFor(ctx, 20*time.Second, id+" to answer", func() error {
+	t.p = p
+	return waitFor(ctx, 20*time.Second, t.ID+" to answer", func() error {
 		if p.exited() {
-			return fmt.Errorf("%s exited:\n%s", id, p.tail())
+			return fmt.Errorf("%s exited:\n%s", t.ID, p.tail())
 		}
 		_, err := t.API.Status(ctx)
 		return err
 	})
-	return t, err
 }
+
+// Kill ends the terminal's agent with SIGKILL, like a power cut.
+func (t *Terminal) Kill() { t.p.kill() }
 
 // Sale makes a sale on the terminal with a code typed at its register.
 func (t *Terminal) Sale(ctx context.Context, amount, code string) (agent.SaleView, error) {

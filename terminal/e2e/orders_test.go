@@ -1,0 +1,156 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stillpay/stillpay/hardware/sim/simprinter"
+	"github.com/stillpay/stillpay/internal/demo"
+	"github.com/stillpay/stillpay/server/store/pgstore/pgtest"
+	"github.com/stillpay/stillpay/shared/protocol"
+	"github.com/stillpay/stillpay/terminal/agent"
+)
+
+// TestOrderPaidFromPrintedQR is flow 2 with the real binaries on a 58 mm printer: `posagent order`
+// prints the order's QR code through the pty printer simulator, the customer's `wallet pay --image`
+// reads the simulator's receipt PNG, checks the server's signature and confirms, and posagent prints
+// the paid receipt; the money moved once and the ledger checks. The same on PostgreSQL.
+func TestOrderPaidFromPrintedQR(t *testing.T) {
+	t.Run("bbolt", func(t *testing.T) { orderPaidFromPrintedQR(t, nil) })
+	t.Run("postgres", func(t *testing.T) { orderPaidFromPrintedQR(t, []string{"--store", pgtest.DSN(t)}) })
+}
+
+func orderPaidFromPrintedQR(t *testing.T, serverArgs []string) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "lab")
+	lab, err := demo.NewLab(ctx, demo.Options{Bin: binDir, Dir: dir, OpeningBalance: "500.00", ServerArgs: serverArgs,
+		PrinterProfile: "generic-58mm", PrinterOutDir: filepath.Join(dir, "receipts")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(lab.Close)
+	if err := lab.StartAgent(ctx); err != nil {
+		t.Fatal(err)
+	}
+	phone, err := lab.NewWallet(ctx, "phone", "20.00", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := lab.Balances(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The cashier: posagent order, which waits for the outcome. 42.50 is over the phone's 20.00
+	// cap per payment: an order is how such an amount is paid.
+	cmd := exec.Command(filepath.Join(binDir, "posagent"), "order", "--amount", "42.50", "--reference", "TABLE-4", "--json", "--config", lab.AgentConfig)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() { cmd.Process.Kill() })
+
+	// The QR slip as the simulated 58 mm printer rendered it.
+	var slip = waitReceipt(t, lab, func(text string) bool { return strings.Contains(text, "SCAN TO PAY") })
+	if len(slip.QR) != 1 || !strings.HasPrefix(slip.QR[0], "000201") || !strings.Contains(slip.Text, "42.50") || !strings.Contains(slip.Text, "Valid until") {
+		t.Fatalf("QR slip: QR %q\n%s", slip.QR, slip.Text)
+	}
+	paid, err := phone.PayImage(ctx, slip.PNGPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !paid.Paid || paid.Payment == nil || paid.Payment.Approval.Amount.Minor != 4250 {
+		t.Fatalf("wallet pay: %+v", paid)
+	}
+
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("posagent order: %v\n%s%s", err, out.String(), errOut.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("posagent order still waiting:\n%s%s", out.String(), errOut.String())
+	}
+	var v agent.OrderView
+	if err := json.Unmarshal(out.Bytes(), &v); err != nil {
+		t.Fatalf("posagent order --json: %v\n%s", err, out.String())
+	}
+	if v.State != agent.OrderPaid || !v.Reported || v.PrintStatus != agent.PrintPrinted || v.OrderID != paid.Payment.Order.OrderID ||
+		v.ApprovalCode != paid.Payment.Approval.ApprovalCode || v.Customer == "" {
+		t.Fatalf("order as posagent reports it: %+v", v)
+	}
+	receipt := waitReceipt(t, lab, func(text string) bool { return strings.Contains(text, "PAID - CONFIRMED ON THE PHONE") })
+	if len(receipt.QR) != 1 || receipt.QR[0] != v.OrderID || !strings.Contains(receipt.Text, v.ApprovalCode) || !strings.Contains(receipt.Text, "42.50") {
+		t.Fatalf("paid receipt: QR %q\n%s", receipt.QR, receipt.Text)
+	}
+	if n := len(lab.Printer.Receipts()); n != 2 {
+		t.Fatalf("%d receipts printed, want the QR slip and the paid receipt", n)
+	}
+
+	// The money: alice -42.50, the merchant +42.50, one payment under the order id.
+	after, err := lab.Balances(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := balanceOf(t, after, "customer", demo.AccountID) - balanceOf(t, before, "customer", demo.AccountID); d != -4250 {
+		t.Errorf("customer balance moved by %d", d)
+	}
+	mb, _ := demo.MerchantBalance(before)
+	ma, _ := demo.MerchantBalance(after)
+	if ma-mb != 4250 {
+		t.Errorf("merchant balance moved by %d", ma-mb)
+	}
+	txns, err := lab.Transactions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, x := range txns {
+		if x.TerminalTxnID == v.OrderID && x.Status == protocol.StatusApproved {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the order's payment is recorded %d times: %+v", n, txns)
+	}
+	if out, err := lab.Admin(ctx, "check"); err != nil {
+		t.Errorf("ledger check: %v %s", err, out)
+	}
+}
+
+// waitReceipt waits for the lab printer's first receipt whose text matches.
+func waitReceipt(t *testing.T, lab *demo.Lab, match func(string) bool) simprinter.Receipt {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, r := range lab.Printer.Receipts() {
+			if match(r.Text) {
+				return r
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no such receipt among %d", len(lab.Printer.Receipts()))
+	return simprinter.Receipt{}
+}
+
+// balanceOf returns the balance of account id (of kind) in minor units.
+func balanceOf(t *testing.T, bs []demo.Balance, kind, id string) int64 {
+	t.Helper()
+	for _, b := range bs {
+		if b.AccountID == id || (b.Kind == kind && b.OwnerID == id) {
+			return b.Balance.Minor
+		}
+	}
+	t.Fatalf("no %s account %s in %+v", kind, id, bs)
+	return 0
+}
