@@ -422,7 +422,12 @@ type ServerTxn struct {
 
 // Transactions reads the terminal's transactions from the server.
 func (l *Lab) Transactions(ctx context.Context) ([]ServerTxn, error) {
-	out, err := l.Admin(ctx, "--json", "transactions", "--terminal", TerminalID, "--limit", "1000")
+	return l.TransactionsOf(ctx, TerminalID)
+}
+
+// TransactionsOf reads terminal id's transactions (at most 1,000, newest first) from the server.
+func (l *Lab) TransactionsOf(ctx context.Context, id string) ([]ServerTxn, error) {
+	out, err := l.Admin(ctx, "--json", "transactions", "--terminal", id, "--limit", "1000")
 	if err != nil {
 		return nil, err
 	}
