@@ -167,6 +167,7 @@ type ListFilter struct {
 	MerchantID      string
 	AuthorizationID string
 	AfterID         string
+	BeforeSeq       uint64 // transactions: the next page starts below this seq (0: the newest)
 	Limit           int
 }
 
@@ -185,6 +186,9 @@ func (f ListFilter) values() url.Values {
 	set("merchant_id", f.MerchantID)
 	set("authorization_id", f.AuthorizationID)
 	set("after_id", f.AfterID)
+	if f.BeforeSeq > 0 {
+		q.Set("before_seq", fmt.Sprint(f.BeforeSeq))
+	}
 	if f.Limit > 0 {
 		q.Set("limit", fmt.Sprint(f.Limit))
 	}

@@ -83,5 +83,14 @@ func TestAdminTransactionsPagingHonoursBeforeSeq(t *testing.T) {
 				t.Fatalf("%q: saw %d transactions, want %d", filter, len(seen), n)
 			}
 		}
+		// The admin client (and the CLI's --before-seq) page the same way.
+		first, err := s.admin.Transactions(ctx, admin.ListFilter{TerminalID: "T1", Limit: 3})
+		if err != nil || len(first.Transactions) != 3 {
+			t.Fatalf("first page: %+v %v", first, err)
+		}
+		next, err := s.admin.Transactions(ctx, admin.ListFilter{TerminalID: "T1", Limit: 3, BeforeSeq: first.Transactions[2].Seq})
+		if err != nil || len(next.Transactions) != n-3 || next.Transactions[0].Seq >= first.Transactions[2].Seq {
+			t.Fatalf("next page: %+v %v", next, err)
+		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 
 	"github.com/stillpay/stillpay/server/admin"
@@ -50,22 +51,33 @@ func (s *stack) from(remote string, overTLS bool, path, bearerToken string, body
 func TestFailedLoginsAreLimitedPerSource(t *testing.T) {
 	s := newStack(t)
 	ctx := context.Background()
-	const users = service.LoginFailuresPerSource + 2
-	for i := range users {
-		if _, err := s.admin.AddUser(ctx, admin.UserRequest{UserID: fmt.Sprintf("u%d", i), Password: "right password"}); err != nil {
+	for _, u := range []string{"u0", "u1", "u2"} {
+		if _, err := s.admin.AddUser(ctx, admin.UserRequest{UserID: u, Password: "right password"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	login := func(remote, user, pw string) (int, protocol.Problem) {
 		return s.from(remote, true, protocol.PathSessions, "", protocol.SessionRequest{UserID: user, Password: pw})
 	}
-	const attacker = "198.51.100.7:40000"
-	for i := range service.LoginFailuresPerSource {
-		if st, p := login(attacker, fmt.Sprintf("u%d", i), "guess"); st != http.StatusUnauthorized || p.Code != protocol.CodeBadCredentials {
-			t.Fatalf("guess %d: %d %+v", i, st, p)
+	// spray sends LoginFailuresPerSource wrong guesses at once from the addresses addr(i), one per user
+	// id: the real users and ids that do not exist (which count the same).
+	spray := func(addr func(i int) string) {
+		t.Helper()
+		var wg sync.WaitGroup
+		for i := range service.LoginFailuresPerSource {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if st, p := login(addr(i), fmt.Sprintf("u%d", i), "guess"); st != http.StatusUnauthorized || p.Code != protocol.CodeBadCredentials {
+					t.Errorf("guess %d from %s: %d %+v", i, addr(i), st, p)
+				}
+			}()
 		}
+		wg.Wait()
 	}
-	st, p := login(attacker, fmt.Sprintf("u%d", users-1), "right password")
+	const attacker = "198.51.100.7:40000"
+	spray(func(int) string { return attacker })
+	st, p := login(attacker, "u2", "right password")
 	if st != http.StatusTooManyRequests || p.Code != protocol.CodeThrottled || p.RetryAfterSeconds <= 0 {
 		t.Fatalf("the address over its limit, right password: %d %+v", st, p)
 	}
@@ -74,11 +86,7 @@ func TestFailedLoginsAreLimitedPerSource(t *testing.T) {
 		t.Fatalf("a sprayed user from another address: %d %+v", st, p)
 	}
 	// IPv6: the /64 is one source.
-	for i := range service.LoginFailuresPerSource {
-		if st, _ := login(fmt.Sprintf("[2001:db8:1:2::%x]:443", i+1), fmt.Sprintf("u%d", i), "guess"); st != http.StatusUnauthorized {
-			t.Fatalf("IPv6 guess %d: %d", i, st)
-		}
-	}
+	spray(func(i int) string { return fmt.Sprintf("[2001:db8:1:2::%x]:443", i+1) })
 	if st, p := login("[2001:db8:1:2::ffff]:443", "u2", "right password"); st != http.StatusTooManyRequests || p.Code != protocol.CodeThrottled {
 		t.Fatalf("another address of the same /64: %d %+v", st, p)
 	}
@@ -89,7 +97,7 @@ func TestFailedLoginsAreLimitedPerSource(t *testing.T) {
 	if err := s.admin.Unlock(ctx, store.SubjectSource, "198.51.100.7"); err != nil {
 		t.Fatal(err)
 	}
-	if st, p := login(attacker, fmt.Sprintf("u%d", users-1), "right password"); st != http.StatusCreated {
+	if st, p := login(attacker, "u2", "right password"); st != http.StatusCreated {
 		t.Fatalf("after unlocking the address: %d %+v", st, p)
 	}
 }

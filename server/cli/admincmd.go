@@ -305,6 +305,7 @@ func newAdminTransactionsCmd(f *adminFlags) *cobra.Command {
 	cmd.Flags().StringVar(&lf.UserID, "user", "", "only this user's")
 	cmd.Flags().StringVar(&lf.AuthorizationID, "authorization", "", "only this authorization's")
 	cmd.Flags().IntVar(&lf.Limit, "limit", 0, "how many (default 100, at most 1000)")
+	cmd.Flags().Uint64Var(&lf.BeforeSeq, "before-seq", 0, "the next page: transactions below this SEQ (the last one shown)")
 	return cmd
 }
 
