@@ -168,5 +168,5 @@ func Demo(ctx context.Context, bin, dir string, out io.Writer) (err error) {
 	}
 	fmt.Fprintf(out, "    %s\n", strings.TrimSpace(check))
 	step("reconciled: %d sales approved at the register, each settled exactly once; merchant +%d.%02d EUR", len(approved), want/100, want%100)
-	return nil
+	return demoOrder(ctx, lab, w, out, step)
 }
