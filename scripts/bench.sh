@@ -4,6 +4,7 @@
 #
 #   SALES=N        sales in the terminal run (default 10000; latency and peak RSS)
 #   SKIP_POSTGRES=1 leave out the PostgreSQL comparison
+#   SCREEN_PG_ACCOUNTS, SCREEN_PG_TXNS  size of the PostgreSQL screening world (default 1,000,000 / 10,000,000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-bin}
@@ -23,6 +24,16 @@ if [ "${SKIP_POSTGRES:-}" != 1 ]; then
   echo
   echo "== settlementd on PostgreSQL next to pgbench TPC-B"
   BIN=$BIN ./scripts/bench-postgres.sh
+fi
+
+echo
+echo "== offers: screening a campaign (docs/benchmarks.md, Screening); goal ≤ 10 s per screening"
+echo "   bbolt: 100,000 accounts, 1,000,000 payments (indexes: opted-in users, per-merchant activity)"
+gobench -bench '^BenchmarkScreen$' -benchtime 3x -timeout 30m ./server/store/boltstore/
+if [ "${SKIP_POSTGRES:-}" != 1 ]; then
+  echo "   PostgreSQL: ${SCREEN_PG_ACCOUNTS:-1000000} accounts, ${SCREEN_PG_TXNS:-10000000} payments (set-based SQL; loading takes minutes)"
+  SCREEN_ACCOUNTS=${SCREEN_PG_ACCOUNTS:-1000000} SCREEN_TXNS=${SCREEN_PG_TXNS:-10000000} \
+    gobench -bench '^BenchmarkScreen$' -benchtime 3x -timeout 120m ./server/store/pgstore/
 fi
 
 echo

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -126,6 +127,8 @@ func (s *Store) Screen(ctx context.Context, q store.ScreenQuery) ([]string, erro
 	if err != nil {
 		return nil, err
 	}
+	// Sorted here, by bytes like every store, whatever the database's collation.
+	slices.Sort(out)
 	return out, nil
 }
 
@@ -190,11 +193,13 @@ func screenSQL(q store.ScreenQuery) (string, []any) {
 	}
 	aggs = append(aggs, "max(t.approved_at) AS last_at")
 	var b strings.Builder
-	b.WriteString(`WITH cand AS (
-	SELECT s.user_id FROM offer_settings AS s
-	WHERE s.opted_in AND NOT ($1 = ANY (s.opt_outs))
-		AND ($4 = 0 OR (SELECT count(*) FROM offer_messages AS om
-			WHERE om.user_id = s.user_id AND om.created_at > $3 AND om.created_at <= $2) < $4)
+	// The frequency cap is one grouped scan of the recent messages, not a probe per candidate.
+	b.WriteString(`WITH recent AS (
+	SELECT om.user_id, count(*) AS n FROM offer_messages AS om
+	WHERE $4 > 0 AND om.created_at > $3 AND om.created_at <= $2 GROUP BY om.user_id
+), cand AS (
+	SELECT s.user_id FROM offer_settings AS s LEFT JOIN recent AS r ON r.user_id = s.user_id
+	WHERE s.opted_in AND NOT ($1 = ANY (s.opt_outs)) AND ($4 = 0 OR coalesce(r.n, 0) < $4)
 ), act AS (
 	SELECT t.user_id, ` + strings.Join(aggs, ", ") + `
 	FROM txns AS t WHERE t.merchant_id = $1 AND ` + activityWhere + `
@@ -207,7 +212,7 @@ func screenSQL(q store.ScreenQuery) (string, []any) {
 	for _, j := range joins {
 		b.WriteString(j + "\n")
 	}
-	b.WriteString("WHERE " + strings.Join(groups, " OR ") + "\nORDER BY c.user_id")
+	b.WriteString("WHERE " + strings.Join(groups, " OR "))
 	return b.String(), args
 }
 

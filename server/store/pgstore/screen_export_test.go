@@ -1,0 +1,4 @@
+package pgstore
+
+// ScreenSQL exposes the screening query to the external benchmark (EXPLAIN with $SCREEN_EXPLAIN=1).
+var ScreenSQL = screenSQL
