@@ -42,6 +42,10 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, t store.Ter
 	writeJSON(w, http.StatusCreated, o)
 }
 
+// Drain stops holding long-polls (GET /v1/orders/{id}?wait=, the feed): Serve calls it when
+// graceful shutdown starts, so that it does not wait out minute-long polls.
+func (s *Server) Drain() { s.svc.StopLongPolls() }
+
 // longPollSlack is how much longer than its wait a long-poll may take to write its answer.
 const longPollSlack = 15 * time.Second
 

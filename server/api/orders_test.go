@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -505,4 +506,46 @@ func TestStickerPaymentReachesTheLaneFeed(t *testing.T) {
 		}
 		s.wantCheckOK()
 	})
+}
+
+// TestShutdownAnswersLongPolls: graceful shutdown does not wait out a minute-long poll; the poll is
+// answered at once with the order as it is, and Serve returns cleanly.
+func TestShutdownAnswersLongPolls(t *testing.T) {
+	s := newStack(t)
+	o := s.newOrderShop()
+	ord := o.create(protocol.OrderRequest{TerminalOrderID: "O-1", Amount: eur(500)})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- Serve(ctx, s.srv.Config.Handler, ServeConfig{Listener: ln}) }()
+	term := *o.term
+	term.BaseURL = "http://" + ln.Addr().String()
+	polled := make(chan bench.Answer, 1)
+	go func() {
+		ans, err := term.Get(context.Background(), protocol.OrderPath(ord.OrderID)+"?wait=60s")
+		if err != nil {
+			t.Error(err)
+		}
+		polled <- ans
+	}()
+	time.Sleep(200 * time.Millisecond) // the poll is being held
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+	case <-time.After(ShutdownTimeout / 2):
+		t.Fatal("shutdown is waiting for the long-poll")
+	}
+	ans := <-polled
+	var got protocol.Order
+	if ans.Status != 200 || ans.Decode(&got) != nil || got.State != protocol.OrderPending {
+		t.Errorf("long-poll at shutdown: %d %s", ans.Status, ans.Body)
+	}
+	t.Logf("shutdown with a held long-poll took %v", time.Since(start).Round(time.Millisecond))
 }

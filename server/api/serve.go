@@ -52,6 +52,9 @@ func Serve(ctx context.Context, h http.Handler, cfg ServeConfig) error {
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	if d, ok := h.(interface{ Drain() }); ok {
+		srv.RegisterOnShutdown(d.Drain) // long-polls answer at once instead of holding shutdown
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.TLSCert != "" {

@@ -257,7 +257,7 @@ func (s *Service) GetOrder(ctx context.Context, t store.Terminal, id string, wai
 		if expiry := time.Now().Add(o.ExpiresAt.Sub(now)); expiry.Before(until) {
 			until = expiry
 		}
-		if o.StateAt(now) != protocol.OrderPending || !waitFor(ctx, changed, until) {
+		if o.StateAt(now) != protocol.OrderPending || !s.orderWatch.waitFor(ctx, changed, until) {
 			return s.renderOrder(ctx, o, store.Merchant{})
 		}
 	}
@@ -292,7 +292,7 @@ func (s *Service) OrderFeed(ctx context.Context, t store.Terminal, after uint64,
 		if err != nil {
 			return protocol.OrderFeed{}, fmt.Errorf("service: order feed: %w", err)
 		}
-		if len(list) > 0 || !waitFor(ctx, changed, deadline) {
+		if len(list) > 0 || !s.orderWatch.waitFor(ctx, changed, deadline) {
 			feed := protocol.OrderFeed{Orders: make([]protocol.Order, 0, len(list)), Next: after}
 			m := store.Merchant{}
 			for _, o := range list {
