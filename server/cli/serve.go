@@ -57,8 +57,9 @@ func newServeCmd() *cobra.Command {
   keys/         the server's Ed25519 signing keys (0600; rotate with 'settlementd admin rotate-key')
   seal.key      the key that encrypts one-time-code secrets at rest (0600)
   admin.token   the admin API token (0600), unless --admin-token-file names another file
-With --store postgres://... (or $STILLPAY_STORE) the ledger lives in PostgreSQL or CockroachDB
-instead, shared by any number of instances (docs/scaling.md); the keys stay in --data.
+With --store postgres://... (or $STILLPAY_STORE) the ledger lives in PostgreSQL instead, shared by
+any number of instances (docs/scaling.md); the keys stay in --data. Several hosts with
+target_session_attrs=read-write follow a failover: postgres://u@db1:5432,db2:5432/stillpay?target_session_attrs=read-write
 Every flag can also be set as an environment variable: --data is SETTLEMENTD_DATA, and so on.
 SIGINT or SIGTERM shut down gracefully: in-flight requests finish first.`,
 		Args: cobra.NoArgs,

@@ -43,7 +43,7 @@ func newAdminMigrateCmd(f *adminFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "migrate",
 		Short: "Bring a PostgreSQL store's schema up to date, without starting the server",
-		Long: `Apply the schema migrations built into this binary to the PostgreSQL (or CockroachDB) database named
+		Long: `Apply the schema migrations built into this binary to the PostgreSQL database named
 by --store (or $STILLPAY_STORE). settlementd serve does the same at start, under a lock so that several
 instances may start at once; run this when you want schema changes as a separate deployment step.
 The embedded store has no separate schema: there is nothing to do.`,
@@ -93,7 +93,7 @@ func newAdminCopyStoreCmd(f *adminFlags) *cobra.Command {
 		Use:   "copy-store --from DIR --to postgres://...",
 		Short: "Copy an embedded store into an empty PostgreSQL database, checking both sides",
 		Long: `Copy every record of a store into another, empty one: the way from one machine (the embedded store
-in a data directory) to many instances on PostgreSQL or CockroachDB. Stop settlementd on the source
+in a data directory) to many instances on PostgreSQL. Stop settlementd on the source
 first. The source is checked before the copy and the copy after it (the checks of 'admin check');
 the command fails unless both pass and agree on every count and total. Copy the data directory's
 keys/, seal.key and admin.token to the new instances too: the store holds no keys.`,

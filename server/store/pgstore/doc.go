@@ -1,6 +1,8 @@
 // Package pgstore is the PostgreSQL store.Store, for running many stateless settlementd instances on one
-// database: PostgreSQL, or CockroachDB, which speaks the same protocol. Its SQL sticks to what both
-// accept (docs/scaling.md lists the few places where that took care).
+// database (docs/scaling.md: a primary and a synchronous standby with automatic failover). A database
+// that goes away mid-call (a failover) is reported as store.ErrUnavailable, which settlementd answers
+// with a retryable 503; a multi-host connection string with target_session_attrs=read-write finds the
+// new primary.
 //
 // Every write runs in a SERIALIZABLE transaction, retried a bounded number of times on serialization
 // failures and deadlocks (SQLSTATE 40001, 40P01). ApplyPayments is set-based: one writer goroutine per

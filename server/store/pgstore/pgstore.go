@@ -43,7 +43,7 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
-// IsDSN reports whether spec names a PostgreSQL (or CockroachDB) database rather than a directory.
+// IsDSN reports whether spec names a PostgreSQL database rather than a directory.
 func IsDSN(spec string) bool {
 	return strings.HasPrefix(spec, "postgres://") || strings.HasPrefix(spec, "postgresql://")
 }

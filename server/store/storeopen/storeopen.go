@@ -1,5 +1,5 @@
 // Package storeopen opens the store settlementd runs on, from one spec string: empty or a directory for
-// the embedded bbolt store, a postgres:// or postgresql:// URL for PostgreSQL (or CockroachDB). The spec
+// the embedded bbolt store, a postgres:// or postgresql:// URL for PostgreSQL. The spec
 // comes from `settlementd serve --store` or, when that is not given, from $STILLPAY_STORE.
 package storeopen
 
