@@ -129,7 +129,7 @@ UnionPay...) is shown as "not a stillpay order" and never paid.`,
 }
 
 // decodeScales are the longest-side sizes decodeImage tries after the camera-style one: full
-// resolution, then two in between. A receipt scanned or rendered whole (the printer simulator's PNG,
+// resolution, then 960 and 1,280 pixels. A receipt scanned or rendered whole (the printer simulator's PNG,
 // a long photo) is much taller than wide, and downscaling its long side to 640 pixels leaves too few
 // pixels a QR module; and gozxing's finder search misses a few clean symbols at one scale that it
 // finds at another (measured: 1 in 120 at full resolution on 384×1100 receipts, none of 600 with
