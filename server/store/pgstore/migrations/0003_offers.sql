@@ -5,10 +5,7 @@
 ALTER TABLE merchants ADD COLUMN mcc text NOT NULL DEFAULT '';
 CREATE INDEX merchants_by_mcc ON merchants (mcc, id);
 
--- The activity index covers what screening reads (index-only scans): one merchant's approved, not voided
--- payments by time, with the customer and the amount.
-CREATE INDEX txns_activity ON txns (merchant_id, approved_at, user_id, amount_minor)
-    WHERE kind = 'payment' AND status = 'approved' AND NOT tombstone AND voided_by = '';
+CREATE INDEX txns_activity ON txns (merchant_id, approved_at) WHERE kind = 'payment' AND status = 'approved';
 
 CREATE TABLE merchant_tokens (
     id          text        PRIMARY KEY,
@@ -54,4 +51,3 @@ CREATE TABLE offer_messages (
 );
 CREATE INDEX offer_messages_by_user ON offer_messages (user_id, created_at, id);
 CREATE INDEX offer_messages_by_campaign ON offer_messages (campaign_id, user_id);
-CREATE INDEX offer_messages_by_time ON offer_messages (created_at);
