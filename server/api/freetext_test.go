@@ -63,6 +63,15 @@ func freeTextFields() []freeTextField {
 		{"terminal", protocol.PathBatches, "batch_id", false, func(v string) any {
 			return protocol.BatchRequest{BatchID: v, Items: []protocol.BatchItem{{Kind: protocol.KindOnline, TerminalTxnID: "b1", Amount: eur(1), Payload: "SP1:X"}}}
 		}},
+		{"terminal", protocol.PathOrders, "terminal_order_id", true, func(v string) any {
+			return protocol.OrderRequest{TerminalOrderID: v, Amount: eur(100)}
+		}},
+		{"terminal", protocol.PathOrders, "reference", false, func(v string) any {
+			return protocol.OrderRequest{TerminalOrderID: "o1", Amount: eur(100), Reference: v}
+		}},
+		{"terminal", protocol.PathOrders, "items[0].description", false, func(v string) any {
+			return protocol.OrderRequest{TerminalOrderID: "o1", Amount: eur(100), Items: []protocol.OrderItem{{Description: v, Quantity: 1, UnitPrice: eur(100)}}}
+		}},
 		{"wallet", protocol.PathSessions, "user_id", true, func(v string) any { return protocol.SessionRequest{UserID: v, Password: "correct horse"} }},
 		{"wallet", protocol.PathSessions, "password", false, func(v string) any { return protocol.SessionRequest{UserID: "alice", Password: v} }},
 		{"bearer", protocol.PathAuthorizations, "account_id", true, func(v string) any {

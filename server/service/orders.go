@@ -135,15 +135,7 @@ func (s *Service) validateOrder(req protocol.OrderRequest, m store.Merchant) (ti
 // checkMPMText accepts printable ASCII of at most max bytes: the text goes into the EMVCo QR, whose
 // character set that is.
 func checkMPMText(field, v string, max int) error {
-	if len(v) > max {
-		return invalidField(field, "%s may be at most %d characters", field, max)
-	}
-	for i := 0; i < len(v); i++ {
-		if v[i] < 0x20 || v[i] > 0x7e {
-			return invalidField(field, "%s may hold only printable ASCII characters (it is printed in the QR code)", field)
-		}
-	}
-	return nil
+	return fieldProblem(protocol.CheckASCIIText(field, v, max))
 }
 
 // checkItems checks the line items and that they add up to the amount exactly.

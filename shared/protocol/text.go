@@ -21,6 +21,9 @@ const (
 	MaxVersionLen     = 64  // a terminal's software version at enrollment
 	MaxEnrollCodeLen  = 64  // an enrollment code as typed
 	MaxPasswordLen    = 256 // bytes hashed: argon2 takes any length, a request should not
+	// MaxOrderReferenceLen bounds an order's reference, which goes into its QR code (EMVCo
+	// additional data 62.05; shared/order.MaxReferenceLen is the same figure, checked by a test).
+	MaxOrderReferenceLen = 25
 )
 
 // ErrInvalidField is the sentinel every *FieldError matches with errors.Is.
@@ -103,6 +106,20 @@ func CheckText(field, s string, maxLen int) error {
 func isBadUTF8(s string) bool {
 	_, size := utf8.DecodeRuneInString(s)
 	return size <= 1
+}
+
+// CheckASCIIText checks text that goes into a QR code's EMVCo fields (an order's reference): at
+// most maxLen bytes of printable ASCII, space included (0x20..0x7E), the EMVCo character set.
+func CheckASCIIText(field, s string, maxLen int) error {
+	if len(s) > maxLen {
+		return fieldErr(field, "is %d bytes, at most %d", len(s), maxLen)
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' {
+			return fieldErr(field, "has the byte 0x%02x at offset %d: only printable ASCII goes into the QR code", c, i)
+		}
+	}
+	return nil
 }
 
 // CheckRequiredText is CheckText for text that must not be empty.

@@ -51,6 +51,10 @@ func (a *Agent) StartOrder(ctx context.Context, amount money.Amount, reference s
 	if err != nil {
 		return "", err
 	}
+	// An order's reference goes into the QR code: the server takes only what fits there.
+	if err := protocol.CheckASCIIText("reference", reference, protocol.MaxOrderReferenceLen); err != nil {
+		return "", err
+	}
 	if ttl < 0 || ttl > protocol.MaxOrderTTL || (ttl > 0 && ttl < time.Second) {
 		return "", fmt.Errorf("%w: %s (between 1s and %s, or 0 for the server's default)", ErrBadOrderTTL, ttl, protocol.MaxOrderTTL)
 	}

@@ -36,3 +36,28 @@ func TestStartSaleRefusesReferencesTheServerWouldRefuse(t *testing.T) {
 		t.Fatalf("a good sale after the refused ones: %+v", v)
 	}
 }
+
+// TestStartOrderRefusesReferencesTheQRCannotCarry: an order's reference goes into the QR code; one
+// the server would refuse (not printable ASCII, longer than the EMVCo field) is refused before any
+// order is asked for.
+func TestStartOrderRefusesReferencesTheQRCannotCarry(t *testing.T) {
+	fake := newFakeOrders(nil)
+	r := newOrderRig(t, fake, nil)
+	ctx := context.Background()
+	for _, ref := range []string{"Café", "a\x00b", strings.Repeat("r", protocol.MaxOrderReferenceLen+1)} {
+		_, err := r.ag.StartOrder(ctx, eur(100), ref, 0)
+		var fe *protocol.FieldError
+		if !errors.As(err, &fe) || fe.Field != "reference" {
+			t.Errorf("order reference %q: %v", ref, err)
+		}
+	}
+	fake.mu.Lock()
+	n := len(fake.byID)
+	fake.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("%d orders were asked for", n)
+	}
+	if _, err := r.ag.StartOrder(ctx, eur(100), "TABLE 4", 0); err != nil {
+		t.Fatalf("a printable ASCII reference: %v", err)
+	}
+}
