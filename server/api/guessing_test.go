@@ -57,9 +57,13 @@ func (g *guessTally) addAnswer(t *testing.T, ans bench.Answer) {
 // code hidden in the middle, then as a batch of online items. Every guess is judged in the store
 // transaction that checks the lock and counts the failure, so exactly the user's limits are judged:
 // 5 in a 15-minute window, 10 in a UTC day; the hidden right code is not approved. The figures are
-// logged (go test -v -run TestCodeGuessingBound ./server/api) and quoted in docs/security.md.
+// logged (go test -v -run TestCodeGuessingBound ./server/api) and quoted in docs/security.md. It runs
+// on bbolt and on PostgreSQL.
 func TestCodeGuessingBoundUnderConcurrencyAndBatches(t *testing.T) {
-	s := newStack(t)
+	eachStore(t, testCodeGuessingBound)
+}
+
+func testCodeGuessingBound(t *testing.T, s *stack) {
 	sh := s.newShop()
 	ctx := context.Background()
 
@@ -185,7 +189,10 @@ func proofFailed(c protocol.Code) bool {
 // credential with a garbage proof (MAC or device signature), online and in batches, is locked
 // itself; the victim's failure count stays 0 and the victim pays at another terminal.
 func TestGarbageSignaturesLockTheTerminalNotTheUser(t *testing.T) {
-	s := newStack(t)
+	eachStore(t, testGarbageProofs)
+}
+
+func testGarbageProofs(t *testing.T, s *stack) {
 	sh := s.newShop()
 	ctx := context.Background()
 	var tally guessTally
