@@ -1,9 +1,13 @@
 package lift
 
 import (
+	"bytes"
+	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -128,4 +132,34 @@ func TestSimulatedCoverage(t *testing.T) {
 			t.Errorf("effect %.2f: the interval covered 0 in %d of %d seeds: too little power to be a useful test", effect, zeroCovered, seeds)
 		}
 	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// TestSimulatedChartGolden draws one simulated campaign (seed 1, a true effect of 6 points) as SVG:
+// testdata/sim-chart.svg, the chart docs/offers.md shows. -update rewrites it.
+func TestSimulatedChartGolden(t *testing.T) {
+	res := simulate(1, 0.06)
+	svg := Chart("Simulated campaign, +6 points injected: conversion by day", res.report.Days)
+	path := filepath.Join("testdata", "sim-chart.svg")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, svg, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update)", err)
+	}
+	if !bytes.Equal(svg, want) {
+		t.Errorf("chart differs from %s (run with -update after checking it)", path)
+	}
+	last := res.report.Days[len(res.report.Days)-1]
+	if last.Treatment <= last.Holdout {
+		t.Errorf("with a true effect the treatment curve ends at %.3f, not above the holdout's %.3f", last.Treatment, last.Holdout)
+	}
+	t.Logf("seed 1: %+v", res.report.AbsoluteLift)
 }

@@ -3,10 +3,12 @@
 // the server's public keys alone.
 //
 // The encoding is compact and fixed-order (docs/protocol.md, "Offer token"), because it travels inside
-// a QR code next to the payment code: the user and merchant are bound by 8-byte truncated SHA-256
-// hashes of their ids (a terminal knows both ids, so it compares hashes), amounts are uvarints, times
-// are whole seconds. Parse reads it strictly: every field bounded, one encoding per token, no trailing
-// bytes, so the signature covers the bytes as they travel.
+// a QR code next to the payment code, in payload v2's offer field of at most 112 bytes
+// (payload.MaxOfferLen): the user and merchant are bound by 8-byte truncated SHA-256 hashes of their
+// ids (a terminal knows both ids, so it compares hashes), the signing key by a 2-byte tag of its id,
+// amounts are uvarints, the validity is a start in whole seconds and a length in whole hours. Parse
+// reads it strictly: every field bounded, one encoding per token, no trailing bytes, so the signature
+// covers the bytes as they travel.
 package offer
 
 import (
@@ -28,26 +30,26 @@ const SigningContext = "stillpay-offer-v1\x00"
 
 // Bounds.
 const (
-	IDLen       = 8  // token id bytes
-	BindLen     = 8  // truncated SHA-256 of the user id and of the merchant id
-	MaxKeyIDLen = 16 // as credential.MaxKeyIDLen
+	IDLen     = 8 // token id bytes
+	BindLen   = 8 // truncated SHA-256 of the user id and of the merchant id
+	KeyTagLen = 2 // truncated SHA-256 of the signing key's id
 	// MaxPercentBP bounds a percent rule, in basis points (10000 = 100 %).
 	MaxPercentBP = 10000
-	// MaxMinor bounds every amount in a token (fixed off, minimum spend, maximum discount): 10^12
-	// minor units, far above any coupon, keeps the uvarints at most 6 bytes.
-	MaxMinor = 1_000_000_000_000
-	// MaxValidity bounds ValidUntil − ValidFrom.
+	// MaxMinor bounds every amount in a token (fixed off, minimum spend, maximum discount): 2^28−1
+	// minor units (2,684,354.55 EUR), far above any coupon, keeps each uvarint at most 4 bytes.
+	MaxMinor = 1<<28 - 1
+	// MaxValidity bounds ValidUntil − ValidFrom, a whole number of hours.
 	MaxValidity = 366 * 24 * time.Hour
 )
 
-// Sizes of the encoding: version, kind, id, key id length, binds, currency, three uvarints, two
-// uint32 times, signature.
+// Sizes of the encoding: version and kind, id, key tag, binds, currency, valid from, signature; then
+// three amount uvarints of 1..4 bytes and an hours uvarint of 1..2 bytes.
 const (
-	fixedLen      = 1 + 1 + IDLen + 1 + 2*BindLen + 3 + 4 + 4 + ed25519.SignatureSize
-	maxUvarintLen = 6 // MaxMinor < 2^42
-	// MinLen and MaxLen bound an encoded token. MaxLen (136) is what payload v2's offer field must hold.
-	MinLen = fixedLen + 1 + 3*1
-	MaxLen = fixedLen + MaxKeyIDLen + 3*maxUvarintLen
+	fixedLen      = 1 + IDLen + KeyTagLen + 2*BindLen + 3 + 4 + ed25519.SignatureSize
+	maxUvarintLen = 4 // MaxMinor < 2^28
+	// MinLen and MaxLen bound an encoded token. MaxLen (112) is payload v2's MaxOfferLen.
+	MinLen = fixedLen + 3*1 + 1
+	MaxLen = fixedLen + 3*maxUvarintLen + 2
 )
 
 // Kind is the discount rule.
@@ -74,7 +76,7 @@ var (
 	ErrMalformed     = errors.New("offer: malformed token")
 	ErrVersion       = errors.New("offer: unknown token format version")
 	ErrInvalid       = errors.New("offer: invalid field")
-	ErrUnknownKey    = errors.New("offer: signed by an unknown server key")
+	ErrUnknownKey    = errors.New("offer: signed by no server key this verifier knows")
 	ErrSignature     = errors.New("offer: signature does not verify")
 	ErrExpired       = errors.New("offer: expired")
 	ErrNotYetValid   = errors.New("offer: not yet valid")
@@ -95,9 +97,9 @@ type Rule struct {
 // Token is a signed offer. The zero Signature means unsigned.
 type Token struct {
 	ID         [IDLen]byte
-	KeyID      string
-	UserHash   [BindLen]byte // Bind(user id)
-	MerchHash  [BindLen]byte // Bind(merchant id)
+	KeyTag     [KeyTagLen]byte // KeyTag(id of the signing key)
+	UserHash   [BindLen]byte   // Bind(user id)
+	MerchHash  [BindLen]byte   // Bind(merchant id)
 	Currency   string
 	Rule       Rule
 	ValidFrom  time.Time // whole seconds, UTC
@@ -113,12 +115,19 @@ func Bind(id string) [BindLen]byte {
 	return out
 }
 
+// KeyTag is the 2-byte tag of a server key id as a token carries it; a verifier tries the keys it
+// knows whose id has this tag.
+func KeyTag(keyID string) [KeyTagLen]byte {
+	h := sha256.Sum256([]byte(keyID))
+	return [KeyTagLen]byte{h[0], h[1]}
+}
+
 // IDString is the token id as 16 hex digits (how the server and the wallet name it).
 func (t Token) IDString() string { return fmt.Sprintf("%x", t.ID[:]) }
 
-// Sign checks t, sets KeyID, truncates the times to whole seconds and signs it.
+// Sign checks t, sets KeyTag, truncates the times to whole seconds and signs it.
 func Sign(t Token, keyID string, key ed25519.PrivateKey) (Token, error) {
-	t.KeyID = keyID
+	t.KeyTag = KeyTag(keyID)
 	t.ValidFrom = t.ValidFrom.Truncate(time.Second).UTC()
 	t.ValidUntil = t.ValidUntil.Truncate(time.Second).UTC()
 	t.Signature = nil
@@ -130,14 +139,6 @@ func Sign(t Token, keyID string, key ed25519.PrivateKey) (Token, error) {
 }
 
 func (t Token) validate() error {
-	if len(t.KeyID) == 0 || len(t.KeyID) > MaxKeyIDLen {
-		return fmt.Errorf("%w: key id of %d bytes (1..%d)", ErrInvalid, len(t.KeyID), MaxKeyIDLen)
-	}
-	for _, c := range []byte(t.KeyID) {
-		if c < 0x21 || c > 0x7e {
-			return fmt.Errorf("%w: key id not printable ASCII", ErrInvalid)
-		}
-	}
 	if _, err := money.LookupCurrency(t.Currency); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
@@ -157,12 +158,10 @@ func (t Token) validate() error {
 	if r.MinSpend < 0 || r.MinSpend > MaxMinor || r.MaxDiscount < 0 || r.MaxDiscount > MaxMinor {
 		return fmt.Errorf("%w: minimum spend or maximum discount out of 0..%d", ErrInvalid, int64(MaxMinor))
 	}
-	from, until := t.ValidFrom.Unix(), t.ValidUntil.Unix()
-	if from < 0 || until > 1<<32-1 || until <= from {
-		return fmt.Errorf("%w: validity %v .. %v", ErrInvalid, t.ValidFrom, t.ValidUntil)
-	}
-	if t.ValidUntil.Sub(t.ValidFrom) > MaxValidity {
-		return fmt.Errorf("%w: validity longer than %v", ErrInvalid, MaxValidity)
+	from, d := t.ValidFrom.Unix(), t.ValidUntil.Sub(t.ValidFrom)
+	if from < 0 || from > 1<<32-1 || d <= 0 || d%time.Hour != 0 || d > MaxValidity {
+		return fmt.Errorf("%w: validity %v .. %v: whole hours, 1 to %d, from a time before 2106", ErrInvalid,
+			t.ValidFrom, t.ValidUntil, int(MaxValidity/time.Hour))
 	}
 	return nil
 }
@@ -174,10 +173,9 @@ func (t Token) signedBytes() []byte {
 }
 
 func (t Token) appendBody(b []byte) []byte {
-	b = append(b, FormatVersion, byte(t.Rule.Kind))
+	b = append(b, FormatVersion<<4|byte(t.Rule.Kind)&0x0f)
 	b = append(b, t.ID[:]...)
-	b = append(b, byte(len(t.KeyID)))
-	b = append(b, t.KeyID...)
+	b = append(b, t.KeyTag[:]...)
 	b = append(b, t.UserHash[:]...)
 	b = append(b, t.MerchHash[:]...)
 	b = append(b, t.Currency...)
@@ -185,8 +183,7 @@ func (t Token) appendBody(b []byte) []byte {
 	b = binary.AppendUvarint(b, uint64(t.Rule.MinSpend))
 	b = binary.AppendUvarint(b, uint64(t.Rule.MaxDiscount))
 	b = binary.BigEndian.AppendUint32(b, uint32(t.ValidFrom.Unix()))
-	b = binary.BigEndian.AppendUint32(b, uint32(t.ValidUntil.Unix()))
-	return b
+	return binary.AppendUvarint(b, uint64(t.ValidUntil.Sub(t.ValidFrom)/time.Hour))
 }
 
 // Marshal returns the binary encoding.
@@ -200,16 +197,14 @@ func Parse(b []byte) (Token, error) {
 	if len(b) < MinLen || len(b) > MaxLen {
 		return Token{}, fmt.Errorf("%w: %d bytes (%d..%d)", ErrMalformed, len(b), MinLen, MaxLen)
 	}
-	if b[0] != FormatVersion {
-		return Token{}, fmt.Errorf("%w: %w: %d", ErrMalformed, ErrVersion, b[0])
+	if b[0]>>4 != FormatVersion {
+		return Token{}, fmt.Errorf("%w: %w: %d", ErrMalformed, ErrVersion, b[0]>>4)
 	}
 	var t Token
-	t.Rule.Kind = Kind(b[1])
-	r := reader{b: b[2:]}
+	t.Rule.Kind = Kind(b[0] & 0x0f)
+	r := reader{b: b[1:]}
 	copy(t.ID[:], r.bytes(IDLen))
-	if n := r.bytes(1); n != nil {
-		t.KeyID = string(r.bytes(int(n[0])))
-	}
+	copy(t.KeyTag[:], r.bytes(KeyTagLen))
 	copy(t.UserHash[:], r.bytes(BindLen))
 	copy(t.MerchHash[:], r.bytes(BindLen))
 	t.Currency = string(r.bytes(3))
@@ -217,7 +212,7 @@ func Parse(b []byte) (Token, error) {
 	t.Rule.MinSpend = r.uvarint()
 	t.Rule.MaxDiscount = r.uvarint()
 	t.ValidFrom = time.Unix(int64(r.uint32()), 0).UTC()
-	t.ValidUntil = time.Unix(int64(r.uint32()), 0).UTC()
+	t.ValidUntil = t.ValidFrom.Add(time.Duration(r.uvarint()) * time.Hour)
 	t.Signature = r.bytes(ed25519.SignatureSize)
 	switch {
 	case r.err != nil:
@@ -231,15 +226,26 @@ func Parse(b []byte) (Token, error) {
 	return t, nil
 }
 
-// Verify checks the signature with the key named by KeyID and the validity at now.
-func (t Token) Verify(lookup func(keyID string) (ed25519.PublicKey, bool), now time.Time) error {
-	pub, ok := lookup(t.KeyID)
-	if !ok {
-		return fmt.Errorf("%w: %q", ErrUnknownKey, t.KeyID)
+// Verify checks the signature with the known keys (key id → public key) whose id has the token's
+// key tag, and the validity at now.
+func (t Token) Verify(keys map[string]ed25519.PublicKey, now time.Time) error {
+	tried := false
+	for id, pub := range keys {
+		if KeyTag(id) != t.KeyTag {
+			continue
+		}
+		tried = true
+		if len(pub) == ed25519.PublicKeySize && len(t.Signature) == ed25519.SignatureSize && ed25519.Verify(pub, t.signedBytes(), t.Signature) {
+			return t.validAt(now)
+		}
 	}
-	if len(t.Signature) != ed25519.SignatureSize || !ed25519.Verify(pub, t.signedBytes(), t.Signature) {
-		return ErrSignature
+	if !tried {
+		return fmt.Errorf("%w: key tag %x", ErrUnknownKey, t.KeyTag)
 	}
+	return ErrSignature
+}
+
+func (t Token) validAt(now time.Time) error {
 	if now.Before(t.ValidFrom) {
 		return fmt.Errorf("%w: from %s", ErrNotYetValid, t.ValidFrom.Format(time.RFC3339))
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stillpay/stillpay/shared/money"
+	"github.com/stillpay/stillpay/shared/payload"
 )
 
 var (
@@ -15,12 +16,7 @@ var (
 	t0       = time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
 )
 
-func lookup(id string) (ed25519.PublicKey, bool) {
-	if id != "k-test" {
-		return nil, false
-	}
-	return testKey.Public().(ed25519.PublicKey), true
-}
+var keys = map[string]ed25519.PublicKey{"k-test": testKey.Public().(ed25519.PublicKey)}
 
 func sample(t testing.TB, r Rule) Token {
 	t.Helper()
@@ -39,8 +35,17 @@ var tenPercent = Rule{Kind: KindPercent, Value: 1000, MinSpend: 500, MaxDiscount
 func TestRoundTripAndSize(t *testing.T) {
 	tok := sample(t, tenPercent)
 	b := tok.Marshal()
-	if len(b) > MaxLen || MaxLen != 136 {
-		t.Fatalf("token of %d bytes, MaxLen %d (docs say 136)", len(b), MaxLen)
+	// The whole point of the compact form: it fits payload v2's offer field.
+	if MaxLen > payload.MaxOfferLen {
+		t.Fatalf("MaxLen %d > payload.MaxOfferLen %d", MaxLen, payload.MaxOfferLen)
+	}
+	if len(b) > MaxLen || MaxLen != 112 || MinLen != 102 || len(b) != 106 {
+		t.Fatalf("token of %d bytes, MinLen %d, MaxLen %d (docs: 102..112, this one 106)", len(b), MinLen, MaxLen)
+	}
+	big := sample(t, Rule{Kind: KindFixed, Value: MaxMinor, MinSpend: MaxMinor, MaxDiscount: MaxMinor})
+	big.ValidUntil = big.ValidFrom.Add(MaxValidity)
+	if big, err := Sign(big, "k-test", testKey); err != nil || len(big.Marshal()) != MaxLen {
+		t.Fatalf("largest token: %d bytes, %v", len(big.Marshal()), err)
 	}
 	got, err := Parse(b)
 	if err != nil {
@@ -49,7 +54,7 @@ func TestRoundTripAndSize(t *testing.T) {
 	if string(got.Marshal()) != string(b) || got.IDString() != "0102030405060708" {
 		t.Fatalf("round trip changed the token: %+v", got)
 	}
-	if err := got.Verify(lookup, t0.Add(time.Hour)); err != nil {
+	if err := got.Verify(keys, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -57,13 +62,13 @@ func TestRoundTripAndSize(t *testing.T) {
 func TestVerify(t *testing.T) {
 	tok := sample(t, tenPercent)
 	tampered := tok.Marshal()
-	tampered[len(tampered)-70] ^= 1 // a validity byte
+	tampered[len(tampered)-66] ^= 1 // a byte of ValidFrom
 	tt, err := Parse(tampered)
 	if err != nil {
 		t.Fatal(err)
 	}
 	other := tok
-	other.KeyID = "k-other"
+	other.KeyTag = KeyTag("k-other")
 	for _, c := range []struct {
 		name string
 		tok  Token
@@ -76,7 +81,7 @@ func TestVerify(t *testing.T) {
 		{"tampered", tt, t0.Add(time.Hour), ErrSignature},
 		{"unknown key", other, t0, ErrUnknownKey},
 	} {
-		if err := c.tok.Verify(lookup, c.now); !errors.Is(err, c.want) || (c.want == nil) != (err == nil) {
+		if err := c.tok.Verify(keys, c.now); !errors.Is(err, c.want) || (c.want == nil) != (err == nil) {
 			t.Errorf("%s: %v, want %v", c.name, err, c.want)
 		}
 	}
@@ -113,14 +118,15 @@ func TestDiscount(t *testing.T) {
 func TestSignRejects(t *testing.T) {
 	base := Token{Currency: "EUR", Rule: tenPercent, ValidFrom: t0, ValidUntil: t0.Add(time.Hour)}
 	for name, mut := range map[string]func(*Token){
-		"zero percent":   func(x *Token) { x.Rule.Value = 0 },
-		"over 100%":      func(x *Token) { x.Rule.Value = MaxPercentBP + 1 },
-		"bad kind":       func(x *Token) { x.Rule.Kind = 9 },
-		"negative min":   func(x *Token) { x.Rule.MinSpend = -1 },
-		"absurd fixed":   func(x *Token) { x.Rule = Rule{Kind: KindFixed, Value: MaxMinor + 1} },
-		"bad currency":   func(x *Token) { x.Currency = "XXX" },
-		"empty validity": func(x *Token) { x.ValidUntil = x.ValidFrom },
-		"too long":       func(x *Token) { x.ValidUntil = x.ValidFrom.Add(MaxValidity + time.Second) },
+		"zero percent":    func(x *Token) { x.Rule.Value = 0 },
+		"over 100%":       func(x *Token) { x.Rule.Value = MaxPercentBP + 1 },
+		"bad kind":        func(x *Token) { x.Rule.Kind = 9 },
+		"negative min":    func(x *Token) { x.Rule.MinSpend = -1 },
+		"absurd fixed":    func(x *Token) { x.Rule = Rule{Kind: KindFixed, Value: MaxMinor + 1} },
+		"bad currency":    func(x *Token) { x.Currency = "XXX" },
+		"empty validity":  func(x *Token) { x.ValidUntil = x.ValidFrom },
+		"too long":        func(x *Token) { x.ValidUntil = x.ValidFrom.Add(MaxValidity + time.Hour) },
+		"not whole hours": func(x *Token) { x.ValidUntil = x.ValidFrom.Add(90 * time.Minute) },
 	} {
 		tok := base
 		mut(&tok)
@@ -147,11 +153,14 @@ func parseCases(t testing.TB) []struct {
 		{"empty", nil, ErrMalformed},
 		{"truncated", good[:len(good)-1], ErrMalformed},
 		{"trailing", append(append([]byte(nil), good...), 0), ErrMalformed},
-		{"version", mut(func(b []byte) []byte { b[0] = 2; return b }), ErrVersion},
-		{"kind", mut(func(b []byte) []byte { b[1] = 3; return b }), ErrInvalid},
-		{"key id length", mut(func(b []byte) []byte { b[10] = 200; return b }), ErrMalformed},
+		{"version", mut(func(b []byte) []byte { b[0] = 0x21; return b }), ErrVersion},
+		{"kind", mut(func(b []byte) []byte { b[0] = 0x13; return b }), ErrInvalid},
+		{"zero hours", mut(func(b []byte) []byte { // 336 hours (d0 02) become 0 (00)
+			n := len(b)
+			return append(append(b[:n-66:n-66], 0), b[n-64:]...)
+		}), ErrInvalid},
 		{"non-minimal varint", mut(func(b []byte) []byte {
-			i := 2 + IDLen + 1 + 6 + 2*BindLen + 3 // value's first byte: 1000 = e8 07
+			i := 1 + IDLen + KeyTagLen + 2*BindLen + 3 // value's first byte: 1000 = e8 07
 			return append(b[:i:i], append([]byte{0xe8, 0x87, 0x00}, b[i+2:]...)...)
 		}), ErrMalformed},
 	}

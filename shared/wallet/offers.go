@@ -140,7 +140,7 @@ func (w *Wallet) Inbox(ctx context.Context, wait time.Duration) ([]Offer, error)
 		o := Offer{MessageID: m.ID, OfferID: tok.IDString(), MerchantID: m.MerchantID, Title: m.Title, Text: m.Text,
 			Token: m.Offer, Kind: tok.Rule.Kind.String(), Value: tok.Rule.Value, MinSpend: tok.Rule.MinSpend,
 			MaxOff: tok.Rule.MaxDiscount, Currency: tok.Currency, ValidUntil: tok.ValidUntil, ReceivedAt: now}
-		o.Verified = tok.Verify(keys.Lookup, now) == nil && tok.UserHash == offer.Bind(sess.UserID) && tok.MerchHash == offer.Bind(m.MerchantID)
+		o.Verified = tok.Verify(keys, now) == nil && tok.UserHash == offer.Bind(sess.UserID) && tok.MerchHash == offer.Bind(m.MerchantID)
 		fresh = append(fresh, o)
 	}
 	all := append(held, fresh...)
