@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,6 +19,7 @@ import (
 	"github.com/stillpay/stillpay/shared/emvqr"
 	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/protocol"
+	"github.com/stillpay/stillpay/shared/wallet"
 )
 
 // TestWalletPay: the real settlementd and wallet binaries pay flow 2 orders end to end, on the
@@ -30,7 +33,8 @@ func TestWalletPay(t *testing.T) {
 
 func walletPayFlow(t *testing.T, store string) {
 	ctx := context.Background()
-	srv := &server{Process: loadtest.StartT(t, loadtest.Config{Binary: bins.Path("settlementd"), Data: t.TempDir(), Store: store}), t: t}
+	srv := &server{Process: loadtest.StartT(t, loadtest.Config{Binary: bins.Path("settlementd"), Data: t.TempDir(), Store: store,
+		Extra: []string{"--key-sync", "100ms"}}), t: t}
 	tc := srv.shop()
 	term, _, err := bench.Enroll(ctx, http.DefaultClient, srv.URL, tc.EnrollCode)
 	if err != nil {
@@ -147,5 +151,36 @@ func walletPayFlow(t *testing.T, store string) {
 		t.Fatalf("sticker retry: %d %s", code, errOut)
 	}
 	assertBalances(t, srv.balances(), want)
+
+	// 7. The server rotates its key: the next order is signed with the new key, which the wallet
+	// learns from GET /v1/keys because the key it trusts endorses it.
+	// On a shared database the new key signs from a few key-sync intervals on (server/keysync).
+	var rotated protocol.ServerKey
+	srv.adminJSON(&rotated, "rotate-key")
+	for deadline := time.Now().Add(10 * time.Second); !isCurrent(serverKeys(t, srv.URL), rotated.KeyID); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("key %s not current 10 s after the rotation", rotated.KeyID)
+		}
+	}
+	o4 := newOrder("T1-O-4", 150, 0)
+	if out, errOut, code := walletRun(t, home, "pay", "--text", o4.MPM, "--account", "acc-alice", "--yes"); code != 0 || !strings.Contains(out, "paid 1.50 EUR") {
+		t.Fatalf("order signed with the rotated key: %d\n%s\n%s", code, out, errOut)
+	}
+	var trusted []protocol.ServerKey
+	if raw, err := os.ReadFile(filepath.Join(home, wallet.ServerKeysFile)); err != nil || json.Unmarshal(raw, &trusted) != nil || len(trusted) != 2 {
+		t.Fatalf("the wallet's trusted keys after the rotation: %d keys, %v", len(trusted), err)
+	}
+	want["acc-alice"] -= 150
+	want["merchant:M1"] += 150
+	assertBalances(t, srv.balances(), want)
 	srv.check()
+}
+
+func isCurrent(keys []protocol.ServerKey, id string) bool {
+	for _, k := range keys {
+		if k.KeyID == id {
+			return k.Current
+		}
+	}
+	return false
 }
