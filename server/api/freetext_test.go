@@ -36,7 +36,7 @@ var (
 // freeTextField is one free-text field of one route: body builds a valid request with the field set
 // to v.
 type freeTextField struct {
-	route string // "terminal", "wallet", "bearer" or "admin"
+	route string // "terminal", "wallet", "bearer", "merchant" or "admin"
 	path  string
 	field string
 	id    bool // an id: badIDs apply as well as badTexts
@@ -89,6 +89,15 @@ func freeTextFields() []freeTextField {
 		{"admin", admin.PathMerchants, "receipt_header[1]", false, func(v string) any {
 			return admin.MerchantRequest{MerchantID: "M9", Name: "Shop", Currency: "EUR", ReceiptHeader: []string{"ok", v}}
 		}},
+		{"admin", admin.PathMerchants, "mcc", false, func(v string) any { return admin.MerchantRequest{MerchantID: "M9", Name: "Shop", Currency: "EUR", MCC: v} }},
+		{"admin", admin.PathMerchantTokens, "merchant_id", true, func(v string) any { return admin.MerchantTokenRequest{MerchantID: v} }},
+		{"admin", admin.PathMerchantTokens, "name", false, func(v string) any { return admin.MerchantTokenRequest{MerchantID: "M1", Name: v} }},
+		{"merchant", protocol.PathMerchantCampaigns, "title", false, func(v string) any {
+			return protocol.CampaignRequest{Title: v, Conditions: json.RawMessage(`{"groups":[[{"type":"first_time"}]]}`), Discount: protocol.OfferRule{Kind: "percent", Value: 500}}
+		}},
+		{"merchant", protocol.PathMerchantCampaigns, "text", false, func(v string) any {
+			return protocol.CampaignRequest{Title: "Coffee", Text: v, Conditions: json.RawMessage(`{"groups":[[{"type":"first_time"}]]}`), Discount: protocol.OfferRule{Kind: "percent", Value: 500}}
+		}},
 		{"admin", admin.PathTerminals, "terminal_id", true, func(v string) any { return admin.TerminalRequest{TerminalID: v, MerchantID: "M1"} }},
 		{"admin", admin.PathTerminals, "merchant_id", true, func(v string) any { return admin.TerminalRequest{TerminalID: "T9", MerchantID: v} }},
 		{"admin", admin.PathTerminals, "name", false, func(v string) any { return admin.TerminalRequest{TerminalID: "T9", MerchantID: "M1", Name: v} }},
@@ -124,6 +133,10 @@ func TestEveryFreeTextFieldIsValidatedOnBothStores(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		mt, err := s.admin.IssueMerchantToken(ctx, admin.MerchantTokenRequest{MerchantID: "M1"})
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, f := range freeTextFields() {
 			bad := map[string]string{}
 			for k, v := range badTexts {
@@ -148,6 +161,8 @@ func TestEveryFreeTextFieldIsValidatedOnBothStores(t *testing.T) {
 						t.Fatal(err)
 					}
 					status, body = ans.Status, ans.Body
+				case "merchant":
+					status, body = s.post(f.path, "bearer", mt.Token, raw)
 				default:
 					status, body = s.post(f.path, f.route, token, raw)
 				}
