@@ -89,7 +89,9 @@ func freeTextFields() []freeTextField {
 		{"admin", admin.PathMerchants, "receipt_header[1]", false, func(v string) any {
 			return admin.MerchantRequest{MerchantID: "M9", Name: "Shop", Currency: "EUR", ReceiptHeader: []string{"ok", v}}
 		}},
-		{"admin", admin.PathMerchants, "mcc", false, func(v string) any { return admin.MerchantRequest{MerchantID: "M9", Name: "Shop", Currency: "EUR", MCC: v} }},
+		{"admin", admin.PathMerchants, "mcc", false, func(v string) any {
+			return admin.MerchantRequest{MerchantID: "M9", Name: "Shop", Currency: "EUR", MCC: v}
+		}},
 		{"admin", admin.PathMerchantTokens, "merchant_id", true, func(v string) any { return admin.MerchantTokenRequest{MerchantID: v} }},
 		{"admin", admin.PathMerchantTokens, "name", false, func(v string) any { return admin.MerchantTokenRequest{MerchantID: "M1", Name: v} }},
 		{"merchant", protocol.PathMerchantCampaigns, "title", false, func(v string) any {
