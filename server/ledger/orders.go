@@ -258,3 +258,20 @@ func validConfirm(c store.OrderConfirm) error {
 	}
 	return ValidHash("confirmation hash", c.ConfirmHash)
 }
+
+// ValidateStoredOrder checks an exported order before it is imported verbatim.
+func ValidateStoredOrder(o store.Order) error {
+	for _, f := range []struct{ what, id string }{{"order_id", o.ID}, {"terminal_id", o.TerminalID},
+		{"terminal_order_id", o.TerminalOrderID}} {
+		if err := ValidID(f.what, f.id); err != nil {
+			return err
+		}
+	}
+	switch {
+	case o.Seq == 0:
+		return fmt.Errorf("%w: order %s without seq", store.ErrInvalidArgument, o.ID)
+	case o.State != store.OrderPending && o.State != store.OrderPaid && o.State != store.OrderCancelled:
+		return fmt.Errorf("%w: order %s in state %q", store.ErrInvalidArgument, o.ID, o.State)
+	}
+	return nil
+}

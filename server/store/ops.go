@@ -191,4 +191,5 @@ type Record struct {
 	Session       *Session       `json:"session,omitempty"`
 	Nonce         *Nonce         `json:"nonce,omitempty"`
 	Failures      *Failures      `json:"failures,omitempty"`
+	Order         *Order         `json:"order,omitempty"` // flow 2; after the txns its payments are
 }

@@ -92,6 +92,9 @@ func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 				return exportUsedCodes(ctx, tx, fn)
 			},
 			func() error {
+				return exportOrders(ctx, tx, fn)
+			},
+			func() error {
 				return exportBucket(ctx, tx.Bucket(bktSessions), func(v *store.Session) store.Record { return store.Record{Session: v} }, fn)
 			},
 			func() error {
@@ -293,6 +296,8 @@ func importRecord(tx *bolt.Tx, r store.Record) error {
 			return err
 		}
 		return useNonce(tx, *r.Nonce)
+	case r.Order != nil:
+		return importOrder(tx, *r.Order)
 	case r.Failures != nil:
 		if err := ledger.ValidSubject(r.Failures.Subject); err != nil {
 			return err

@@ -125,3 +125,34 @@ func (s *Store) ConfirmOrder(ctx context.Context, c store.OrderConfirm) (store.O
 	})
 	return o, txn, replayed, err
 }
+
+// exportOrders emits the orders by id (import keeps each Seq as it is).
+func exportOrders(ctx context.Context, tx *bolt.Tx, fn func(store.Record) error) error {
+	return exportBucket(ctx, tx.Bucket(bktOrders), func(v *store.Order) store.Record { return store.Record{Order: v} }, fn)
+}
+
+// importOrder writes an exported order verbatim, Seq included, with its indexes.
+func importOrder(tx *bolt.Tx, o store.Order) error {
+	if err := ledger.ValidateStoredOrder(o); err != nil {
+		return err
+	}
+	if err := exists(tx, bktOrders, []byte(o.ID), "order "+o.ID); err != nil {
+		return err
+	}
+	if err := exists(tx, bktOrderByKey, pair(o.TerminalID, o.TerminalOrderID), "order "+o.TerminalID+"/"+o.TerminalOrderID); err != nil {
+		return err
+	}
+	b := tx.Bucket(bktOrders)
+	if o.Seq > b.Sequence() {
+		if err := b.SetSequence(o.Seq); err != nil {
+			return abort(err)
+		}
+	}
+	if err := abort(tx.Bucket(bktOrderByKey).Put(pair(o.TerminalID, o.TerminalOrderID), []byte(o.ID))); err != nil {
+		return err
+	}
+	if err := abort(tx.Bucket(bktOrderByTermSq).Put(prefixed(o.TerminalID, u64(o.Seq)), []byte(o.ID))); err != nil {
+		return err
+	}
+	return putJSON(b, []byte(o.ID), o)
+}

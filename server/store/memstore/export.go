@@ -56,6 +56,7 @@ func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 		u := s.used[k]
 		recs = append(recs, store.Record{UsedCode: &u})
 	}
+	recs = append(recs, s.exportOrders()...)
 	for _, k := range slices.Sorted(maps.Keys(s.sessions)) {
 		ss := s.sessions[k]
 		ss.TokenHash = bytes.Clone(ss.TokenHash)
@@ -191,6 +192,14 @@ func (s *Store) importKey(r store.Record) (string, error) {
 		}
 		_, ok := s.nonces[nonceKey{r.Nonce.TerminalID, r.Nonce.Nonce}]
 		return has(ok, "nonce "+r.Nonce.TerminalID+"/"+r.Nonce.Nonce)
+	case r.Order != nil:
+		if err := ledger.ValidateStoredOrder(*r.Order); err != nil {
+			return "", err
+		}
+		_, ok := s.orders.byID[r.Order.ID]
+		_, keyTaken := s.orders.byKey[[2]string{r.Order.TerminalID, r.Order.TerminalOrderID}]
+		seqTaken := r.Order.Seq <= uint64(len(s.orders.seq)) && s.orders.seq[r.Order.Seq-1] != ""
+		return has(ok || keyTaken || seqTaken, "order "+r.Order.ID)
 	case r.Failures != nil:
 		if err := ledger.ValidSubject(r.Failures.Subject); err != nil {
 			return "", err
@@ -232,6 +241,8 @@ func (s *Store) importRecord(r store.Record) {
 		s.sessions[string(ss.TokenHash)] = ss
 	case r.Nonce != nil:
 		s.nonces[nonceKey{r.Nonce.TerminalID, r.Nonce.Nonce}] = ledger.Norm(r.Nonce.ExpiresAt)
+	case r.Order != nil:
+		s.importOrder(*r.Order)
 	case r.Failures != nil:
 		f := *r.Failures
 		f.Times = slices.Clone(f.Times)

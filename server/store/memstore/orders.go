@@ -3,6 +3,7 @@ package memstore
 import (
 	"bytes"
 	"context"
+	"maps"
 	"slices"
 	"time"
 
@@ -40,11 +41,34 @@ func (m memTx) InsertOrder(o *store.Order) error {
 	if om.byID == nil {
 		om.byID, om.byKey = map[string]store.Order{}, map[[2]string]string{}
 	}
-	om.seq = append(om.seq, o.ID)
-	o.Seq = uint64(len(om.seq))
+	if o.Seq == 0 {
+		o.Seq = uint64(len(om.seq)) + 1
+	}
+	for uint64(len(om.seq)) < o.Seq {
+		om.seq = append(om.seq, "") // an imported store may have gaps
+	}
+	om.seq[o.Seq-1] = o.ID
 	om.byID[o.ID] = cloneOrder(*o)
 	om.byKey[[2]string{o.TerminalID, o.TerminalOrderID}] = o.ID
 	return nil
+}
+
+// exportOrders lists the orders by id.
+func (s *Store) exportOrders() []store.Record {
+	var recs []store.Record
+	for _, id := range slices.Sorted(maps.Keys(s.orders.byID)) {
+		o := cloneOrder(s.orders.byID[id])
+		recs = append(recs, store.Record{Order: &o})
+	}
+	return recs
+}
+
+// importOrder writes a checked order verbatim, Seq included.
+func (s *Store) importOrder(o store.Order) {
+	o = cloneOrder(o)
+	o.CreatedAt, o.ExpiresAt = ledger.Norm(o.CreatedAt), ledger.Norm(o.ExpiresAt)
+	o.CancelledAt, o.PaidAt = ledger.Norm(o.CancelledAt), ledger.Norm(o.PaidAt)
+	memTx{s}.InsertOrder(&o)
 }
 
 func (m memTx) PutOrder(o store.Order) error {
@@ -82,7 +106,7 @@ func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.Or
 	n := limit(f.Limit)
 	var out []store.Order
 	for i := f.AfterSeq; i < uint64(len(s.orders.seq)) && len(out) < n; i++ {
-		if o := s.orders.byID[s.orders.seq[i]]; o.TerminalID == f.TerminalID {
+		if o, ok := s.orders.byID[s.orders.seq[i]]; ok && o.TerminalID == f.TerminalID {
 			out = append(out, cloneOrder(o))
 		}
 	}

@@ -45,6 +45,10 @@ func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 					func(v *store.UsedCode) error { return fn(store.Record{UsedCode: v}) })
 			},
 			func() error {
+				return export(ctx, tx, `SELECT record FROM orders ORDER BY id`, scanOrder,
+					func(v *store.Order) error { return fn(store.Record{Order: v}) })
+			},
+			func() error {
 				return export(ctx, tx, `SELECT `+sessionCols+` FROM sessions ORDER BY token_hash`, scanSession,
 					func(v *store.Session) error { return fn(store.Record{Session: v}) })
 			},
@@ -178,6 +182,8 @@ func (s *Store) Import(ctx context.Context, recs []store.Record) error {
 				_, err = q.Exec(ctx, `INSERT INTO nonces (`+nonceCols+`) VALUES ($1, $2, $3)`, n.TerminalID, n.Nonce, ts(n.ExpiresAt))
 			case r.Failures != nil:
 				err = insertFailures(ctx, q, *r.Failures)
+			case r.Order != nil:
+				err = insertOrder(ctx, q, *r.Order)
 			}
 			if err != nil {
 				return err
@@ -187,6 +193,7 @@ func (s *Store) Import(ctx context.Context, recs []store.Record) error {
 		// The sequences continue after the imported numbers.
 		b.Queue(`SELECT setval('entry_ids', (SELECT max(id) FROM entries)) WHERE EXISTS (SELECT 1 FROM entries)`)
 		b.Queue(`SELECT setval('txn_seqs', (SELECT max(seq) FROM txns)) WHERE EXISTS (SELECT 1 FROM txns)`)
+		b.Queue(`SELECT setval('order_seqs', (SELECT max(seq) FROM orders)) WHERE EXISTS (SELECT 1 FROM orders)`)
 		return tx.SendBatch(ctx, b).Close()
 	})
 }
@@ -231,6 +238,8 @@ func validImport(r store.Record) error {
 		return ledger.ValidNonce(*r.Nonce)
 	case r.Failures != nil:
 		return ledger.ValidSubject(r.Failures.Subject)
+	case r.Order != nil:
+		return ledger.ValidateStoredOrder(*r.Order)
 	}
 	return fmt.Errorf("%w: empty record", store.ErrInvalidArgument)
 }

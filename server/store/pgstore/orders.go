@@ -95,7 +95,10 @@ func (t *orderTx) prefetch(n orderNeeds) error {
 
 var _ ledger.OrderTx = (*orderTx)(nil)
 
-const selectOrderSQL = `SELECT record FROM orders WHERE `
+const (
+	selectOrderSQL = `SELECT record FROM orders WHERE `
+	insertOrderSQL = `INSERT INTO orders (id, terminal_id, terminal_order_id, seq, state, record) VALUES ($1, $2, $3, $4, $5, $6)`
+)
 
 // isRefusal reports whether err is an order or payment refusal decided before anything was written
 // (as opposed to a database failure, which fails the group).
@@ -204,7 +207,7 @@ func (t *orderTx) queue(b *pgx.Batch) error {
 		if err != nil {
 			return err
 		}
-		b.Queue(`INSERT INTO orders (id, terminal_id, terminal_order_id, seq, state, record) VALUES ($1, $2, $3, $4, $5, $6)`,
+		b.Queue(insertOrderSQL,
 			o.ID, o.TerminalID, o.TerminalOrderID, int64(o.Seq), string(o.State), raw)
 	}
 	for _, id := range t.dirty {
@@ -317,4 +320,23 @@ func (s *Store) ConfirmOrder(ctx context.Context, c store.OrderConfirm) (store.O
 		return store.Order{}, store.Txn{}, false, err
 	}
 	return o, txn, replayed, nil
+}
+
+func scanOrder(row pgx.Row) (store.Order, error) {
+	var raw []byte
+	if err := row.Scan(&raw); err != nil {
+		return store.Order{}, err
+	}
+	return decodeOrder(raw)
+}
+
+// insertOrder writes an exported order verbatim, Seq included.
+func insertOrder(ctx context.Context, q execer, o store.Order) error {
+	raw, err := json.Marshal(o)
+	if err != nil {
+		return err
+	}
+	_, err = q.Exec(ctx, insertOrderSQL,
+		o.ID, o.TerminalID, o.TerminalOrderID, int64(o.Seq), string(o.State), raw)
+	return err
 }

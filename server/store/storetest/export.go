@@ -35,6 +35,8 @@ func recordKind(r store.Record) string {
 		return "nonce"
 	case r.Failures != nil:
 		return "failures"
+	case r.Order != nil:
+		return "order"
 	}
 	return "empty"
 }
@@ -73,29 +75,34 @@ func testExportImport(t *testing.T, open func(t *testing.T) store.Store) {
 	if _, err := f.s.RevokeAuthorization(f.ctx, "Z1", at); err != nil {
 		t.Fatal(err)
 	}
+	paidOrder := f.createOrder(order("ord_paid", "O-1", 300))
+	f.createOrder(order("ord_open", "O-2", 400))
+	if _, _, _, err := f.s.ConfirmOrder(f.ctx, confirm("ord_paid", "U1", "A1", t0.Add(time.Minute))); err != nil {
+		t.Fatal(err)
+	}
 	srcRep := f.check()
 
 	recs, encoded := exportAll(t, f.s)
 	kinds := map[string]int{}
-	order := []string{}
+	seen := []string{}
 	for _, r := range recs {
 		k := recordKind(r)
 		if kinds[k] == 0 {
-			order = append(order, k)
+			seen = append(seen, k)
 		}
 		kinds[k]++
 	}
-	want := map[string]int{"merchant": 1, "user": 1, "account": 4, "terminal": 1, "authorization": 1, "entry": 4,
-		"txn": 6, "used_code": 1, "session": 1, "nonce": 1, "failures": 2}
+	want := map[string]int{"merchant": 1, "user": 1, "account": 4, "terminal": 1, "authorization": 1, "entry": 5,
+		"txn": 7, "used_code": 1, "session": 1, "nonce": 1, "failures": 2, "order": 2}
 	for k, n := range want {
 		if kinds[k] != n {
 			t.Errorf("exported %d %s records, want %d (all: %v)", kinds[k], k, n, kinds)
 		}
 	}
 	// Dependencies first, so that an importer can check references as it goes.
-	wantOrder := []string{"merchant", "user", "account", "terminal", "authorization", "entry", "txn", "used_code", "session", "nonce", "failures"}
-	if !equalStrings(order, wantOrder) {
-		t.Errorf("export order %v, want %v", order, wantOrder)
+	wantOrder := []string{"merchant", "user", "account", "terminal", "authorization", "entry", "txn", "used_code", "order", "session", "nonce", "failures"}
+	if !equalStrings(seen, wantOrder) {
+		t.Errorf("export order %v, want %v", seen, wantOrder)
 	}
 
 	dst := open(t)
@@ -130,15 +137,26 @@ func testExportImport(t *testing.T, open func(t *testing.T) store.Store) {
 	if err := dst.UseNonce(t.Context(), "T1", "n1", at.Add(time.Hour)); !errors.Is(err, store.ErrNonceReplayed) {
 		t.Errorf("nonce in the copy: %v, want ErrNonceReplayed", err)
 	}
+	// Orders carry on too: the paid one answers its confirmation again, the open one can be paid,
+	// a new one is numbered after the imported ones.
+	if o, _, replayed, err := dst.ConfirmOrder(t.Context(), confirm("ord_paid", "U1", "A1", t0.Add(2*time.Minute))); err != nil || !replayed || o.Seq != paidOrder.Seq {
+		t.Errorf("paid order in the copy: %+v replayed %v, %v", o, replayed, err)
+	}
+	if _, _, _, err := dst.ConfirmOrder(t.Context(), confirm("ord_open", "U1", "A1", t0.Add(2*time.Minute))); err != nil {
+		t.Errorf("open order in the copy: %v", err)
+	}
 	f2 := &fx{t: t, s: dst, ctx: t.Context()}
+	if o := f2.createOrder(order("ord_new", "O-3", 100)); o.Seq <= paidOrder.Seq+1 {
+		t.Errorf("new order in the copy has seq %d; want one after the imported %d and %d", o.Seq, paidOrder.Seq, paidOrder.Seq+1)
+	}
 	f2.auth("Z2", "U1", "A1", "EUR", 100, 2, t0.Add(48*time.Hour))
 	o := f2.apply1(pay("T1", "p9", "Z2", 1, eur(50), at))
 	if !o.Approved() || o.Seq <= uint64(srcRep.Txns) {
 		t.Errorf("new payment in the copy: %+v; want approved with a seq after the imported ones", o)
 	}
 	entries, _ := dst.ListEntries(t.Context(), store.EntryFilter{AfterID: uint64(srcRep.Entries)})
-	if len(entries) != 2 {
-		t.Errorf("new entries in the copy = %+v, want the hold and the payment numbered after the imported ones", entries)
+	if len(entries) != 3 {
+		t.Errorf("new entries in the copy = %+v, want the order's payment, the hold and the payment numbered after the imported ones", entries)
 	}
 	f2.check()
 }
