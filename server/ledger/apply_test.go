@@ -53,18 +53,22 @@ func (s opSpec) op() store.PaymentOp {
 		Now:             t0.Add(time.Duration(s.At) * time.Minute),
 		Amount:          money.Amount{Minor: int64(s.Amount), Currency: "EUR"},
 		AuthorizationID: auth,
+		UserID:          [...]string{"U0", "U1", "U0", ""}[s.Auth%4], // as the service names a verified payload's user
 		CodeCounter:     uint64(s.Counter),
 		ApprovalID:      fmt.Sprintf("ap%d", s.Txn),
 		ApprovalCode:    "ABC123",
 		KeyID:           "k1",
+		// As the service sends every payment: judged under small failed-code limits.
+		Throttle: &store.Throttle{Since: t0.Add(time.Duration(s.At)*time.Minute - 15*time.Minute),
+			User: store.CodeLimits{PerWindow: 2, PerDay: 3}, Terminal: store.CodeLimits{PerWindow: 3, PerDay: 5}},
 	}
 	switch s.Kind {
 	case 1:
 		op.Offline, op.ApprovedAt = true, t0.Add(time.Duration(s.ApprovedAt)*time.Minute)
 	case 2:
-		op.Kind, op.TargetTxnID, op.AuthorizationID = store.OpVoid, fmt.Sprintf("x%d", s.Target), ""
+		op.Kind, op.TargetTxnID, op.AuthorizationID, op.Throttle = store.OpVoid, fmt.Sprintf("x%d", s.Target), "", nil
 	case 3:
-		op.Kind, op.TargetTxnID, op.AuthorizationID = store.OpRefund, fmt.Sprintf("x%d", s.Target), ""
+		op.Kind, op.TargetTxnID, op.AuthorizationID, op.Throttle = store.OpRefund, fmt.Sprintf("x%d", s.Target), "", nil
 	case 4:
 		op.Decline = &store.Decline{Code: protocol.CodeCodeInvalid, Message: "bad code", CountFailure: true}
 		op.UserID = "U0"
@@ -100,10 +104,11 @@ func world(t testing.TB) *memTx {
 }
 
 // approved marks a row's op that must be approved; invalid one that must come back with
-// ErrInvalidArgument.
+// ErrInvalidArgument; refused one that the throttle refused (ErrThrottled, nothing recorded).
 const (
 	approved protocol.Code = ""
 	invalid  protocol.Code = "invalid"
+	refused  protocol.Code = "refused"
 )
 
 var applyTable = []struct {
@@ -138,6 +143,14 @@ var applyTable = []struct {
 		[]protocol.Code{approved, protocol.CodeAlreadyVoided}},
 	{"refund of nothing", []opSpec{{Kind: 3, Txn: 1, Target: 9, Amount: 5, At: 5}}, []protocol.Code{protocol.CodeTransactionUnknown}},
 	{"pre-decided decline", []opSpec{{Kind: 4, Amount: 5, At: 5}}, []protocol.Code{protocol.CodeCodeInvalid}},
+	{"the user's window limit refuses the next op, even a right code", []opSpec{{Kind: 4, Txn: 1, Amount: 5, At: 5}, {Kind: 4, Txn: 2, Amount: 5, At: 5},
+		{Kind: 4, Txn: 3, Amount: 5, At: 6}, {Txn: 4, Amount: 5, At: 6}, {Kind: 1, Txn: 5, Amount: 5, At: 6, ApprovedAt: 5}},
+		[]protocol.Code{protocol.CodeCodeInvalid, protocol.CodeCodeInvalid, refused, refused, refused}},
+	{"another user's payments go on", []opSpec{{Kind: 4, Txn: 1, Amount: 5, At: 5}, {Kind: 4, Txn: 2, Amount: 5, At: 5},
+		{Auth: 1, Txn: 3, Amount: 5, At: 6}}, []protocol.Code{protocol.CodeCodeInvalid, protocol.CodeCodeInvalid, approved}},
+	{"the window passes, the daily limit stays", []opSpec{{Kind: 4, Txn: 1, Amount: 5, At: 1}, {Kind: 4, Txn: 2, Amount: 5, At: 1},
+		{Kind: 4, Txn: 3, Amount: 5, At: 20}, {Kind: 4, Txn: 4, Amount: 5, At: 40}},
+		[]protocol.Code{protocol.CodeCodeInvalid, protocol.CodeCodeInvalid, protocol.CodeCodeInvalid, refused}},
 	{"zero amount", []opSpec{{Amount: 0, At: 5}}, []protocol.Code{invalid}},
 }
 
@@ -151,6 +164,10 @@ func TestApply(t *testing.T) {
 				case want == invalid:
 					if !errors.Is(o.Err, store.ErrInvalidArgument) {
 						t.Errorf("op %d: %+v, want ErrInvalidArgument", i, o)
+					}
+				case want == refused:
+					if !errors.Is(o.Err, store.ErrThrottled) {
+						t.Errorf("op %d: %+v, want ErrThrottled", i, o)
 					}
 				case want == approved && !o.Approved():
 					t.Errorf("op %d: %s %s (%s), want approved", i, o.Status, o.Code, o.Message)
@@ -172,8 +189,11 @@ func applyChecked(t testing.TB, m *memTx, op store.PaymentOp) store.Outcome {
 	if err != nil {
 		t.Fatalf("Apply %s: %v", op.Key, err)
 	}
-	if o.Err != nil && !errors.Is(o.Err, store.ErrInvalidArgument) && !errors.Is(o.Err, store.ErrIdempotencyMismatch) {
+	if o.Err != nil && !errors.Is(o.Err, store.ErrInvalidArgument) && !errors.Is(o.Err, store.ErrIdempotencyMismatch) && !errors.Is(o.Err, store.ErrThrottled) {
 		t.Fatalf("Apply %s: unexpected per-op error %v", op.Key, o.Err)
+	}
+	if _, recorded := m.txns[op.Key]; errors.Is(o.Err, store.ErrThrottled) && recorded {
+		t.Fatalf("Apply %s: throttled, yet recorded", op.Key)
 	}
 	again, err := Apply(m, op)
 	if err != nil {
