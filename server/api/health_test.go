@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -69,5 +70,17 @@ func TestHealthAndReadinessFollowTheStore(t *testing.T) {
 			t.Fatalf("%s %s with the store gone: %d Retry-After=%q %s, want 503 unavailable with Retry-After",
 				tc.method, tc.path, resp.StatusCode, resp.Header.Get("Retry-After"), body)
 		}
+	}
+}
+
+// TestBackupWithoutEmbeddedStore: a server with no backup function (PostgreSQL) answers the backup
+// route with a problem saying where to look, not an empty archive.
+func TestBackupWithoutEmbeddedStore(t *testing.T) {
+	s := newStack(t)
+	var buf strings.Builder
+	_, err := s.admin.Backup(context.Background(), &buf)
+	var p *protocol.Problem
+	if !errors.As(err, &p) || p.Status != http.StatusNotFound || p.Code != protocol.CodeNotFound || buf.Len() != 0 {
+		t.Fatalf("backup without a backup function: %v (%d bytes), want a 404 problem", err, buf.Len())
 	}
 }
