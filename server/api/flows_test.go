@@ -139,15 +139,23 @@ func TestBatchOfflineItemsSettleFromTheHold(t *testing.T) {
 		status string
 		code   protocol.Code
 	}{{"approved", ""}, {"approved", ""}, {"approved", ""}, {"declined", protocol.CodeCodeUsed}, {"declined", protocol.CodeInvalidField}, {"voided", ""}}
+	// The answer is signed once, for this request; each approval is proven by its audit path.
+	if err := protocol.VerifyBatch(br, ans.Nonce, s.svc.ServerKeys()); err != nil {
+		t.Fatalf("batch answer: %v", err)
+	}
 	for i, w := range want {
 		r := br.Results[i]
 		if r.Status != w.status || r.Code != w.code || r.TerminalTxnID != items[i].TerminalTxnID {
 			t.Errorf("item %d: %+v, want %s %s", i, r, w.status, w.code)
 		}
 		if r.Status == protocol.StatusApproved {
-			a, err := protocol.VerifyApproval(*r.Approval, s.svc.ServerKeys())
-			if err != nil || !a.Offline || !a.ApprovedAt.Equal(approvedAt.UTC().Truncate(time.Microsecond)) {
-				t.Errorf("item %d approval %+v: %v", i, a, err)
+			var a protocol.Approval
+			err := protocol.ProofFor(br, i).Verify(r, s.svc.ServerKeys())
+			if err == nil {
+				err = json.Unmarshal(r.Approval.Approval, &a)
+			}
+			if err != nil || len(r.Approval.Signature) != 0 || !a.Offline || !a.ApprovedAt.Equal(approvedAt.UTC().Truncate(time.Microsecond)) {
+				t.Errorf("item %d approval %+v (per-item signature %d bytes): %v", i, a, len(r.Approval.Signature), err)
 			}
 		}
 	}

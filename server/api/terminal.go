@@ -120,7 +120,7 @@ func (s *Server) batch(w http.ResponseWriter, r *http.Request, t store.Terminal,
 	for i, it := range req.Items {
 		reqs[i] = service.FromBatchItem(it)
 	}
-	results, err := s.svc.ProcessSigned(r.Context(), t, sr, reqs)
+	results, err := s.svc.ProcessBatch(r.Context(), t, sr, reqs)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -129,6 +129,11 @@ func (s *Server) batch(w http.ResponseWriter, r *http.Request, t store.Terminal,
 	for i, res := range results {
 		s.count(res)
 		resp.Results[i] = res.AsItem(req.Items[i].TerminalTxnID)
+	}
+	// One signature for the whole answer, bound to this request's nonce (docs/protocol.md).
+	if err := s.svc.SignBatch(&resp, sr); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	writeJSON(w, http.StatusOK, resp)
 }

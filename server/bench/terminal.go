@@ -38,6 +38,7 @@ func (t *Terminal) now() time.Time {
 type Answer struct {
 	Status int
 	Body   []byte
+	Nonce  string // the signed request's nonce, which a batch answer's signature covers
 }
 
 // Decode unmarshals the body into v.
@@ -120,7 +121,7 @@ func send(c *http.Client, req *http.Request) (Answer, error) {
 	if err != nil {
 		return Answer{}, fmt.Errorf("read answer: %w", err)
 	}
-	return Answer{Status: resp.StatusCode, Body: raw}, nil
+	return Answer{Status: resp.StatusCode, Body: raw, Nonce: req.Header.Get(protocol.HeaderNonce)}, nil
 }
 
 // Enroll redeems an enrollment code with a fresh key and returns the enrolled terminal.

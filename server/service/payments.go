@@ -82,10 +82,24 @@ func (s *Service) ProcessSigned(ctx context.Context, t store.Terminal, sr protoc
 	return s.process(ctx, t, reqs, &signedNonce{terminal: t, req: sr})
 }
 
+// ProcessBatch is ProcessSigned for a batch answer: approvals are rendered without a signature of
+// their own, since the answer is signed once as a whole (SignBatch).
+func (s *Service) ProcessBatch(ctx context.Context, t store.Terminal, sr protocol.SignedRequest, reqs []Request) ([]Result, error) {
+	return s.process(ctx, t, reqs, &signedNonce{terminal: t, req: sr, batch: true})
+}
+
+// SignBatch signs a batch answer once over every result and the request's nonce
+// (protocol.SignBatch): one Ed25519 signature instead of one per approved item.
+func (s *Service) SignBatch(resp *protocol.BatchResponse, sr protocol.SignedRequest) error {
+	keyID, key := s.keys.Current()
+	return protocol.SignBatch(resp, sr.Nonce, keyID, key)
+}
+
 // signedNonce is the nonce of a signed request on its way to the store.
 type signedNonce struct {
 	terminal store.Terminal
 	req      protocol.SignedRequest
+	batch    bool // the answer is signed as a whole: items' approvals go unsigned
 }
 
 // process answers reqs; nonce, when set, is recorded in the same transaction as the store's write.
@@ -414,7 +428,8 @@ func (s *Service) apply(ctx context.Context, ws []work, nonce *signedNonce, now 
 		}
 	}
 	// Map each pending request to its outcome, then render in parallel: an approval is an Ed25519
-	// signature each.
+	// signature each, except in a batch answer, which is signed once.
+	sign := nonce == nil || !nonce.batch
 	outcome := make([]int, len(ws))
 	next := 0
 	for i := range ws {
@@ -433,7 +448,7 @@ func (s *Service) apply(ctx context.Context, ws []work, nonce *signedNonce, now 
 				results[i] = Result{Problem: throttleProblem(te, now), Kind: w.req.Kind}
 				return
 			}
-			results[i] = s.render(o, w.req.Kind)
+			results[i] = s.renderAs(o, w.req.Kind, sign)
 			results[i].Replayed = o.Replayed
 		case w.result != nil:
 			results[i] = *w.result
@@ -442,7 +457,7 @@ func (s *Service) apply(ctx context.Context, ws []work, nonce *signedNonce, now 
 				results[i] = mismatchResult(w.req)
 				return
 			}
-			results[i] = s.render(w.replay.Outcome, w.req.Kind)
+			results[i] = s.renderAs(w.replay.Outcome, w.req.Kind, sign)
 			results[i].Replayed = true
 		}
 	})

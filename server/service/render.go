@@ -28,7 +28,11 @@ func newApprovalCode() (string, error) {
 
 // render turns a stored outcome into the answer. It is a pure function of the outcome and the key it
 // names, so a replay renders the same bytes.
-func (s *Service) render(o store.Outcome, kind string) Result {
+func (s *Service) render(o store.Outcome, kind string) Result { return s.renderAs(o, kind, true) }
+
+// renderAs is render with the approval signed or, for a batch answer that is signed as a whole,
+// not (protocol.UnsignedApproval).
+func (s *Service) renderAs(o store.Outcome, kind string, sign bool) Result {
 	res := Result{Kind: kind}
 	if o.Err != nil {
 		if isMismatch(o.Err) {
@@ -44,12 +48,12 @@ func (s *Service) render(o store.Outcome, kind string) Result {
 		return res
 	}
 	key, ok := s.keys.Private(o.KeyID)
-	if !ok {
+	if !ok && sign {
 		s.log.Error("stored approval names a server key that is gone", "key_id", o.KeyID, "txn", o.Key.String())
 		res.Problem = problem(http.StatusInternalServerError, protocol.CodeInternal, "the approval's signing key is missing")
 		return res
 	}
-	signed, err := protocol.SignApproval(protocol.Approval{
+	approval := protocol.Approval{
 		ApprovalID:      o.ApprovalID,
 		ApprovalCode:    o.ApprovalCode,
 		TerminalID:      o.Key.TerminalID,
@@ -61,7 +65,14 @@ func (s *Service) render(o store.Outcome, kind string) Result {
 		Offline:         o.Offline,
 		ApprovedAt:      o.ApprovedAt,
 		SettledAt:       o.SettledAt,
-	}, o.KeyID, key)
+	}
+	var signed protocol.SignedApproval
+	var err error
+	if sign {
+		signed, err = protocol.SignApproval(approval, o.KeyID, key)
+	} else {
+		signed, err = protocol.UnsignedApproval(approval, o.KeyID)
+	}
 	if err != nil {
 		res.Problem = problem(http.StatusInternalServerError, protocol.CodeInternal, "signing the approval failed")
 		return res

@@ -25,6 +25,16 @@ func SignApproval(a Approval, keyID string, key ed25519.PrivateKey) (SignedAppro
 	return SignedApproval{Approval: raw, KeyID: keyID, Signature: sig}, nil
 }
 
+// UnsignedApproval marshals a without signing it: an item of a batch answer, which the server signs
+// once as a whole (SignBatch; the terminal keeps a BatchProof per sale instead).
+func UnsignedApproval(a Approval, keyID string) (SignedApproval, error) {
+	raw, err := json.Marshal(a)
+	if err != nil {
+		return SignedApproval{}, fmt.Errorf("protocol: marshal approval: %w", err)
+	}
+	return SignedApproval{Approval: raw, KeyID: keyID}, nil
+}
+
 // VerifyApproval checks sa against the server keys and returns the approval it carries.
 func VerifyApproval(sa SignedApproval, keys []ServerKey) (Approval, error) {
 	for _, k := range keys {

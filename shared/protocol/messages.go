@@ -186,10 +186,14 @@ type BatchRequest struct {
 	Items   []BatchItem `json:"items"`
 }
 
-// BatchResponse has one result per item, in the same order.
+// BatchResponse has one result per item, in the same order. Approved items carry their approval
+// unsigned (SignedApproval without a signature): the one Signature covers every result and the
+// request's Nonce (SignBatch, VerifyBatch; docs/protocol.md, "Batch answers").
 type BatchResponse struct {
-	BatchID string                `json:"batch_id"`
-	Results []TransactionResponse `json:"results"`
+	BatchID   string                `json:"batch_id"`
+	Results   []TransactionResponse `json:"results"`
+	Nonce     string                `json:"nonce,omitempty"`
+	Signature *BatchSignature       `json:"signature,omitempty"`
 }
 
 // VoidRequest cancels TargetTxnID whether or not the server ever applied it. It is safe to send for

@@ -126,7 +126,7 @@ func runAgent(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if _, err := ag.ResumeOrders(ctx); err != nil {
 		return fmt.Errorf("cannot start: resuming the previous run's orders: %w", err)
 	}
-	fwd := forwarder.New(forwarder.Options{Store: store, Server: api, Interval: cfg.Forwarder.Interval,
+	fwd := forwarder.New(forwarder.Options{Store: store, Server: api, Keys: keys, Interval: cfg.Forwarder.Interval,
 		MaxBackoff: cfg.Forwarder.MaxBackoff, BatchSize: cfg.Forwarder.BatchSize, Logger: log,
 		BackOnline: func(ctx context.Context) { keys.RefreshIfDue(ctx, "the server is reachable again") }})
 

@@ -103,7 +103,8 @@ func New(opt Options) *Client {
 type attempt struct {
 	status int
 	body   []byte
-	sent   bool // the connection was made, so the server may have seen the request
+	sent   bool   // the connection was made, so the server may have seen the request
+	nonce  string // the signed request's nonce
 }
 
 // do sends one request. signed adds the terminal signature.
@@ -123,10 +124,12 @@ func (c *Client) doWithin(ctx context.Context, timeout time.Duration, method, pa
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
+	nonce := ""
 	if signed {
 		if err := protocol.SignRequest(req, c.opt.TerminalID, c.opt.Key, c.opt.Clock.Now(), body); err != nil {
 			return attempt{}, err
 		}
+		nonce = req.Header.Get(protocol.HeaderNonce)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -140,7 +143,7 @@ func (c *Client) doWithin(ctx context.Context, timeout time.Duration, method, pa
 	if len(data) > maxResponseBytes {
 		return attempt{sent: true}, fmt.Errorf("%w: answer larger than %d bytes", ErrBadAnswer, maxResponseBytes)
 	}
-	return attempt{status: resp.StatusCode, body: data, sent: true}, nil
+	return attempt{status: resp.StatusCode, body: data, sent: true, nonce: nonce}, nil
 }
 
 // isDialError reports whether err happened before any byte could reach the server.
@@ -247,7 +250,9 @@ func (c *Client) transactionLike(ctx context.Context, path string, req any, id s
 }
 
 // Batch sends queued items once (the forwarder owns retries and backoff). The response has one
-// result per item, in order.
+// result per item, in order, and answers this request: its signed nonce is the one this request
+// was signed with, so a replayed answer of an earlier request is refused (ErrBadAnswer wrapping
+// protocol.ErrBatchNonce). The forwarder verifies the answer's signature.
 func (c *Client) Batch(ctx context.Context, req protocol.BatchRequest) (protocol.BatchResponse, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
@@ -263,6 +268,9 @@ func (c *Client) Batch(ctx context.Context, req protocol.BatchRequest) (protocol
 	resp, err := decode[protocol.BatchResponse](a)
 	if err != nil {
 		return resp, err
+	}
+	if resp.Nonce != a.nonce {
+		return resp, fmt.Errorf("%w: %w: answer signed for nonce %q, request sent with %q", ErrBadAnswer, protocol.ErrBatchNonce, resp.Nonce, a.nonce)
 	}
 	if len(resp.Results) != len(req.Items) {
 		return resp, fmt.Errorf("%w: %d results for %d items", ErrBadAnswer, len(resp.Results), len(req.Items))

@@ -36,6 +36,7 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		f.t.Errorf("request not signed correctly: %v", err)
 	}
+	w.Header().Set(testNonceHeader, sr.Nonce) // for batchReply; removed before the answer is written
 	f.mu.Lock()
 	f.bodies = append(f.bodies, body)
 	n := len(f.bodies)
@@ -53,6 +54,19 @@ func reply(status int, v any) func(http.ResponseWriter, []byte) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
 		json.NewEncoder(w).Encode(v)
+	}
+}
+
+// testNonceHeader carries the request's nonce from fakeServer to the scripted answer.
+const testNonceHeader = "X-Test-Request-Nonce"
+
+// batchReply answers a batch for the request it answers, as settlementd does: the answer names the
+// request's nonce (the signature over it is the forwarder's to check).
+func batchReply(resp protocol.BatchResponse) func(http.ResponseWriter, []byte) {
+	return func(w http.ResponseWriter, body []byte) {
+		resp.Nonce = w.Header().Get(testNonceHeader)
+		w.Header().Del(testNonceHeader)
+		reply(200, resp)(w, body)
 	}
 }
 
@@ -142,9 +156,9 @@ func TestTransactionTimeoutMayHaveBeenSent(t *testing.T) {
 func TestBatchChecksResultOrder(t *testing.T) {
 	items := []protocol.BatchItem{{Kind: protocol.KindOffline, TerminalTxnID: "A"}, {Kind: protocol.KindOffline, TerminalTxnID: "B"}}
 	c, _ := newTestClient(t,
-		reply(200, protocol.BatchResponse{Results: []protocol.TransactionResponse{{TerminalTxnID: "A"}, {TerminalTxnID: "B"}}}),
-		reply(200, protocol.BatchResponse{Results: []protocol.TransactionResponse{{TerminalTxnID: "B"}, {TerminalTxnID: "A"}}}),
-		reply(200, protocol.BatchResponse{Results: []protocol.TransactionResponse{{TerminalTxnID: "A"}}}))
+		batchReply(protocol.BatchResponse{Results: []protocol.TransactionResponse{{TerminalTxnID: "A"}, {TerminalTxnID: "B"}}}),
+		batchReply(protocol.BatchResponse{Results: []protocol.TransactionResponse{{TerminalTxnID: "B"}, {TerminalTxnID: "A"}}}),
+		batchReply(protocol.BatchResponse{Results: []protocol.TransactionResponse{{TerminalTxnID: "A"}}}))
 	if _, err := c.Batch(context.Background(), protocol.BatchRequest{Items: items}); err != nil {
 		t.Fatal(err)
 	}
@@ -152,6 +166,30 @@ func TestBatchChecksResultOrder(t *testing.T) {
 		if _, err := c.Batch(context.Background(), protocol.BatchRequest{Items: items}); !errors.Is(err, ErrBadAnswer) {
 			t.Fatalf("bad batch answer %d accepted: %v", i, err)
 		}
+	}
+}
+
+// TestBatchRefusesAReplayedAnswer: an answer recorded for an earlier request (its signed nonce is
+// that request's) is refused for a new one, even with the same items and results.
+func TestBatchRefusesAReplayedAnswer(t *testing.T) {
+	items := []protocol.BatchItem{{Kind: protocol.KindOffline, TerminalTxnID: "A"}}
+	results := []protocol.TransactionResponse{{TerminalTxnID: "A", Status: protocol.StatusApproved}}
+	var first protocol.BatchResponse
+	recordFirst := func(w http.ResponseWriter, body []byte) {
+		first = protocol.BatchResponse{Results: results, Nonce: w.Header().Get(testNonceHeader)}
+		w.Header().Del(testNonceHeader)
+		reply(200, first)(w, body)
+	}
+	replay := func(w http.ResponseWriter, body []byte) {
+		w.Header().Del(testNonceHeader)
+		reply(200, first)(w, body)
+	}
+	c, _ := newTestClient(t, recordFirst, replay)
+	if _, err := c.Batch(context.Background(), protocol.BatchRequest{Items: items}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Batch(context.Background(), protocol.BatchRequest{Items: items}); !errors.Is(err, ErrBadAnswer) || !errors.Is(err, protocol.ErrBatchNonce) {
+		t.Fatalf("replayed answer: %v, want ErrBadAnswer and protocol.ErrBatchNonce", err)
 	}
 }
 

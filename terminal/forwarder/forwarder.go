@@ -26,6 +26,14 @@ type Server interface {
 	Batch(ctx context.Context, req protocol.BatchRequest) (protocol.BatchResponse, error)
 }
 
+// Keys are the server keys the terminal trusts (serverkeys.Keyring): a batch answer is accepted
+// only with a valid signature by one of them. Learn fetches an endorsed key the terminal has not
+// seen yet (after a rotation).
+type Keys interface {
+	Keys() []protocol.ServerKey
+	Learn(ctx context.Context, keyID string) error
+}
+
 // Clock is the terminal clock.
 type Clock interface{ Now() time.Time }
 
@@ -37,6 +45,7 @@ func (systemClock) Now() time.Time { return time.Now() }
 type Options struct {
 	Store      queue.Store
 	Server     Server
+	Keys       Keys          // required: batch answers are verified with them
 	Interval   time.Duration // how often to look when idle (default 2s)
 	MaxBackoff time.Duration // backoff ceiling (default 1m)
 	BatchSize  int           // default and maximum protocol.MaxBatchItems
@@ -166,6 +175,9 @@ func (f *Forwarder) DrainOnce(ctx context.Context) (more bool, err error) {
 		req.Items[i] = BatchItem(r)
 	}
 	resp, err := f.opt.Server.Batch(ctx, req)
+	if err == nil {
+		err = f.verify(ctx, resp)
+	}
 	if err != nil {
 		f.failed(ctx, items, err)
 		return false, err
@@ -182,8 +194,8 @@ func (f *Forwarder) DrainOnce(ctx context.Context) (more bool, err error) {
 			if r.State != queue.StateQueued {
 				continue // changed meanwhile (e.g. exported and marked)
 			}
-			res := res
-			r.Result, r.Attempts, r.UpdatedAt, r.LastError = &res, r.Attempts+1, now, ""
+			res, proof := res, protocol.ProofFor(resp, i)
+			r.Result, r.BatchProof, r.Attempts, r.UpdatedAt, r.LastError = &res, &proof, r.Attempts+1, now, ""
 			if Settles(r, res) {
 				r.State = queue.StateSettled
 				settled++
@@ -215,6 +227,23 @@ func (f *Forwarder) DrainOnce(ctx context.Context) (more bool, err error) {
 	}
 	f.log.Info("forwarded batch", "items", len(items), "settled", settled, "refused", refused)
 	return len(items) == f.opt.BatchSize, nil
+}
+
+// verify checks a batch answer's one signature over every result (the client has checked that it
+// answers this request's nonce). An answer signed by a key the terminal does not know yet is
+// checked again after the key is learned (rotation); anything else unverified is no answer: the
+// items stay queued and are sent again, and the server answers them the same way.
+func (f *Forwarder) verify(ctx context.Context, resp protocol.BatchResponse) error {
+	err := protocol.VerifyBatch(resp, resp.Nonce, f.opt.Keys.Keys())
+	if errors.Is(err, protocol.ErrUnknownKey) && resp.Signature != nil {
+		if lerr := f.opt.Keys.Learn(ctx, resp.Signature.KeyID); lerr == nil {
+			err = protocol.VerifyBatch(resp, resp.Nonce, f.opt.Keys.Keys())
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("forwarder: batch answer refused: %w", err)
+	}
+	return nil
 }
 
 // Settles reports whether the server's answer to r means r is done: an approval, or a void whose

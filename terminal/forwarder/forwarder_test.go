@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -14,11 +15,26 @@ import (
 	"github.com/stillpay/stillpay/terminal/queue"
 )
 
-// fakeServer records batches and answers per item with decide, or fails the whole batch.
+// fakeServer records batches and answers per item with decide, or fails the whole batch. It signs
+// each answer once, as settlementd does, with serverKey; tamper, when set, changes the signed answer.
 type fakeServer struct {
 	batches [][]protocol.BatchItem
 	down    bool
 	decide  func(protocol.BatchItem) protocol.TransactionResponse
+	tamper  func(*protocol.BatchResponse)
+}
+
+var (
+	serverPub, serverKey, _ = ed25519.GenerateKey(nil)
+	testKeys                = &fakeKeys{keys: []protocol.ServerKey{{KeyID: "k1", PublicKey: serverPub}}}
+)
+
+// fakeKeys is the terminal's keyring: it trusts k1 and learns nothing.
+type fakeKeys struct{ keys []protocol.ServerKey }
+
+func (k *fakeKeys) Keys() []protocol.ServerKey { return k.keys }
+func (k *fakeKeys) Learn(_ context.Context, id string) error {
+	return fmt.Errorf("no endorsed key %q", id)
 }
 
 func (f *fakeServer) Batch(_ context.Context, req protocol.BatchRequest) (protocol.BatchResponse, error) {
@@ -33,6 +49,12 @@ func (f *fakeServer) Batch(_ context.Context, req protocol.BatchRequest) (protoc
 			r = f.decide(it)
 		}
 		resp.Results = append(resp.Results, r)
+	}
+	if err := protocol.SignBatch(&resp, fmt.Sprintf("%032d", len(f.batches)), "k1", serverKey); err != nil {
+		return resp, err
+	}
+	if f.tamper != nil {
+		f.tamper(&resp)
 	}
 	return resp, nil
 }
@@ -79,7 +101,7 @@ func TestDrainInOrderInBatches(t *testing.T) {
 	s := queue.NewMemory()
 	recs := fill(t, s, 2500)
 	srv := &fakeServer{}
-	f := New(Options{Store: s, Server: srv})
+	f := New(Options{Store: s, Server: srv, Keys: testKeys})
 	for i := 0; i < 3; i++ {
 		if _, err := f.DrainOnce(context.Background()); err != nil {
 			t.Fatal(err)
@@ -109,7 +131,7 @@ func TestRetriesSendIdenticalItems(t *testing.T) {
 	s := queue.NewMemory()
 	fill(t, s, 7)
 	srv := &fakeServer{down: true}
-	f := New(Options{Store: s, Server: srv})
+	f := New(Options{Store: s, Server: srv, Keys: testKeys})
 	for i := 0; i < 3; i++ {
 		if _, err := f.DrainOnce(context.Background()); !errors.Is(err, client.ErrUnreachable) {
 			t.Fatalf("attempt %d: %v", i, err)
@@ -134,7 +156,7 @@ func TestBackOnlineIsCalledOnlyAfterAnOutage(t *testing.T) {
 	fill(t, s, 3)
 	srv := &fakeServer{}
 	calls := 0
-	f := New(Options{Store: s, Server: srv, BatchSize: 1, BackOnline: func(context.Context) { calls++ }})
+	f := New(Options{Store: s, Server: srv, Keys: testKeys, BatchSize: 1, BackOnline: func(context.Context) { calls++ }})
 	if _, err := f.DrainOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +196,7 @@ func TestRefusedItemsAreKeptAndRetried(t *testing.T) {
 		}
 		return r
 	}}
-	f := New(Options{Store: s, Server: srv})
+	f := New(Options{Store: s, Server: srv, Keys: testKeys})
 	if _, err := f.DrainOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -223,4 +245,81 @@ func TestBackoffGrowsWithJitterAndCaps(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestBatchAnswerIsVerifiedOnce: a signed answer settles its items and leaves each sale its proof;
+// a tampered answer (a refused item turned approved, or an approval's bytes changed) and an
+// answer by an unknown key are no answer: nothing changes state, and the items are sent again.
+func TestBatchAnswerIsVerifiedOnce(t *testing.T) {
+	decline := func(it protocol.BatchItem) protocol.TransactionResponse {
+		r := protocol.TransactionResponse{TerminalTxnID: it.TerminalTxnID, Status: protocol.StatusApproved,
+			Approval: &protocol.SignedApproval{Approval: []byte(`{"approval_id":"ap_` + it.TerminalTxnID + `"}`), KeyID: "k1"}}
+		if it.Amount.Minor == 101 {
+			r = protocol.TransactionResponse{TerminalTxnID: it.TerminalTxnID, Status: protocol.StatusDeclined, Code: protocol.CodeCodeUsed}
+		}
+		return r
+	}
+	tampers := map[string]func(*protocol.BatchResponse){
+		"declined item turned approved": func(r *protocol.BatchResponse) {
+			r.Results[1].Status, r.Results[1].Code = protocol.StatusApproved, ""
+		},
+		"approval bytes changed": func(r *protocol.BatchResponse) {
+			a := *r.Results[0].Approval
+			a.Approval = []byte(`{"approval_id":"ap_forged"}`)
+			r.Results[0].Approval = &a
+		},
+		"signed by an unknown key": func(r *protocol.BatchResponse) {
+			_, other, _ := ed25519.GenerateKey(nil)
+			protocol.SignBatch(r, r.Nonce, "k9", other)
+		},
+		"unsigned": func(r *protocol.BatchResponse) { r.Signature = nil },
+	}
+	for name, tamper := range tampers {
+		t.Run(name, func(t *testing.T) {
+			s := queue.NewMemory()
+			fill(t, s, 4)
+			srv := &fakeServer{decide: decline, tamper: tamper}
+			f := New(Options{Store: s, Server: srv, Keys: testKeys})
+			if _, err := f.DrainOnce(context.Background()); !errors.Is(err, protocol.ErrBatchSignature) && !errors.Is(err, protocol.ErrUnknownKey) {
+				t.Fatalf("tampered answer: %v", err)
+			}
+			if st := states(t, s); st[queue.StateQueued] != 4 {
+				t.Fatalf("a tampered answer changed states: %v", st)
+			}
+			srv.tamper = nil
+			if _, err := f.DrainOnce(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if st := states(t, s); st[queue.StateSettled] != 3 || st[queue.StateRefused] != 1 {
+				t.Fatalf("after the genuine answer: %v", st)
+			}
+			if len(srv.batches) != 2 || !reflect.DeepEqual(srv.batches[0], srv.batches[1]) {
+				t.Fatalf("the items were not sent again unchanged: %d batches", len(srv.batches))
+			}
+		})
+	}
+	// Every sale keeps a proof of its own answer.
+	s := queue.NewMemory()
+	fill(t, s, 4)
+	f := New(Options{Store: s, Server: &fakeServer{decide: decline}, Keys: testKeys})
+	if _, err := f.DrainOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.View(context.Background(), func(tx queue.Tx) error {
+		recs, _ := tx.Recent(0, 100)
+		for _, r := range recs {
+			if r.Result == nil || r.BatchProof == nil {
+				t.Fatalf("%s: no result or proof", r.TxnID)
+			}
+			if err := r.BatchProof.Verify(*r.Result, testKeys.Keys()); err != nil {
+				t.Fatalf("%s: stored proof: %v", r.TxnID, err)
+			}
+			forged := *r.Result
+			forged.Status = protocol.StatusVoided
+			if err := r.BatchProof.Verify(forged, testKeys.Keys()); !errors.Is(err, protocol.ErrBatchSignature) {
+				t.Fatalf("%s: stored proof accepts a changed result: %v", r.TxnID, err)
+			}
+		}
+		return nil
+	})
 }

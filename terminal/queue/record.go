@@ -76,6 +76,9 @@ type Record struct {
 
 	ApprovalCode string                   `json:"approval_code,omitempty"`
 	Approval     *protocol.SignedApproval `json:"approval,omitempty"`
+	// BatchProof proves Result on its own when it came in a batch answer: the answer's one server
+	// signature and this result's audit path (protocol.BatchProof).
+	BatchProof *protocol.BatchProof `json:"batch_proof,omitempty"`
 	// MaybeSent records that an online attempt may have reached the server, so the server may hold
 	// a result for this id.
 	MaybeSent bool `json:"maybe_sent,omitempty"`

@@ -1,0 +1,107 @@
+package protocol
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"testing"
+)
+
+func batchAnswer(t *testing.T, n int, nonce string, key ed25519.PrivateKey) BatchResponse {
+	t.Helper()
+	resp := BatchResponse{BatchID: "T-1..T-9"}
+	for i := range n {
+		r := TransactionResponse{TerminalTxnID: fmt.Sprintf("T-%d", i), Status: StatusApproved,
+			Approval: &SignedApproval{Approval: []byte(fmt.Sprintf(`{"approval_id":"ap_%d"}`, i)), KeyID: "k1"}}
+		if i%3 == 2 {
+			r = TransactionResponse{TerminalTxnID: fmt.Sprintf("T-%d", i), Status: StatusDeclined, Code: CodeCodeUsed}
+		}
+		resp.Results = append(resp.Results, r)
+	}
+	if err := SignBatch(&resp, nonce, "k1", key); err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+// TestBatchAnswer: a signed batch answer verifies once for its request; a replayed answer (another
+// request's nonce) and a tampered one (any result's id, status, code or approval changed, a result
+// dropped or swapped, the signature gone) are refused.
+func TestBatchAnswer(t *testing.T) {
+	pub, key, _ := ed25519.GenerateKey(nil)
+	keys := []ServerKey{{KeyID: "k1", PublicKey: pub}}
+	const nonce = "0123456789abcdef0123456789abcdef"
+	good := batchAnswer(t, 7, nonce, key)
+	if err := VerifyBatch(good, nonce, keys); err != nil {
+		t.Fatalf("VerifyBatch: %v", err)
+	}
+	older := batchAnswer(t, 7, "ffffffffffffffffffffffffffffffff", key)
+	tamper := func(f func(r *BatchResponse)) BatchResponse {
+		r := good
+		r.Results = append([]TransactionResponse(nil), good.Results...)
+		f(&r)
+		return r
+	}
+	tests := []struct {
+		name string
+		resp BatchResponse
+		want error
+	}{
+		{"replayed answer of another request", older, ErrBatchNonce},
+		{"another request's answer with this nonce written in", func() BatchResponse { r := older; r.Nonce = nonce; return r }(), ErrBatchSignature},
+		{"declined turned approved", tamper(func(r *BatchResponse) { r.Results[2].Status, r.Results[2].Code = StatusApproved, "" }), ErrBatchSignature},
+		{"approved turned declined", tamper(func(r *BatchResponse) { r.Results[0].Status, r.Results[0].Code = StatusDeclined, CodeCodeInvalid }), ErrBatchSignature},
+		{"approval bytes changed", tamper(func(r *BatchResponse) {
+			a := *r.Results[1].Approval
+			a.Approval = bytes.Replace(a.Approval, []byte("ap_1"), []byte("ap_X"), 1)
+			r.Results[1].Approval = &a
+		}), ErrBatchSignature},
+		{"result id changed", tamper(func(r *BatchResponse) { r.Results[3].TerminalTxnID = "T-99" }), ErrBatchSignature},
+		{"results swapped", tamper(func(r *BatchResponse) { r.Results[0], r.Results[1] = r.Results[1], r.Results[0] }), ErrBatchSignature},
+		{"result dropped", tamper(func(r *BatchResponse) { r.Results = r.Results[:6] }), ErrBatchSignature},
+		{"batch id changed", tamper(func(r *BatchResponse) { r.BatchID = "other" }), ErrBatchSignature},
+		{"unsigned", tamper(func(r *BatchResponse) { r.Signature = nil }), ErrBatchSignature},
+		{"unknown key", tamper(func(r *BatchResponse) { s := *r.Signature; s.KeyID = "k9"; r.Signature = &s }), ErrUnknownKey},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := VerifyBatch(tt.resp, nonce, keys); !errors.Is(err, tt.want) {
+				t.Fatalf("VerifyBatch = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestBatchProof: every result of answers of 1 to 33 results is proven alone by its audit path, and
+// the proof refuses another result, another index and a shortened path.
+func TestBatchProof(t *testing.T) {
+	pub, key, _ := ed25519.GenerateKey(nil)
+	keys := []ServerKey{{KeyID: "k1", PublicKey: pub}}
+	for n := 1; n <= 33; n++ {
+		resp := batchAnswer(t, n, "n", key)
+		for i := range n {
+			p := ProofFor(resp, i)
+			if err := p.Verify(resp.Results[i], keys); err != nil {
+				t.Fatalf("size %d index %d: %v", n, i, err)
+			}
+			if n == 1 {
+				continue
+			}
+			other := resp.Results[(i+1)%n]
+			if err := p.Verify(other, keys); !errors.Is(err, ErrBatchSignature) {
+				t.Fatalf("size %d index %d: another result passed: %v", n, i, err)
+			}
+			moved := p
+			moved.Index = (i + 1) % n
+			if err := moved.Verify(resp.Results[i], keys); !errors.Is(err, ErrBatchSignature) {
+				t.Fatalf("size %d index %d: another index passed: %v", n, i, err)
+			}
+			short := p
+			short.Path = p.Path[:len(p.Path)-1]
+			if err := short.Verify(resp.Results[i], keys); !errors.Is(err, ErrBatchSignature) {
+				t.Fatalf("size %d index %d: a shortened path passed: %v", n, i, err)
+			}
+		}
+	}
+}
