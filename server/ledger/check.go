@@ -23,6 +23,7 @@ type Checker struct {
 	entryRefs  map[uint64]string
 	opRefs     map[string]int
 	txnEntries []txnEntry
+	orders     orderCheck // ordercheck.go
 }
 
 type txnEntry struct {
@@ -121,6 +122,7 @@ func (c *Checker) Txn(t store.Txn) {
 	if t.EntryID != 0 {
 		c.txnEntries = append(c.txnEntries, txnEntry{t.Key, t.EntryID})
 	}
+	c.orders.txn(t)
 }
 
 // Finish checks what needs all records and returns the report; the error wraps store.ErrInconsistent
@@ -182,6 +184,7 @@ func (c *Checker) Finish() (store.Report, error) {
 	for _, ref := range slices.Sorted(maps.Keys(c.opRefs)) {
 		c.Problem("journal moves money for request %s, which has no txn", ref)
 	}
+	c.finishOrders()
 	if len(c.report.Problems) > 0 {
 		return c.report, fmt.Errorf("%w: %s", store.ErrInconsistent, c.report.Problems[0])
 	}

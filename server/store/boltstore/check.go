@@ -54,6 +54,9 @@ func (s *Store) Check(ctx context.Context) (store.Report, error) {
 		if err := checkTxns(tx, c, authTxns); err != nil {
 			return err
 		}
+		if err := checkOrders(tx, c); err != nil {
+			return err
+		}
 		return checkTerminals(tx, c)
 	})
 	if err != nil {

@@ -156,3 +156,34 @@ func importOrder(tx *bolt.Tx, o store.Order) error {
 	}
 	return putJSON(b, []byte(o.ID), o)
 }
+
+// checkOrders feeds the orders to the checker and checks their indexes both ways.
+func checkOrders(tx *bolt.Tx, c *ledger.Checker) error {
+	orders := tx.Bucket(bktOrders)
+	n := 0
+	err := orders.ForEach(func(k, v []byte) error {
+		var o store.Order
+		if err := getJSONRaw(v, "order "+string(k), &o); err != nil {
+			c.Problem("%v", err)
+			return nil
+		}
+		n++
+		c.Order(o)
+		if id := tx.Bucket(bktOrderByKey).Get(pair(o.TerminalID, o.TerminalOrderID)); string(id) != o.ID {
+			c.Problem("order %s: its key %s/%s points at %q", o.ID, o.TerminalID, o.TerminalOrderID, id)
+		}
+		if id := tx.Bucket(bktOrderByTermSq).Get(prefixed(o.TerminalID, u64(o.Seq))); string(id) != o.ID {
+			c.Problem("order %s: its feed entry %s/%d points at %q", o.ID, o.TerminalID, o.Seq, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, b := range [][]byte{bktOrderByKey, bktOrderByTermSq} {
+		if got := tx.Bucket(b).Stats().KeyN; got != n {
+			c.Problem("index %s has %d keys for %d orders", b, got, n)
+		}
+	}
+	return nil
+}

@@ -40,6 +40,9 @@ func (s *Store) Check(ctx context.Context) (store.Report, error) {
 	for _, t := range s.txns {
 		c.Txn(t)
 	}
+	for _, o := range s.orders.byID {
+		c.Order(o)
+	}
 	if len(s.bySeq) != len(s.txns) {
 		c.Problem("%d sequence numbers for %d txns", len(s.bySeq), len(s.txns))
 	}

@@ -42,6 +42,9 @@ func (s *Store) Check(ctx context.Context) (store.Report, error) {
 		if err := feed(ctx, tx, `SELECT `+txnCols+` FROM txns ORDER BY seq`, scanTxn, c.Txn); err != nil {
 			return err
 		}
+		if err := feed(ctx, tx, `SELECT record FROM orders ORDER BY id`, scanOrder, c.Order); err != nil {
+			return err
+		}
 		return checkIndexes(ctx, tx, c)
 	})
 	if err != nil {
