@@ -3,12 +3,13 @@ package protocol
 import (
 	"bytes"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
 )
 
-func batchAnswer(t *testing.T, n int, nonce string, key ed25519.PrivateKey) BatchResponse {
+func batchAnswer(t testing.TB, n int, nonce string, key ed25519.PrivateKey) BatchResponse {
 	t.Helper()
 	resp := BatchResponse{BatchID: "T-1..T-9"}
 	for i := range n {
@@ -104,4 +105,45 @@ func TestBatchProof(t *testing.T) {
 			}
 		}
 	}
+}
+
+// fuzzKey is fixed so the fuzz corpus stays meaningful between runs.
+var fuzzKey = ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize))
+
+const fuzzNonce = "0123456789abcdef0123456789abcdef"
+
+// FuzzVerifyBatch feeds batch answers, as JSON from the network, to VerifyBatch and a proof of each
+// result to BatchProof.Verify. Nothing panics, and whatever verifies has exactly the genuine
+// answer's results (the fuzzer holds no key). Seeds: the answers of TestBatchAnswer's table.
+func FuzzVerifyBatch(f *testing.F) {
+	good := batchAnswer(f, 7, fuzzNonce, fuzzKey)
+	seeds := []BatchResponse{good, batchAnswer(f, 1, fuzzNonce, fuzzKey), batchAnswer(f, 7, "ffffffffffffffffffffffffffffffff", fuzzKey)}
+	tampered := good
+	tampered.Results = append([]TransactionResponse(nil), good.Results...)
+	tampered.Results[2].Status = StatusApproved
+	seeds = append(seeds, tampered)
+	for _, s := range seeds {
+		b, _ := json.Marshal(s)
+		f.Add(b)
+	}
+	keys := []ServerKey{{KeyID: "k1", PublicKey: fuzzKey.Public().(ed25519.PublicKey)}}
+	genuine := map[[32]byte]bool{}
+	for _, s := range seeds[:3] {
+		genuine[BatchRoot(batchLeaves(s))] = true
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var resp BatchResponse
+		if json.Unmarshal(data, &resp) != nil {
+			return
+		}
+		if err := VerifyBatch(resp, resp.Nonce, keys); err == nil && !genuine[BatchRoot(batchLeaves(resp))] {
+			t.Fatalf("a batch answer the fuzzer made verified: %s", data)
+		}
+		for i := range resp.Results {
+			p := ProofFor(resp, i)
+			if err := p.Verify(resp.Results[i], keys); err == nil && !genuine[BatchRoot(batchLeaves(resp))] {
+				t.Fatalf("a proof of result %d of a made-up answer verified: %s", i, data)
+			}
+		}
+	})
 }
