@@ -245,6 +245,5 @@ func markAbsent[V any](ids []string, m map[string]*V) {
 
 // lockRows is appended to the reads of the rows a group updates (authorizations, balances). It is
 // empty: on PostgreSQL, FOR UPDATE would write a lock into each of those rows (WAL and dirty pages)
-// just before the group updates them anyway, and SERIALIZABLE already catches every conflict. On
-// CockroachDB, " FOR UPDATE" makes a contended group wait for the lock instead of retrying at commit.
+// just before the group updates them anyway, and SERIALIZABLE already catches every conflict.
 const lockRows = ""

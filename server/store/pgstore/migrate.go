@@ -93,7 +93,7 @@ func Migrate(ctx context.Context, dsn string, log *slog.Logger) ([]int, error) {
 
 // migrate applies pending migrations under the lock row of stillpay_schema: the first instance to lock
 // it migrates, the others wait for its commit, then find nothing left to do. The lock is a row, not an
-// advisory lock, so the same code runs on CockroachDB.
+// advisory lock: it is taken and released with the migration's transaction.
 func migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) ([]int, error) {
 	ms, err := loadMigrations()
 	if err != nil {

@@ -115,8 +115,7 @@ func poolConfig(dsn string) (*pgxpool.Config, error) {
 // generic plan for a prepared statement after five runs; one made while a table was nearly empty
 // (a fresh database) scans the table, and keeps scanning it as it grows to millions of rows until the
 // next ANALYZE. Custom plans are made for each run from the table's current size and the actual
-// arrays, and always look keys up through the indexes. Databases without the setting (CockroachDB)
-// plan differently and keep their default.
+// arrays, and always look keys up through the indexes. A server without the setting keeps its default.
 func tuneSession(ctx context.Context, conn *pgx.Conn) error {
 	if _, err := conn.Exec(ctx, `SET plan_cache_mode = force_custom_plan`); err != nil {
 		if _, ok := errors.AsType[*pgconn.PgError](err); !ok {

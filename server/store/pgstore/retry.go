@@ -15,9 +15,9 @@ import (
 	"github.com/stillpay/stillpay/server/store"
 )
 
-// Retry bounds for transactions that lose a serialization conflict. Under SERIALIZABLE (the only
-// isolation CockroachDB offers by default) a conflicting transaction is aborted and must be run again
-// from the start; the attempts back off with jitter so that the losers do not collide again.
+// Retry bounds for transactions that lose a serialization conflict. Under SERIALIZABLE a conflicting
+// transaction is aborted and must be run again from the start; the attempts back off with jitter so
+// that the losers do not collide again.
 const (
 	maxTxAttempts  = 12
 	retryBaseDelay = 2 * time.Millisecond
@@ -69,7 +69,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return s.runTx(ctx, s.pool, serializable, fn)
 }
 
-// readTx runs fn in a read-only snapshot (REPEATABLE READ; SERIALIZABLE on CockroachDB, which maps it).
+// readTx runs fn in a read-only snapshot (REPEATABLE READ).
 func (s *Store) readTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return s.runTx(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
 }

@@ -102,8 +102,8 @@ func (s *Store) sweepHolds(ctx context.Context, now time.Time, grace time.Durati
 	})
 }
 
-// deleteExpired deletes up to sweepLimit rows of table whose expires_at is at or before now. (DELETE
-// ... LIMIT is CockroachDB's, not PostgreSQL's: the key subquery works on both.)
+// deleteExpired deletes up to sweepLimit rows of table whose expires_at is at or before now
+// (PostgreSQL has no DELETE ... LIMIT: a key subquery bounds it).
 // table and key are constants of this package, never input.
 func (s *Store) deleteExpired(ctx context.Context, table, key string, now time.Time) (int, error) {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM `+table+` WHERE (`+key+`) IN (
