@@ -4,10 +4,12 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/stillpay/stillpay/shared/wallet"
 )
 
 func (a *app) codeCommand() *cobra.Command {
-	var pngFile string
+	var pngFile, offerID string
 	var raw, light bool
 	cmd := &cobra.Command{
 		Use:   "code",
@@ -20,7 +22,12 @@ shown twice. A code is good for 30 to 60 seconds; ask for a new one rather than 
 			if err != nil {
 				return err
 			}
-			c, err := w.NextCode()
+			var c wallet.Code
+			if offerID != "" {
+				c, err = w.NextCodeWithOffer(offerID)
+			} else {
+				c, err = w.NextCode()
+			}
 			if err != nil {
 				return err
 			}
@@ -48,5 +55,6 @@ shown twice. A code is good for 30 to 60 seconds; ask for a new one rather than 
 	cmd.Flags().StringVar(&pngFile, "png", "", "also write the QR code as a PNG image to this file")
 	cmd.Flags().BoolVar(&raw, "raw", false, "print only the payload text")
 	cmd.Flags().BoolVar(&light, "light", false, "draw for a terminal with a light background")
+	cmd.Flags().StringVar(&offerID, "offer", "", "carry this held offer (wallet offers) in the code")
 	return cmd
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"github.com/stillpay/stillpay/server/store"
 	"github.com/stillpay/stillpay/shared/credential"
 	"github.com/stillpay/stillpay/shared/offer"
+	"github.com/stillpay/stillpay/shared/payload"
 	"github.com/stillpay/stillpay/shared/protocol"
 	"github.com/stillpay/stillpay/shared/wallet"
 )
@@ -132,6 +134,23 @@ func TestOffersFlow(t *testing.T) {
 		}
 		if held, _ := w.Offers(false); len(held) != 1 {
 			t.Errorf("wallet holds %d offers", len(held))
+		}
+		// The offer rides in the payment code's offer field (payload v2).
+		if _, err := s.admin.AddAccount(ctx, admin.AccountRequest{AccountID: "acc-alice-2", UserID: "alice", OpeningBalance: eur(5000)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Authorize(ctx, wallet.AuthorizeOptions{AccountID: "acc-alice-2", CapPerPayment: eur(1000), Codes: 3, TTL: time.Hour}); err != nil {
+			t.Fatal(err)
+		}
+		code, err := w.NextCodeWithOffer(o.OfferID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, err := payload.Parse(code.Text); err != nil || !bytes.Equal(p.Offer, o.Token) || p.VerifyDevice() != nil {
+			t.Errorf("payment code with the offer: %v (offer %x)", err, p.Offer)
+		}
+		if _, err := w.NextCodeWithOffer("0000000000000000"); !errors.Is(err, wallet.ErrOfferUnknown) {
+			t.Errorf("unknown offer: %v", err)
 		}
 
 		// Long-poll: a waiting inbox call returns as soon as the next campaign is launched.

@@ -65,9 +65,9 @@ func TestOffersWithTheRealBinaries(t *testing.T) {
 	if err := json.Unmarshal([]byte(walletCmd(t, home, "settings", "--offers", "on", "--json")), &st); err != nil || !st.Offers {
 		t.Fatalf("settings: %+v %v", st, err)
 	}
-	pay := func(txn string, minor int64) {
+	pay := func(txn string, minor int64, codeArgs ...string) {
 		t.Helper()
-		code := strings.TrimSpace(walletCmd(t, home, "code", "--raw"))
+		code := strings.TrimSpace(walletCmd(t, home, append([]string{"code", "--raw"}, codeArgs...)...))
 		ans, err := term.Post(ctx, protocol.PathTransactions, protocol.TransactionRequest{
 			TerminalTxnID: txn, Amount: money.Amount{Minor: minor, Currency: "EUR"}, Payload: code})
 		if err != nil || ans.Status != http.StatusOK {
@@ -103,7 +103,9 @@ func TestOffersWithTheRealBinaries(t *testing.T) {
 		t.Fatalf("offers: %+v %v", held, err)
 	}
 
-	pay("T1-000002", 900) // a purchase in the campaign window
+	// A purchase in the campaign window, its code carrying the offer (payload v2's offer field). The
+	// server does not redeem offers yet: the sale settles at its full amount.
+	pay("T1-000002", 900, "--offer", held[0].OfferID)
 	svg := filepath.Join(t.TempDir(), "chart.svg")
 	out, stderr, code = merchantCmd(t, srv.URL, tokenFile, "campaign", "report", c.ID, "--svg", svg)
 	if code != 0 {

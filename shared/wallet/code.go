@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stillpay/stillpay/shared/credential"
+	"github.com/stillpay/stillpay/shared/offer"
 	"github.com/stillpay/stillpay/shared/otp"
 	"github.com/stillpay/stillpay/shared/payload"
 )
@@ -22,7 +23,28 @@ type Code struct {
 // NextCode makes the next payment code. It never touches the network. The counter moves forward
 // and is stored durably before the code is made, so a code is never shown twice, even if the
 // process dies right after; if the store cannot save, there is no code.
-func (w *Wallet) NextCode() (Code, error) {
+func (w *Wallet) NextCode() (Code, error) { return w.nextCode(nil) }
+
+// NextCodeWithOffer is NextCode with a held offer (by offer or message id, see Offer) in the
+// payload's offer field (payload v2, docs/protocol.md section 6). The offer is checked before a
+// counter is spent: it must parse and still be valid.
+func (w *Wallet) NextCodeWithOffer(offerID string) (Code, error) {
+	o, err := w.Offer(offerID)
+	if err != nil {
+		return Code{}, err
+	}
+	tok, err := offer.Parse(o.Token)
+	if err != nil {
+		return Code{}, fmt.Errorf("%w: offer %s: %w", ErrCorruptState, offerID, err)
+	}
+	if now := w.clock.Now(); !now.Before(tok.ValidUntil) || now.Before(tok.ValidFrom) {
+		return Code{}, fmt.Errorf("%w: offer %s is valid %s .. %s", ErrOfferExpired, offerID,
+			tok.ValidFrom.Format(time.RFC3339), tok.ValidUntil.Format(time.RFC3339))
+	}
+	return w.nextCode(o.Token)
+}
+
+func (w *Wallet) nextCode(offerToken []byte) (Code, error) {
 	// Look before DeviceKey, which would create a key (and the home) for a wallet never authorized.
 	if _, err := w.store.LoadAuthorization(); err != nil {
 		return Code{}, err
@@ -49,7 +71,7 @@ func (w *Wallet) NextCode() (Code, error) {
 
 	step := otp.StepAt(now)
 	text, err := payload.Build(payload.Spec{Credential: a.Credential, Secret: a.Secret, Counter: counter, Step: step,
-		Code: otp.PaymentCode(a.Secret, step, counter), DeviceKey: key})
+		Code: otp.PaymentCode(a.Secret, step, counter), DeviceKey: key, Offer: offerToken})
 	if err != nil {
 		return Code{}, fmt.Errorf("wallet: build payload: %w", err)
 	}

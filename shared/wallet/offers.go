@@ -20,8 +20,11 @@ const OffersFile = "offers.json"
 // MaxOffers bounds the offers a wallet keeps; the oldest are dropped first.
 const MaxOffers = 200
 
-// ErrOfferUnknown is returned for an offer id the wallet does not hold.
-var ErrOfferUnknown = errors.New("wallet: no such offer")
+// Offer errors.
+var (
+	ErrOfferUnknown = errors.New("wallet: no such offer")
+	ErrOfferExpired = errors.New("wallet: the offer is not valid now")
+)
 
 // Offer is a received service message with its signed offer token.
 type Offer struct {
