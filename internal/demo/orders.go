@@ -108,3 +108,6 @@ func (w *Wallet) PayText(ctx context.Context, text string) (wallet.Payment, erro
 	}
 	return wl.PayOrder(ctx, s, text, wallet.PayOptions{})
 }
+
+// Run runs the wallet command line with args on this phone and returns its output.
+func (w *Wallet) Run(ctx context.Context, args ...string) (string, error) { return w.run(ctx, args...) }

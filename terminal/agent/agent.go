@@ -63,7 +63,9 @@ type Options struct {
 	Store  queue.Store
 	Server Server
 	// Orders creates and follows merchant-presented orders (flow 2); nil: orders are unavailable.
-	Orders   OrderServer
+	Orders OrderServer
+	// Stickers brings the lane's sticker payments (RunStickerFeed); nil: none.
+	Stickers StickerServer
 	Verifier *offline.Verifier
 	Printer  Printer        // nil: no printer
 	Source   scanner.Source // nil: codes come only through SubmitCode

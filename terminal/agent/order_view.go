@@ -22,8 +22,10 @@ const (
 
 // OrderView is an order as the register sees it.
 type OrderView struct {
-	ID        string       `json:"id"`                 // the terminal's order id
-	OrderID   string       `json:"order_id,omitempty"` // the server's, once created
+	ID      string `json:"id"`                 // the terminal's order id
+	OrderID string `json:"order_id,omitempty"` // the server's, once created
+	// Sticker: a payment of the lane's static QR code (the customer entered the amount).
+	Sticker   bool         `json:"sticker,omitempty"`
 	State     string       `json:"state"`
 	Final     bool         `json:"final"`
 	Amount    money.Amount `json:"amount"`
@@ -49,7 +51,7 @@ func orderViewOf(r queue.Record) OrderView {
 	v := OrderView{ID: r.TxnID, Amount: r.Amount, Reference: r.Reference, Customer: r.Masked, ApprovalCode: r.ApprovalCode,
 		Code: r.DeclineCode, Reason: r.DeclineMessage, PrintStatus: r.PrintStatus, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	if o := r.Order; o != nil {
-		v.OrderID, v.ExpiresAt, v.QR, v.QRPrintStatus, v.Reported = o.OrderID, o.ExpiresAt, o.QR, o.QRPrintStatus, o.Reported
+		v.OrderID, v.ExpiresAt, v.QR, v.QRPrintStatus, v.Reported, v.Sticker = o.OrderID, o.ExpiresAt, o.QR, o.QRPrintStatus, o.Reported, o.Static
 	}
 	switch r.State {
 	case queue.StateOrdering:

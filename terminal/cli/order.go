@@ -96,3 +96,27 @@ func printOrderOutcome(w io.Writer, v agent.OrderView) {
 		fmt.Fprintf(w, "receipt: %s\n", v.PrintStatus)
 	}
 }
+
+func stickerCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "sticker",
+		Short: "Print the lane's static QR code for the counter: customers scan it, enter the amount, and pay",
+		Long: "Prints the lane's sticker through the running agent: a QR code signed by settlementd that names\n" +
+			"this lane. A customer scans it with the stillpay app, enters the amount and confirms; the agent\n" +
+			"learns of the payment from the server's order feed and prints the receipt. The sticker stays\n" +
+			"the same; print it again when it wears out.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.apiClient()
+			if err != nil {
+				return err
+			}
+			r, err := c.PrintSticker(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "sticker %s of lane %s: %s\n", r.StickerID, r.TerminalID, r.PrintStatus)
+			return nil
+		},
+	}
+}

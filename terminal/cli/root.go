@@ -65,7 +65,7 @@ func NewRoot() *cobra.Command {
 		runCommand(g), saleCommand(g), consoleCommand(g), statusCommand(g), queueCommand(g),
 		provisionCommand(g), versionCommand(),
 	)
-	root.AddCommand(orderCommand(g))
+	root.AddCommand(orderCommand(g), stickerCommand(g))
 	root.AddCommand(doctor.Command(version), update.Command())
 	root.AddCommand(hardwareCommands()...)
 	return root

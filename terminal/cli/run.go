@@ -111,7 +111,7 @@ func runAgent(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	keys := serverkeys.New(serverkeys.Options{Trusted: id.ServerKeys, Server: api, Logger: log,
 		Save: func(k []protocol.ServerKey) error { return config.SaveServerKeys(cfg.Identity.StateFile, k) }})
 	opts := agent.Options{
-		Store: store, Server: api, Orders: api, Verifier: &offline.Verifier{Keys: keys, Limits: id.Limits, Enabled: cfg.Offline.Enabled},
+		Store: store, Server: api, Orders: api, Stickers: api, Verifier: &offline.Verifier{Keys: keys, Limits: id.Limits, Enabled: cfg.Offline.Enabled},
 		Source: src, Identity: id, Keys: keys, Receipt: cfg.Receipt, Currency: cfg.Sale.Currency, ScanTimeout: cfg.Sale.ScanTimeout, Logger: log,
 		KeepSettled: cfg.Queue.KeepSettled,
 	}
@@ -154,6 +154,7 @@ func runAgent(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	go func() { errc <- srv.Serve(l) }()
 	go func() { errc <- ag.Run(ctx) }()
 	go fwd.Run(ctx)
+	go ag.RunStickerFeed(ctx)
 	// Pruning stops before the store closes (deferred above), so no run is cut off mid-commit.
 	retentionCtx, stopRetention := context.WithCancel(ctx)
 	retained := make(chan struct{})

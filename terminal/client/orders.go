@@ -94,3 +94,44 @@ func orderAnswer(a attempt, ok ...int) (protocol.Order, error) {
 	}
 	return o, nil
 }
+
+// OrderFeed returns this terminal's orders with seq above after, oldest first (at most
+// protocol.MaxOrderFeedLimit). With wait > 0 an empty answer is held until an order appears or wait
+// ends. It is sent once: the caller asks again. Sticker payments reach the lane this way.
+func (c *Client) OrderFeed(ctx context.Context, after uint64, wait time.Duration) (protocol.OrderFeed, error) {
+	wait = min(max(wait, 0), protocol.MaxOrderWait)
+	path := fmt.Sprintf("%s?after=%d", protocol.PathOrders, after)
+	if wait > 0 {
+		path += "&wait=" + wait.String()
+	}
+	a, err := c.doWithin(ctx, wait+c.opt.Timeout, http.MethodGet, path, nil, true)
+	if err != nil {
+		return protocol.OrderFeed{}, &UnreachableError{Attempts: 1, MaybeSent: a.sent, Err: err}
+	}
+	if retryable(a) {
+		return protocol.OrderFeed{}, &UnreachableError{Attempts: 1, MaybeSent: true, Err: fmt.Errorf("HTTP %d", a.status)}
+	}
+	if a.status != http.StatusOK {
+		return protocol.OrderFeed{}, problem(a)
+	}
+	feed, err := decode[protocol.OrderFeed](a)
+	if err != nil {
+		return feed, err
+	}
+	for _, o := range feed.Orders {
+		if o.Seq <= after || o.Seq > feed.Next {
+			return feed, fmt.Errorf("%w: order seq %d outside (%d, %d]", ErrBadAnswer, o.Seq, after, feed.Next)
+		}
+	}
+	return feed, nil
+}
+
+// Sticker returns the lane's static QR code (a sticker for the counter; the customer enters the
+// amount).
+func (c *Client) Sticker(ctx context.Context) (protocol.Sticker, error) {
+	a, err := c.get(ctx, protocol.PathTerminalStick, true)
+	if err != nil {
+		return protocol.Sticker{}, err
+	}
+	return decode[protocol.Sticker](a)
+}

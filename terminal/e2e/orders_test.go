@@ -154,3 +154,68 @@ func balanceOf(t *testing.T, bs []demo.Balance, kind, id string) int64 {
 	t.Fatalf("no %s account %s in %+v", kind, id, bs)
 	return 0
 }
+
+// TestStickerPayment: the lane's static QR code (`posagent sticker`) is printed, posagent is killed,
+// a customer pays the sticker with an amount of their own from its PNG (`wallet pay --image
+// --amount`), and the restarted posagent learns of the payment from the server's order feed and
+// prints its receipt once.
+func TestStickerPayment(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "lab")
+	lab, err := demo.NewLab(ctx, demo.Options{Bin: binDir, Dir: dir, OpeningBalance: "500.00", PrinterOutDir: filepath.Join(dir, "receipts")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(lab.Close)
+	if err := lab.StartAgent(ctx); err != nil {
+		t.Fatal(err)
+	}
+	phone, err := lab.NewWallet(ctx, "phone", "20.00", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := lab.Posagent(ctx, "sticker"); err != nil || !strings.Contains(out, "printed") {
+		t.Fatalf("posagent sticker: %q %v", out, err)
+	}
+	sticker := waitReceipt(t, lab, func(text string) bool { return strings.Contains(text, "Enter the amount") })
+	lab.KillAgent()
+
+	out, err := phone.Run(ctx, "pay", "--image", sticker.PNGPath, "--amount", "4.80", "--yes", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paid demo.WalletPay
+	if err := json.Unmarshal([]byte(out), &paid); err != nil || !paid.Paid || paid.Payment.Order.Kind != protocol.OrderStatic {
+		t.Fatalf("wallet pay of the sticker: %s %v", out, err)
+	}
+	orderID := paid.Payment.Order.OrderID
+	if err := lab.StartAgent(ctx); err != nil {
+		t.Fatal(err)
+	}
+	v, err := demo.WaitOrderDone(ctx, lab.API, orderID)
+	if err != nil || v.State != agent.OrderPaid || !v.Sticker || v.Amount.Minor != 480 || v.ApprovalCode != paid.Payment.Approval.ApprovalCode {
+		t.Fatalf("the lane's view of the sticker payment: %+v %v", v, err)
+	}
+	receipt := waitReceipt(t, lab, func(text string) bool { return strings.Contains(text, "PAID - CONFIRMED") })
+	if len(receipt.QR) != 1 || receipt.QR[0] != orderID || !strings.Contains(receipt.Text, "4.80") {
+		t.Fatalf("sticker receipt: %q\n%s", receipt.QR, receipt.Text)
+	}
+	// Another restart prints nothing more.
+	lab.StopAgent()
+	if err := lab.StartAgent(ctx); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	n := 0
+	for _, r := range lab.Printer.Receipts() {
+		if strings.Contains(r.Text, "PAID - CONFIRMED") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("the sticker payment's receipt printed %d times", n)
+	}
+	if out, err := lab.Admin(ctx, "check"); err != nil {
+		t.Errorf("ledger check: %v %s", err, out)
+	}
+}

@@ -55,3 +55,8 @@ func (c *Client) OrderReceipt(ctx context.Context, id string) (string, error) {
 func (c *Client) RecentOrders(ctx context.Context, n int) ([]agent.OrderView, error) {
 	return callFor[[]agent.OrderView](ctx, c, http.MethodGet, fmt.Sprintf("%s?limit=%d", PathOrders, n), nil)
 }
+
+// PrintSticker prints the lane's static QR code for the counter.
+func (c *Client) PrintSticker(ctx context.Context) (StickerResponse, error) {
+	return callFor[StickerResponse](ctx, c, http.MethodPost, PathStickerPrint, nil)
+}

@@ -10,8 +10,18 @@ import (
 	"github.com/stillpay/stillpay/terminal/agent"
 )
 
-// PathOrders is the register's entry to merchant-presented orders (flow 2).
-const PathOrders = "/v1/orders"
+// Paths of merchant-presented orders (flow 2) and the lane's sticker.
+const (
+	PathOrders       = "/v1/orders"
+	PathStickerPrint = "/v1/sticker/print"
+)
+
+// StickerResponse tells which sticker was printed and how the print went.
+type StickerResponse struct {
+	StickerID   string `json:"sticker_id"`
+	TerminalID  string `json:"terminal_id"`
+	PrintStatus string `json:"print_status"`
+}
 
 // StartOrderRequest starts an order. Amount is decimal text ("12.50") in Currency (default: the
 // terminal's); ExpiresIn is its validity as a duration ("5m"; default the server's, 5 minutes; at
@@ -30,6 +40,16 @@ func (s *Server) orderRoutes() {
 	s.mux.HandleFunc("POST "+PathOrders+"/{id}/cancel", s.cancelOrder)
 	s.mux.HandleFunc("POST "+PathOrders+"/{id}/reprint", s.reprintOrder)
 	s.mux.HandleFunc("GET "+PathOrders+"/{id}/receipt", s.orderReceipt)
+	s.mux.HandleFunc("POST "+PathStickerPrint, s.printSticker)
+}
+
+func (s *Server) printSticker(w http.ResponseWriter, r *http.Request) {
+	st, status, err := s.d.Agent.PrintSticker(r.Context())
+	if err != nil {
+		writeOrderError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, StickerResponse{StickerID: st.StickerID, TerminalID: st.TerminalID, PrintStatus: status})
 }
 
 // writeOrderError maps the order errors, then everything else as writeError does.
@@ -37,7 +57,7 @@ func writeOrderError(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, agent.ErrNoOrder):
 		writeProblem(w, http.StatusNotFound, protocol.CodeNotFound, err.Error())
-	case errors.Is(err, agent.ErrNoOrders):
+	case errors.Is(err, agent.ErrNoOrders), errors.Is(err, agent.ErrNoStickers):
 		writeProblem(w, http.StatusServiceUnavailable, protocol.CodeUnavailable, err.Error())
 	case errors.Is(err, agent.ErrTooManyOrders):
 		writeProblem(w, http.StatusTooManyRequests, protocol.CodeThrottled, err.Error())
@@ -46,6 +66,12 @@ func writeOrderError(w http.ResponseWriter, err error) {
 	case errors.Is(err, agent.ErrBadOrderTTL):
 		writeProblem(w, http.StatusBadRequest, protocol.CodeInvalidField, err.Error())
 	default:
+		var prob *protocol.Problem
+		if errors.As(err, &prob) {
+			// The settlement server's answer (e.g. to the sticker request), passed on.
+			writeProblem(w, http.StatusBadGateway, prob.Code, prob.Error())
+			return
+		}
 		writeError(w, err)
 	}
 }

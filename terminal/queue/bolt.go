@@ -26,6 +26,7 @@ var (
 	bucketOrders  = []byte("orders")  // seq -> "" for orders to follow (Record.FollowUp)
 	keySeq        = []byte("seq")
 	keyTerminal   = []byte("terminal_id")
+	keyFeed       = []byte("order_feed") // the server order feed's cursor
 )
 
 // lockTimeout is how long Open waits for another process to release the file before ErrLocked.
@@ -327,6 +328,17 @@ func (t *boltTx) Outbox(limit int) ([]Record, error) { return t.indexed(bucketOu
 func (t *boltTx) OpenRecords() ([]Record, error) { return t.indexed(bucketOpen, 0) }
 
 func (t *boltTx) FollowUps() ([]Record, error) { return t.indexed(bucketOrders, 0) }
+
+func (t *boltTx) FeedCursor() (uint64, error) {
+	if v := t.tx.Bucket(bucketMeta).Get(keyFeed); len(v) == 8 {
+		return binary.BigEndian.Uint64(v), nil
+	}
+	return 0, nil
+}
+
+func (t *boltTx) SetFeedCursor(seq uint64) error {
+	return t.tx.Bucket(bucketMeta).Put(keyFeed, seqKey(seq))
+}
 
 func (t *boltTx) OutboxLen() (int, error) { return t.tx.Bucket(bucketOutbox).Stats().KeyN, nil }
 

@@ -26,13 +26,14 @@ type Memory struct {
 // success, which is how rollback works; the fake only ever holds a test's few records.
 type memState struct {
 	seq  uint64
+	feed uint64 // the order feed's cursor
 	recs map[uint64][]byte
 	ids  map[string]uint64
 	seen map[string]SeenCode
 }
 
 func (s memState) clone() memState {
-	return memState{seq: s.seq, recs: maps.Clone(s.recs), ids: maps.Clone(s.ids), seen: maps.Clone(s.seen)}
+	return memState{seq: s.seq, feed: s.feed, recs: maps.Clone(s.recs), ids: maps.Clone(s.ids), seen: maps.Clone(s.seen)}
 }
 
 // NewMemory returns an empty Memory store.
@@ -179,6 +180,16 @@ func (t *memTx) Outbox(limit int) ([]Record, error) { return t.filter(State.Outb
 func (t *memTx) OpenRecords() ([]Record, error) { return t.filter(State.Open, 0) }
 
 func (t *memTx) FollowUps() ([]Record, error) { return t.filterRecords(Record.FollowUp, 0) }
+
+func (t *memTx) FeedCursor() (uint64, error) { return t.st.feed, nil }
+
+func (t *memTx) SetFeedCursor(seq uint64) error {
+	if !t.writable {
+		return errReadOnly
+	}
+	t.st.feed = seq
+	return nil
+}
 
 func (t *memTx) OutboxLen() (int, error) {
 	recs, err := t.Outbox(0)

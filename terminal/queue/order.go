@@ -35,6 +35,9 @@ const (
 type Order struct {
 	// OrderID is the server's order id, empty until the server created the order.
 	OrderID string `json:"order_id,omitempty"`
+	// Static marks a sticker payment: the customer scanned the lane's static QR code and entered the
+	// amount; the order came already paid through the server's order feed, under its own id.
+	Static bool `json:"static,omitempty"`
 	// TTLSecs is the validity the terminal asked for, in seconds (0: the server's default).
 	TTLSecs int64 `json:"ttl_secs,omitempty"`
 	// QR is the order's EMV merchant-presented payload, printed as a QR code.

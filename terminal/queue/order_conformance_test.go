@@ -79,6 +79,31 @@ func TestOrderFollowUps(t *testing.T) {
 	}
 }
 
+func TestFeedCursor(t *testing.T) {
+	ctx := context.Background()
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			s := open(t)
+			cursor := func() uint64 {
+				var c uint64
+				s.View(ctx, func(tx Tx) error { c, _ = tx.FeedCursor(); return nil })
+				return c
+			}
+			if c := cursor(); c != 0 {
+				t.Fatalf("new queue: cursor %d", c)
+			}
+			if err := s.Update(ctx, func(tx Tx) error { return tx.SetFeedCursor(17) }); err != nil {
+				t.Fatal(err)
+			}
+			// A failed transaction moves nothing: the cursor moves with what the feed brought.
+			s.Update(ctx, func(tx Tx) error { tx.SetFeedCursor(99); return errors.New("boom") })
+			if c := cursor(); c != 17 {
+				t.Fatalf("cursor %d, want 17", c)
+			}
+		})
+	}
+}
+
 func TestOrderStates(t *testing.T) {
 	for _, tc := range []struct {
 		s            State

@@ -61,6 +61,10 @@ type Tx interface {
 	OpenRecords() ([]Record, error)
 	// FollowUps returns the orders the agent still has to follow (Record.FollowUp), in sequence order.
 	FollowUps() ([]Record, error)
+	// FeedCursor is the last order sequence of the server's order feed the terminal has taken in
+	// (0 at first); SetFeedCursor moves it, in the transaction that records what the feed brought.
+	FeedCursor() (uint64, error)
+	SetFeedCursor(seq uint64) error
 	// Exposure sums the queued offline approvals in currency.
 	Exposure(currency string) (Exposure, error)
 	// Recent returns up to limit records, newest first, with sequence below before (0: newest).
