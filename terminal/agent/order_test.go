@@ -125,17 +125,23 @@ func (f *fakeOrders) set(t *testing.T, terminalOrderID, state string) {
 	if state == protocol.OrderPaid {
 		ap := protocol.Approval{ApprovalID: "PAY-" + o.OrderID[len(o.OrderID)-3:], ApprovalCode: "P4YD2X", TerminalID: "T-1",
 			TerminalTxnID: o.OrderID, MerchantID: "M-1", Amount: o.Amount, MaskedCustomer: "al***e", ApprovedAt: now.Add(time.Minute)}
-		key := f.iss.Key
-		if f.forge {
-			key = paytest.NewIssuer().Key
-		}
-		sa, err := protocol.SignApproval(ap, f.iss.KeyID, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		o.Approval = &sa
+		o.Approval = signApproval(t, f.iss, ap, f.forge)
 	}
 	f.notifyLocked()
+}
+
+// signApproval signs ap as the server iss does; forged, with a key the terminal does not trust.
+func signApproval(t *testing.T, iss *paytest.Issuer, ap protocol.Approval, forged bool) *protocol.SignedApproval {
+	t.Helper()
+	key := iss.Key
+	if forged {
+		key = paytest.NewIssuer().Key
+	}
+	sa, err := protocol.SignApproval(ap, iss.KeyID, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &sa
 }
 
 func (f *fakeOrders) setDown(down bool) {

@@ -60,16 +60,9 @@ func (f *fakeFeed) pay(t *testing.T, minor int64) string {
 	id := fmt.Sprintf("ord_static%020d", seq)
 	ap := protocol.Approval{ApprovalID: "PAY-" + id, ApprovalCode: "ST1CKR", TerminalID: "T-1", TerminalTxnID: id, MerchantID: "M-1",
 		Amount: eur(minor), MaskedCustomer: "bo***b", ApprovedAt: now}
-	key := f.iss.Key
-	if f.forge {
-		key = paytest.NewIssuer().Key
-	}
-	sa, err := protocol.SignApproval(ap, f.iss.KeyID, key)
-	if err != nil {
-		t.Fatal(err)
-	}
 	f.orders = append(f.orders,
-		protocol.Order{OrderID: id, Kind: protocol.OrderStatic, TerminalID: "T-1", Amount: eur(minor), State: protocol.OrderPaid, Seq: seq, Approval: &sa},
+		protocol.Order{OrderID: id, Kind: protocol.OrderStatic, TerminalID: "T-1", Amount: eur(minor), State: protocol.OrderPaid, Seq: seq,
+			Approval: signApproval(t, f.iss, ap, f.forge)},
 		protocol.Order{OrderID: id + "dyn", Kind: protocol.OrderDynamic, TerminalID: "T-1", Amount: eur(minor), State: protocol.OrderPending, Seq: seq + 1000})
 	return id
 }

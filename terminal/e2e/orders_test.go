@@ -26,11 +26,14 @@ func TestOrderPaidFromPrintedQR(t *testing.T) {
 	t.Run("postgres", func(t *testing.T) { orderPaidFromPrintedQR(t, []string{"--store", pgtest.DSN(t)}) })
 }
 
-func orderPaidFromPrintedQR(t *testing.T, serverArgs []string) {
+// newOrderLab starts a lab whose printer writes receipt PNGs, its posagent, and a phone with a
+// 20.00 cap per payment.
+func newOrderLab(t *testing.T, serverArgs []string, printerProfile string) (*demo.Lab, *demo.Wallet) {
+	t.Helper()
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "lab")
 	lab, err := demo.NewLab(ctx, demo.Options{Bin: binDir, Dir: dir, OpeningBalance: "500.00", ServerArgs: serverArgs,
-		PrinterProfile: "generic-58mm", PrinterOutDir: filepath.Join(dir, "receipts")})
+		PrinterProfile: printerProfile, PrinterOutDir: filepath.Join(dir, "receipts")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,6 +45,12 @@ func orderPaidFromPrintedQR(t *testing.T, serverArgs []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return lab, phone
+}
+
+func orderPaidFromPrintedQR(t *testing.T, serverArgs []string) {
+	ctx := context.Background()
+	lab, phone := newOrderLab(t, serverArgs, "generic-58mm")
 	before, err := lab.Balances(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -161,19 +170,7 @@ func balanceOf(t *testing.T, bs []demo.Balance, kind, id string) int64 {
 // prints its receipt once.
 func TestStickerPayment(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "lab")
-	lab, err := demo.NewLab(ctx, demo.Options{Bin: binDir, Dir: dir, OpeningBalance: "500.00", PrinterOutDir: filepath.Join(dir, "receipts")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(lab.Close)
-	if err := lab.StartAgent(ctx); err != nil {
-		t.Fatal(err)
-	}
-	phone, err := lab.NewWallet(ctx, "phone", "20.00", 5)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lab, phone := newOrderLab(t, nil, "")
 	if out, err := lab.Posagent(ctx, "sticker"); err != nil || !strings.Contains(out, "printed") {
 		t.Fatalf("posagent sticker: %q %v", out, err)
 	}
