@@ -321,6 +321,10 @@ func (l *Lab) NewWalletTTL(ctx context.Context, name, capPerPayment string, code
 	return w, nil
 }
 
+// Home is the wallet's home directory (its authorization, secret and device key): tests that play a
+// cloned phone read it.
+func (w *Wallet) Home() string { return w.home }
+
 func (w *Wallet) run(ctx context.Context, args ...string) (string, error) {
 	return run(ctx, w.lab.bin("wallet"), append([]string{"--home", w.home}, args...)...)
 }
