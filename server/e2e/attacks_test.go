@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"crypto/ed25519"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -16,47 +15,10 @@ import (
 	"github.com/stillpay/stillpay/server/bench"
 	"github.com/stillpay/stillpay/shared/base45"
 	"github.com/stillpay/stillpay/shared/money"
-	"github.com/stillpay/stillpay/shared/otp"
 	"github.com/stillpay/stillpay/shared/payload"
 	"github.com/stillpay/stillpay/shared/protocol"
-	"github.com/stillpay/stillpay/shared/wallet"
+	"github.com/stillpay/stillpay/shared/wallet/wallettest/cloned"
 )
-
-// clonedPhone is what an attacker who copied the wallet's files holds: the credential, the secret
-// and the device key. It makes payloads with valid proofs (MAC, device signature) and any code.
-type clonedPhone struct {
-	auth wallet.Authorization
-	key  ed25519.PrivateKey
-}
-
-func cloneWallet(t *testing.T, home string) clonedPhone {
-	t.Helper()
-	st := wallet.DirStore{Home: home}
-	a, err := st.LoadAuthorization()
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := st.DeviceKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return clonedPhone{auth: a, key: key}
-}
-
-// code is the payload of counter at time at, with the right code, or a wrong one.
-func (c clonedPhone) code(t *testing.T, counter uint32, at time.Time, right bool) string {
-	t.Helper()
-	step := otp.StepAt(at)
-	code := otp.PaymentCode(c.auth.Secret, step, counter)
-	if !right {
-		code = (code + 1) % otp.MaxCode
-	}
-	text, err := payload.Build(payload.Spec{Credential: c.auth.Credential, Secret: c.auth.Secret, Counter: counter, Step: step, Code: code, DeviceKey: c.key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return text
-}
 
 // garbageMAC is a payload as anyone who saw one of the customer's QR codes can make: the credential
 // (in clear) and a MAC they cannot compute (here the real one with its last byte flipped).
@@ -94,7 +56,7 @@ func TestIssue10AttacksWithTheRealBinary(t *testing.T) {
 	home := t.TempDir()
 	walletCmd(t, home, "login", "--server", srv.URL, "--user", "alice")
 	walletCmd(t, home, "authorize", "--account", "acc-rich", "--cap", "20.00", "--codes", "10", "--ttl", "1h")
-	phone := cloneWallet(t, home)
+	phone := cloned.Clone(t, home)
 	eur := func(minor int64) money.Amount { return money.Amount{Minor: minor, Currency: "EUR"} }
 	pay := func(term *bench.Terminal, txn string, minor int64, text string) (int, protocol.TransactionResponse) {
 		t.Helper()
@@ -131,8 +93,8 @@ func TestIssue10AttacksWithTheRealBinary(t *testing.T) {
 	}
 
 	// Point 5: an offline item whose code was made, and dated, 7 minutes before the credential.
-	early := phone.auth.IssuedAt.Add(-7 * time.Minute)
-	r := batch(t1, "early", []protocol.BatchItem{{Kind: protocol.KindOffline, TerminalTxnID: "early", Amount: eur(1000), Payload: phone.code(t, 9, early, true), ApprovedAt: early}})[0]
+	early := phone.Auth.IssuedAt.Add(-7 * time.Minute)
+	r := batch(t1, "early", []protocol.BatchItem{{Kind: protocol.KindOffline, TerminalTxnID: "early", Amount: eur(1000), Payload: phone.Code(t, 9, early, true), ApprovedAt: early}})[0]
 	if r.Status != protocol.StatusDeclined || r.Code != protocol.CodeCredentialInvalid {
 		t.Errorf("offline item made before the credential was issued: %+v; want credential_invalid", r)
 	}
@@ -140,7 +102,7 @@ func TestIssue10AttacksWithTheRealBinary(t *testing.T) {
 	// Point 3: T2 sends 40 payloads with the customer's credential and garbage MACs.
 	var refusedT2 int
 	for i := range 40 {
-		status, r := pay(t2, fmt.Sprintf("g%02d", i), 100, garbageMAC(t, phone.code(t, 8, time.Now(), true)))
+		status, r := pay(t2, fmt.Sprintf("g%02d", i), 100, garbageMAC(t, phone.Code(t, 8, time.Now(), true)))
 		switch {
 		case status == http.StatusTooManyRequests:
 			refusedT2++
@@ -161,7 +123,7 @@ func TestIssue10AttacksWithTheRealBinary(t *testing.T) {
 	judged, refused := 0, 0
 	var wg sync.WaitGroup
 	for i := range 64 {
-		text := phone.code(t, 7, time.Now(), false)
+		text := phone.Code(t, 7, time.Now(), false)
 		wg.Go(func() {
 			status, r := pay(t1, fmt.Sprintf("c%02d", i), 100, text)
 			mu.Lock()
@@ -186,7 +148,7 @@ func TestIssue10AttacksWithTheRealBinary(t *testing.T) {
 	now := time.Now()
 	for i := range items {
 		items[i] = protocol.BatchItem{Kind: protocol.KindOffline, TerminalTxnID: fmt.Sprintf("b%04d", i), Amount: eur(100),
-			Payload: phone.code(t, 6, now, i == 500), ApprovedAt: now}
+			Payload: phone.Code(t, 6, now, i == 500), ApprovedAt: now}
 	}
 	judged = 0
 	results := batch(t1, "guesses", items)

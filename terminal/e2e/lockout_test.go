@@ -7,38 +7,10 @@ import (
 	"time"
 
 	"github.com/stillpay/stillpay/internal/demo"
-	"github.com/stillpay/stillpay/shared/otp"
-	"github.com/stillpay/stillpay/shared/payload"
 	"github.com/stillpay/stillpay/shared/protocol"
-	"github.com/stillpay/stillpay/shared/wallet"
+	"github.com/stillpay/stillpay/shared/wallet/wallettest/cloned"
 	"github.com/stillpay/stillpay/terminal/agent"
 )
-
-// wrongCodes are payloads of the wallet at home with valid proofs (MAC, device signature) and wrong
-// codes, as a cloned phone makes them.
-func wrongCodes(t *testing.T, home string, n int) []string {
-	t.Helper()
-	st := wallet.DirStore{Home: home}
-	a, err := st.LoadAuthorization()
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := st.DeviceKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := make([]string, n)
-	for i := range out {
-		step, counter := otp.StepAt(time.Now()), a.MaxCodes-1-uint32(i) // the terminal's seen list wants new counters
-		text, err := payload.Build(payload.Spec{Credential: a.Credential, Secret: a.Secret, Counter: counter, Step: step,
-			Code: (otp.PaymentCode(a.Secret, step, counter) + 1) % otp.MaxCode, DeviceKey: key})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[i] = text
-	}
-	return out
-}
 
 // TestOfflineSaleOfALockedUserSettlesAfterTheLock is issue #10 point 2 across posagent and
 // settlementd: offline items are judged under the failed-code limits like online ones. A cloned phone's
@@ -52,8 +24,10 @@ func TestOfflineSaleOfALockedUserSettlesAfterTheLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, text := range wrongCodes(t, w.Home(), 5) {
-		v := mustSale(t, lab, "1.00", text)
+	phone := cloned.Clone(t, w.Home())
+	for i := range 5 {
+		// New counters each time: the terminal's seen list refuses a counter it has seen.
+		v := mustSale(t, lab, "1.00", phone.Code(t, phone.Auth.MaxCodes-1-uint32(i), time.Now(), false))
 		if v.State != agent.SaleDeclined || v.Code != protocol.CodeCodeInvalid {
 			t.Fatalf("wrong code %d through posagent: %+v", i, v)
 		}
