@@ -29,6 +29,10 @@ type FramerConfig struct {
 	// OnReject, when set, is told about every rejected frame, so that the
 	// driver can log the reason. It must not retain the Framer.
 	OnReject func(Rejection)
+	// OnSuffixMismatch, when set, is told when a frame that had to be ended
+	// by the gap (or overflowed) held a line ending the configured Suffix does
+	// not use: the scanner is programmed with seen, the config with another.
+	OnSuffixMismatch func(seen Suffix)
 }
 
 // Rejection reports bytes a Framer dropped. It never carries the bytes
@@ -49,6 +53,7 @@ type Framer struct {
 	discarding bool   // the pending frame overflowed; drop until it ends
 	dropped    int    // bytes of the overflowing frame
 	pendingCR  bool   // SuffixCRLF: a CR that may start the terminator
+	stray      byte   // a CR or LF inside the pending frame that did not end it
 	lastAt     time.Time
 	out        []Frame
 }
@@ -80,7 +85,7 @@ func (f *Framer) Pending() int {
 func (f *Framer) Feed(p []byte, now time.Time) []Frame {
 	f.out = nil
 	if f.gapElapsed(now) {
-		f.end(f.lastAt)
+		f.endByGap(f.lastAt)
 	}
 	for _, b := range p {
 		f.feedByte(b, now)
@@ -96,7 +101,7 @@ func (f *Framer) Feed(p []byte, now time.Time) []Frame {
 func (f *Framer) Flush(now time.Time) []Frame {
 	f.out = nil
 	if f.gapElapsed(now) {
-		f.end(f.lastAt)
+		f.endByGap(f.lastAt)
 	}
 	return f.out
 }
@@ -153,6 +158,9 @@ func (f *Framer) feedByte(b byte, now time.Time) {
 }
 
 func (f *Framer) appendByte(b byte) {
+	if b == '\r' || b == '\n' {
+		f.stray = b
+	}
 	switch {
 	case f.discarding:
 		f.dropped++
@@ -179,6 +187,7 @@ func (f *Framer) end(at time.Time) {
 		f.appendByte('\r')
 	}
 	if f.discarding {
+		f.mismatch()
 		f.reject(fmt.Errorf("%w: %d bytes, limit %d", ErrFrameTooLong, f.dropped, f.cfg.MaxFrame), f.dropped, at)
 		return
 	}
@@ -205,7 +214,33 @@ func (f *Framer) end(at time.Time) {
 	f.out = append(f.out, Frame{Data: bytes.Clone(data), Symbology: symbology, At: at})
 }
 
+// endByGap completes a frame that no suffix ended. A stray line ending in it
+// means the scanner terminates frames with another suffix than configured.
+func (f *Framer) endByGap(at time.Time) {
+	f.mismatch()
+	f.end(at)
+}
+
+// mismatch reports a stray line ending in the pending frame. Line endings
+// alone are the tail of the previous frame (a CRLF scanner with suffix CR)
+// and harmless.
+func (f *Framer) mismatch() {
+	stray := f.stray
+	if f.pendingCR {
+		stray = '\r'
+	}
+	if stray == 0 || f.cfg.OnSuffixMismatch == nil || (!f.discarding && len(bytes.Trim(f.buf, "\r\n")) == 0) {
+		return
+	}
+	seen := SuffixCR
+	if stray == '\n' {
+		seen = SuffixLF
+	}
+	f.cfg.OnSuffixMismatch(seen)
+}
+
 func (f *Framer) clear() {
+	f.stray = 0
 	f.buf = f.buf[:0]
 	f.discarding = false
 	f.dropped = 0

@@ -123,3 +123,47 @@ func TestFramerOwnsNothing(t *testing.T) {
 		t.Fatalf("frame changed with the read buffer: %q", got[0].Data)
 	}
 }
+
+// TestFramerSuffixMismatch: frames that only the gap ends and that hold a
+// line ending the config does not use are reported with the scanner's suffix.
+func TestFramerSuffixMismatch(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		suffix Suffix
+		in     string
+		want   []Suffix
+		frames int
+	}{
+		{"LF scanner, CR config", SuffixCR, "SP2:ABC\n", []Suffix{SuffixLF}, 1},
+		{"CR scanner, LF config", SuffixLF, "SP2:ABC\r", []Suffix{SuffixCR}, 1},
+		{"CR scanner, CRLF config", SuffixCRLF, "SP2:ABC\r", []Suffix{SuffixCR}, 1},
+		{"LF scanner, CRLF config", SuffixCRLF, "SP2:ABC\n", []Suffix{SuffixLF}, 1},
+		{"matching CR", SuffixCR, "SP2:ABC\r", nil, 1},
+		{"auto", SuffixAuto, "SP2:ABC\n", nil, 1},
+		{"CRLF scanner, CR config: only the LF tail is left", SuffixCR, "SP2:ABC\r\n", nil, 1},
+		{"no suffix at all", SuffixCR, "SP2:ABC", nil, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var got []Suffix
+			f := NewFramer(FramerConfig{Suffix: c.suffix, Gap: 50 * time.Millisecond, OnSuffixMismatch: func(s Suffix) { got = append(got, s) }})
+			frames := f.Feed([]byte(c.in), t0)
+			frames = append(frames, f.Flush(t0.Add(time.Second))...)
+			if len(frames) != c.frames || (len(frames) == 1 && string(frames[0].Data) != "SP2:ABC") {
+				t.Errorf("frames = %s, want %d of SP2:ABC", describe(frames), c.frames)
+			}
+			if len(got) != len(c.want) || (len(got) == 1 && got[0] != c.want[0]) {
+				t.Errorf("mismatches = %v, want %v", got, c.want)
+			}
+		})
+	}
+	// Without gap framing the frame overflows; the mismatch is still reported.
+	var got []Suffix
+	f := NewFramer(FramerConfig{Suffix: SuffixCR, MaxFrame: 32, OnSuffixMismatch: func(s Suffix) { got = append(got, s) }})
+	f.Feed([]byte(strings.Repeat("SP2:ABC\n", 5)+"\r"), t0)
+	if len(got) != 1 || got[0] != SuffixLF {
+		t.Errorf("overflow: mismatches = %v, want [LF]", got)
+	}
+	if msg := MismatchMessage(SuffixLF); msg != "scanner suffix mismatch: frames end in LF; set scanner.suffix: LF or auto" {
+		t.Errorf("message %q", msg)
+	}
+}

@@ -3,6 +3,7 @@ package scanner
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -51,7 +52,7 @@ type Scanner struct {
 	stateChanged chan struct{} // closed and replaced at every state change
 	closed       bool
 
-	stats struct{ frames, rejected, reconnects atomic.Int64 }
+	stats struct{ frames, rejected, reconnects, mismatches atomic.Int64 }
 }
 
 // Stats counts what a Scanner has seen since Open.
@@ -59,7 +60,14 @@ type Stats struct {
 	Frames     int64 // frames framed and queued for Next
 	Rejected   int64 // frames rejected by the Framer (noise, too long, half frames)
 	Reconnects int64 // successful reopens after a disconnect
+	// SuffixMismatches counts frames that ended in another line ending than
+	// the configured suffix.
+	SuffixMismatches int64
 }
+
+// mismatchLogEvery: the suffix mismatch is logged at the first frame and then
+// only this often, as every frame repeats it.
+const mismatchLogEvery = 100
 
 var _ Source = (*Scanner)(nil)
 
@@ -89,6 +97,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Scanner, error) {
 		state:        Connecting,
 	}
 	fc.OnReject = s.onReject
+	fc.OnSuffixMismatch = s.onSuffixMismatch
 	s.framer = NewFramer(fc)
 
 	port, err := serialport.Open(ctx, cfg.Port)
@@ -161,6 +170,8 @@ func (s *Scanner) Stats() Stats {
 		Frames:     s.stats.frames.Load(),
 		Rejected:   s.stats.rejected.Load(),
 		Reconnects: s.stats.reconnects.Load(),
+
+		SuffixMismatches: s.stats.mismatches.Load(),
 	}
 }
 
@@ -211,6 +222,20 @@ func (s *Scanner) setPort(p serial.Port) bool {
 func (s *Scanner) onReject(r Rejection) {
 	s.stats.rejected.Add(1)
 	s.log.Warn("scanner frame rejected", "reason", r.Reason.Error(), "bytes", r.Len)
+}
+
+// onSuffixMismatch tells the technician how to fix the config: without gap
+// framing such a scanner would deliver nothing at all.
+func (s *Scanner) onSuffixMismatch(seen Suffix) {
+	if n := s.stats.mismatches.Add(1); n == 1 || n%mismatchLogEvery == 0 {
+		s.log.Warn(MismatchMessage(seen), "configured", s.cfg.Suffix, "frames", n)
+	}
+}
+
+// MismatchMessage is the log line for a scanner whose frames end in seen
+// while the config names another suffix.
+func MismatchMessage(seen Suffix) string {
+	return fmt.Sprintf("scanner suffix mismatch: frames end in %s; set scanner.suffix: %s or auto", seen, seen)
 }
 
 // run owns the port and the Framer until ctx ends.

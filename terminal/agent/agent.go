@@ -110,6 +110,10 @@ type sale struct {
 	id     string
 	codes  chan code // the scan (or submitted code) that decides the sale
 	cancel context.CancelFunc
+	// ignored counts the scans that were not payment codes while the sale waited, notice says
+	// the last one's reason (guarded by Agent.mu).
+	ignored int
+	notice  string
 }
 
 // code is a payment code and when its last byte arrived.
@@ -150,7 +154,9 @@ func (a *Agent) Identity() config.IdentityState {
 }
 
 // Run reads the scanner until ctx ends, handing each code to the sale waiting for one. Codes
-// scanned while no sale waits are dropped (and logged without their content).
+// scanned while no sale waits are dropped (and logged without their content). A frame that is not
+// a payment code (notPayment) never reaches the sale: it is shown on the sale and logged, and the
+// sale keeps waiting for the customer's code.
 func (a *Agent) Run(ctx context.Context) error {
 	if a.opt.Source == nil {
 		<-ctx.Done()
@@ -168,6 +174,10 @@ func (a *Agent) Run(ctx context.Context) error {
 			case <-ctx.Done():
 				return nil
 			}
+			continue
+		}
+		if why := notPayment(f); why != "" {
+			a.ignoreScan(f, why)
 			continue
 		}
 		at := f.At

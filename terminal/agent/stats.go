@@ -13,6 +13,8 @@ type Stats struct {
 	Orders        Counters  // orders by reported outcome: paid, expired, cancelled, declined
 	SaleLatency   Histogram // from the scan's last byte to the receipt sent (approved sales)
 	StorageErrors atomic.Int64
+	// ScansIgnored counts scanned frames that were not payment codes (noise, product barcodes).
+	ScansIgnored atomic.Int64
 
 	mu      sync.Mutex
 	printer string

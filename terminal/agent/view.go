@@ -36,9 +36,13 @@ type SaleView struct {
 	// customer's confirmation on the phone (a merchant-presented order).
 	Suggest string `json:"suggest,omitempty"`
 	// Forwarding is the state of an offline approval's forwarding: queued, settled or refused.
-	Forwarding string    `json:"forwarding,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	Forwarding string `json:"forwarding,omitempty"`
+	// ScansIgnored counts the scans that were not payment codes while the sale waited; Notice says
+	// the last one's reason, for the cashier ("scan ignored: a EAN/UPC barcode (]E0), ...").
+	ScansIgnored int       `json:"scans_ignored,omitempty"`
+	Notice       string    `json:"notice,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // viewOf maps a stored record to what the register sees.
@@ -92,7 +96,13 @@ func (a *Agent) Sale(ctx context.Context, id string) (SaleView, error) {
 	if err != nil {
 		return SaleView{}, err
 	}
-	return viewOf(rec), nil
+	v := viewOf(rec)
+	a.mu.Lock()
+	if s := a.current; s != nil && s.id == id {
+		v.ScansIgnored, v.Notice = s.ignored, s.notice
+	}
+	a.mu.Unlock()
+	return v, nil
 }
 
 // Wait returns the sale once it is final or its state differs from known, or when ctx ends (with

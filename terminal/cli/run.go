@@ -16,7 +16,6 @@ import (
 	"github.com/stillpay/stillpay/hardware/imaging"
 	"github.com/stillpay/stillpay/hardware/printer"
 	"github.com/stillpay/stillpay/hardware/scanner"
-	"github.com/stillpay/stillpay/hardware/serialport"
 	"github.com/stillpay/stillpay/shared/keyfile"
 	"github.com/stillpay/stillpay/shared/protocol"
 	"github.com/stillpay/stillpay/terminal/agent"
@@ -211,28 +210,16 @@ func printerStatus(ctx context.Context, prn printer.Printer, ag *agent.Agent) st
 }
 
 func openPrinter(ctx context.Context, c config.Printer, log *slog.Logger) (printer.Printer, error) {
-	pc := printer.Config{Profile: c.Profile}
-	switch c.Type {
-	case config.PrinterNone:
+	if c.Type == config.PrinterNone {
 		return nil, nil
-	case config.PrinterSerial:
-		pc.Transport, pc.Serial = printer.TransportSerial, serialport.Config{Path: c.Port, Baud: c.Baud}
-	case config.PrinterTCP:
-		pc.Transport, pc.Addr = printer.TransportTCP, c.Address
-	case config.PrinterUSBLP:
-		pc.Transport, pc.Device = printer.TransportUSBLP, c.Device
 	}
-	return printer.Open(ctx, pc, log)
+	return printer.Open(ctx, c.PrinterDriver(), log)
 }
 
 func openSource(ctx context.Context, c config.Scanner, log *slog.Logger) (scanner.Source, error) {
 	switch c.Type {
 	case config.ScannerSerial:
-		gap := c.Gap
-		if gap == 0 {
-			gap = -1 // off unless configured: the suffix frames
-		}
-		return scanner.Open(ctx, scanner.Config{Port: serialport.Config{Path: c.Port, Baud: c.Baud}, Suffix: c.Suffix, Gap: gap}, log)
+		return scanner.Open(ctx, c.ScannerDriver(), log)
 	case config.ScannerImages:
 		return imaging.NewDirSource(c.Dir, imaging.Options{}, false, log)
 	}

@@ -97,8 +97,8 @@ func (c *Config) Validate() error {
 		default:
 			add("scanner.suffix", c.Scanner.Suffix, "one of auto, CR, LF, CRLF")
 		}
-		if c.Scanner.Gap < 0 || c.Scanner.Gap > 5*time.Second {
-			add("scanner.gap", c.Scanner.Gap.String(), "0 (off) or a short duration such as 50ms")
+		if c.Scanner.Gap > 5*time.Second {
+			add("scanner.gap", c.Scanner.Gap.String(), "a short duration such as 100ms (0 or absent: the default 100ms; negative: off)")
 		}
 	case ScannerImages:
 		if c.Scanner.Dir == "" {

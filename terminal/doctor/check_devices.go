@@ -42,8 +42,8 @@ func (r *run) checkScanner(ctx context.Context) Result {
 		}
 		return ok("the running agent is connected to the scanner at %s", describePort(sc.Port))
 	}
-	portCfg := serialport.Config{Path: sc.Port, Baud: sc.Baud}
-	port, err := serialport.Open(ctx, portCfg)
+	drv := sc.ScannerDriver()
+	port, err := serialport.Open(ctx, drv.Port)
 	if err != nil {
 		return fail(portFix(err, "scanner"), "scanner at %s: %v", describePort(sc.Port), err)
 	}
@@ -51,11 +51,11 @@ func (r *run) checkScanner(ctx context.Context) Result {
 	if !r.opt.Scan {
 		return ok("%s opens as a serial device (a scanner is silent until it scans: posagent doctor --scan tests one)", describePort(sc.Port))
 	}
-	return r.testScan(ctx, portCfg, sc)
+	return r.testScan(ctx, drv, sc)
 }
 
-func (r *run) testScan(ctx context.Context, portCfg serialport.Config, sc config.Scanner) Result {
-	s, err := scanner.Open(ctx, scanner.Config{Port: portCfg, Suffix: sc.Suffix, Gap: sc.Gap}, r.opt.Logger)
+func (r *run) testScan(ctx context.Context, drv scanner.Config, sc config.Scanner) Result {
+	s, err := scanner.Open(ctx, drv, r.opt.Logger)
 	if err != nil {
 		return fail(portFix(err, "scanner"), "scanner at %s: %v", sc.Port, err)
 	}
@@ -101,7 +101,7 @@ func (r *run) checkPrinter(ctx context.Context) Result {
 		}
 		return fail(statusFix(st), "the running agent reports: %s", st)
 	}
-	p, err := printer.Open(ctx, printerConfig(pc), r.opt.Logger)
+	p, err := printer.Open(ctx, pc.PrinterDriver(), r.opt.Logger)
 	if err != nil {
 		return fail(portFix(err, "printer"), "printer at %s: %v", printerWhere(pc), err)
 	}
@@ -159,23 +159,6 @@ func (r *run) testPage(ctx context.Context, p printer.Printer, pc config.Printer
 	}
 	return warn("look at the printer: the page should be out; a printer that does not confirm jobs (GS r) cannot tell the agent",
 		"test page sent to %s, but the printer did not confirm it (%s)", printerWhere(pc), res)
-}
-
-// printerConfig turns the agent's printer settings into the driver's.
-func printerConfig(pc config.Printer) printer.Config {
-	c := printer.Config{Profile: pc.Profile}
-	switch pc.Type {
-	case config.PrinterSerial:
-		c.Transport = printer.TransportSerial
-		c.Serial = serialport.Config{Path: pc.Port, Baud: pc.Baud}
-	case config.PrinterTCP:
-		c.Transport = printer.TransportTCP
-		c.Addr = pc.Address
-	case config.PrinterUSBLP:
-		c.Transport = printer.TransportUSBLP
-		c.Device = pc.Device
-	}
-	return c
 }
 
 func printerWhere(pc config.Printer) string {

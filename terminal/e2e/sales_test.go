@@ -109,9 +109,21 @@ func TestOnlineOfflineDrainAndBadInput(t *testing.T) {
 	}
 	approved = append(approved, online)
 
-	t.Run("garbage scan", func(t *testing.T) {
-		v := mustSale(t, lab, "1.00", "4006381333931")
-		if v.State != agent.SaleDeclined || v.Code != protocol.CodePayloadMalformed {
+	t.Run("noise and a product EAN while a sale waits", func(t *testing.T) {
+		approved = append(approved, notPaymentScans(t, lab, mustCode(t, w)))
+	})
+	t.Run("scanner suffix mismatch", func(t *testing.T) {
+		approved = append(approved, suffixMismatch(t, lab, mustCode(t, w)))
+	})
+	t.Run("garbage typed at the register", func(t *testing.T) {
+		v, err := lab.API.StartSale(ctx, localapi.StartSaleRequest{Amount: "1.00"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := lab.API.SubmitCode(ctx, v.ID, "4006381333931"); err != nil {
+			t.Fatal(err)
+		}
+		if v, _ = lab.API.WaitFinal(ctx, v, nil); v.State != agent.SaleDeclined || v.Code != protocol.CodePayloadMalformed {
 			t.Fatalf("%+v", v)
 		}
 	})

@@ -42,6 +42,7 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(&b, "posagent_orders_total{outcome=%q} %d\n", l, vals[i])
 	}
 	fmt.Fprintf(&b, "# HELP posagent_storage_errors_total Queue writes that failed.\n# TYPE posagent_storage_errors_total counter\nposagent_storage_errors_total %d\n", stats.StorageErrors.Load())
+	fmt.Fprintf(&b, "# HELP posagent_scans_ignored_total Scanned frames that were not payment codes.\n# TYPE posagent_scans_ignored_total counter\nposagent_scans_ignored_total %d\n", stats.ScansIgnored.Load())
 
 	counts, sum, n := stats.SaleLatency.Snapshot()
 	fmt.Fprintf(&b, "# HELP posagent_sale_latency_seconds From the scan to the receipt sent, approved sales.\n# TYPE posagent_sale_latency_seconds histogram\n")

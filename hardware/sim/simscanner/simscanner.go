@@ -186,6 +186,12 @@ func (s *Scanner) Send(ctx context.Context, payload string) error {
 	return s.send(ctx, payload, s.opts.Symbology)
 }
 
+// SendSymbology writes one barcode of another symbology, e.g. a product's
+// EAN-13 as "]E0" + digits when AIM is set.
+func (s *Scanner) SendSymbology(ctx context.Context, payload, symbology string) error {
+	return s.send(ctx, payload, symbology)
+}
+
 // SendImage decodes the QR code in an image file with gozxing and sends its
 // text; with AIM set, the identifier is the one gozxing computed (]Q1 plain,
 // ]Q2 ECI, ]Q3 GS1 ...), as a scanner's decoder would report it.

@@ -1,0 +1,29 @@
+package config
+
+import (
+	"github.com/stillpay/stillpay/hardware/printer"
+	"github.com/stillpay/stillpay/hardware/scanner"
+	"github.com/stillpay/stillpay/hardware/serialport"
+)
+
+// ScannerDriver returns the serial scanner driver's settings for s. It is the one place the agent
+// and posagent doctor build them, so both read a scanner the same way: scanner.gap 0 (or absent)
+// is the driver's default gap (scanner.DefaultGap), a negative gap turns gap framing off.
+func (s Scanner) ScannerDriver() scanner.Config {
+	return scanner.Config{Port: serialport.Config{Path: s.Port, Baud: s.Baud}, Suffix: s.Suffix, Gap: s.Gap}
+}
+
+// PrinterDriver returns the printer driver's settings for p (the agent's and doctor's). Type none
+// gives a Config without a transport.
+func (p Printer) PrinterDriver() printer.Config {
+	c := printer.Config{Profile: p.Profile}
+	switch p.Type {
+	case PrinterSerial:
+		c.Transport, c.Serial = printer.TransportSerial, serialport.Config{Path: p.Port, Baud: p.Baud}
+	case PrinterTCP:
+		c.Transport, c.Addr = printer.TransportTCP, p.Address
+	case PrinterUSBLP:
+		c.Transport, c.Device = printer.TransportUSBLP, p.Device
+	}
+	return c
+}
