@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"testing"
@@ -548,4 +549,38 @@ func TestShutdownAnswersLongPolls(t *testing.T) {
 		t.Errorf("long-poll at shutdown: %d %s", ans.Status, ans.Body)
 	}
 	t.Logf("shutdown with a held long-poll took %v", time.Since(start).Round(time.Millisecond))
+}
+
+// TestReplayedOrderRequestIsRefused: the same signed create request twice (same nonce) is refused
+// nonce_replayed, and makes no second order; a new signature of the same body gets the same order.
+func TestReplayedOrderRequestIsRefused(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *stack) {
+		ctx := context.Background()
+		o := s.newOrderShop()
+		raw := []byte(`{"terminal_order_id":"O-1","amount":{"minor":100,"currency":"EUR"}}`)
+		req, err := o.term.SignedPost(ctx, protocol.PathOrders, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		replay := req.Clone(ctx)
+		first, err := o.term.Send(req)
+		if err != nil || first.Status != 201 {
+			t.Fatalf("create: %d %s %v", first.Status, first.Body, err)
+		}
+		replay.Body = io.NopCloser(bytes.NewReader(raw))
+		again, err := o.term.Send(replay)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantProblem(t, "replayed signed request", again, 401, protocol.CodeNonceReplayed)
+		fresh, err := o.term.PostRaw(ctx, protocol.PathOrders, raw)
+		if err != nil || fresh.Status != 201 || !bytes.Equal(fresh.Body, first.Body) {
+			t.Errorf("retry with a new signature: %d %s, want the first answer", fresh.Status, fresh.Body)
+		}
+		feed, _ := o.term.Get(ctx, protocol.PathOrders)
+		var f protocol.OrderFeed
+		if feed.Decode(&f) != nil || len(f.Orders) != 1 {
+			t.Errorf("feed after a replay: %s, want one order", feed.Body)
+		}
+	})
 }

@@ -94,7 +94,7 @@ func CreateOrder(tx OrderTx, o store.Order) (store.Order, bool, error) {
 // it would be stored, or the stored order under the same key and request (found).
 func prepareOrder(tx OrderTx, o store.Order) (ready, prev store.Order, found bool, err error) {
 	normOrder(&o)
-	o.Seq, o.ConfirmHash = 0, nil
+	o.Seq, o.ConfirmHash, o.Nonce = 0, nil, nil
 	if err := ValidateOrder(o); err != nil {
 		return o, prev, false, err
 	}
@@ -274,4 +274,17 @@ func ValidateStoredOrder(o store.Order) error {
 		return fmt.Errorf("%w: order %s in state %q", store.ErrInvalidArgument, o.ID, o.State)
 	}
 	return nil
+}
+
+// OrderNonce is the creating request's nonce of o (nil when it has none), normalised and checked.
+func OrderNonce(o store.Order) (*store.Nonce, error) {
+	if o.Nonce == nil {
+		return nil, nil
+	}
+	n := *o.Nonce
+	n.ExpiresAt = Norm(n.ExpiresAt)
+	if err := ValidNonce(n); err != nil {
+		return nil, err
+	}
+	return &n, nil
 }

@@ -45,7 +45,7 @@ func orderCountry(currency string) string {
 
 // CreateOrder answers POST /v1/orders for an authenticated terminal: it validates the request,
 // signs the order (shared/order) with the server's current key and stores it, idempotently by
-// (terminal, terminal_order_id). The nonce of the signed request is recorded first.
+// (terminal, terminal_order_id), with the signed request's nonce in the same commit.
 func (s *Service) CreateOrder(ctx context.Context, t store.Terminal, sr protocol.SignedRequest, req protocol.OrderRequest) (protocol.Order, error) {
 	now := s.clock.Now()
 	m, err := s.store.GetMerchant(ctx, t.MerchantID)
@@ -54,9 +54,6 @@ func (s *Service) CreateOrder(ctx context.Context, t store.Terminal, sr protocol
 	}
 	ttl, err := s.validateOrder(req, m)
 	if err != nil {
-		return protocol.Order{}, err
-	}
-	if err := s.UseNonce(ctx, t, sr); err != nil {
 		return protocol.Order{}, err
 	}
 	id, err := protocol.NewOrderID()
@@ -83,8 +80,12 @@ func (s *Service) CreateOrder(ctx context.Context, t store.Terminal, sr protocol
 		MerchantID: m.ID, Amount: req.Amount, Reference: req.Reference, Items: req.Items,
 		RequestHash: orderRequestHash(req, ttl), State: store.OrderPending,
 		CreatedAt: created, ExpiresAt: signed.ExpiresAt, MPM: mpm, SignatureHash: sigHash[:], KeyID: keyID,
+		// The request's nonce is recorded in the same commit as the order.
+		Nonce: &store.Nonce{TerminalID: t.ID, Nonce: sr.Nonce, ExpiresAt: nonceExpiry(sr)},
 	})
 	switch {
+	case errors.Is(err, store.ErrNonceReplayed):
+		return protocol.Order{}, nonceReplayedProblem()
 	case errors.Is(err, store.ErrIdempotencyMismatch):
 		return protocol.Order{}, problem(http.StatusConflict, protocol.CodeIdempotencyReused,
 			"terminal_order_id %s was used for another order; use a new id for a new order", req.TerminalOrderID)

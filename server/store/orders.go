@@ -19,7 +19,9 @@ type OrderStore interface {
 	// CreateOrder stores a new pending order under its id and its idempotency key (TerminalID,
 	// TerminalOrderID), and assigns Seq. If the key is taken with the same RequestHash it returns the
 	// stored order (as it is now) and replayed = true; with another hash, ErrIdempotencyMismatch. An id
-	// that is taken is ErrExists; an unknown terminal ErrNotFound.
+	// that is taken is ErrExists; an unknown terminal ErrNotFound. With o.Nonce set, the signed
+	// request's nonce is recorded in the same transaction (one commit for both, as ApplySigned):
+	// ErrNonceReplayed, and nothing else done, when it was used.
 	CreateOrder(ctx context.Context, o Order) (stored Order, replayed bool, err error)
 	// GetOrder finds an order by id; ErrNotFound.
 	GetOrder(ctx context.Context, id string) (Order, error)
@@ -86,6 +88,8 @@ type Order struct {
 	ConfirmHash []byte `json:"confirm_hash,omitempty"`
 	// Seq increases with every order the store creates (the feed cursor); set by CreateOrder.
 	Seq uint64 `json:"seq"`
+	// Nonce, given to CreateOrder only, is the creating request's nonce; never stored in the order.
+	Nonce *Nonce `json:"-"`
 }
 
 // StateAt is the order's state as seen at now: pending orders past ExpiresAt are expired.

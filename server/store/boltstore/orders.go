@@ -59,7 +59,18 @@ func (t ltx) PutOrder(o store.Order) error {
 func (s *Store) CreateOrder(ctx context.Context, o store.Order) (store.Order, bool, error) {
 	var out store.Order
 	var replayed bool
-	err := s.w.do(ctx, 1, func(tx *bolt.Tx) (err error) {
+	nonce, err := ledger.OrderNonce(o)
+	if err != nil {
+		return store.Order{}, false, err
+	}
+	err = s.w.do(ctx, 1, func(tx *bolt.Tx) (err error) {
+		if nonce != nil {
+			// Before any write: a replay is refused with nothing written. A refused order keeps its
+			// nonce recorded (as a declined payment does).
+			if err := useNonce(tx, *nonce); err != nil {
+				return err
+			}
+		}
 		out, replayed, err = ledger.CreateOrder(ltx{tx: tx}, o)
 		return err
 	})

@@ -87,6 +87,15 @@ func (s *Store) CreateOrder(ctx context.Context, o store.Order) (store.Order, bo
 		return store.Order{}, false, err
 	}
 	defer s.mu.Unlock()
+	nonce, err := ledger.OrderNonce(o)
+	if err != nil {
+		return store.Order{}, false, err
+	}
+	if nonce != nil {
+		if err := s.useNonce(*nonce); err != nil {
+			return store.Order{}, false, err
+		}
+	}
 	return ledger.CreateOrder(memTx{s}, o)
 }
 

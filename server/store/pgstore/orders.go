@@ -226,8 +226,8 @@ func (t *orderTx) queue(b *pgx.Batch) error {
 
 // orderWrite runs fn in the writer's next group (see writer.go) and done once ids are assigned. A
 // refusal from fn is returned with nothing written.
-func (s *Store) orderWrite(ctx context.Context, needs orderNeeds, fn func(t *orderTx) error, done func(t *orderTx)) error {
-	c := &call{order: fn, orderDone: done, orderNeeds: needs}
+func (s *Store) orderWrite(ctx context.Context, nonce *store.Nonce, needs orderNeeds, fn func(t *orderTx) error, done func(t *orderTx)) error {
+	c := &call{nonce: nonce, order: fn, orderDone: done, orderNeeds: needs}
 	if err := s.w.do(ctx, c); err != nil {
 		return err
 	}
@@ -237,8 +237,12 @@ func (s *Store) orderWrite(ctx context.Context, needs orderNeeds, fn func(t *ord
 func (s *Store) CreateOrder(ctx context.Context, o store.Order) (store.Order, bool, error) {
 	var out store.Order
 	var replayed bool
+	nonce, err := ledger.OrderNonce(o)
+	if err != nil {
+		return store.Order{}, false, err
+	}
 	needs := orderNeeds{ids: []string{o.ID}, keys: [][2]string{{o.TerminalID, o.TerminalOrderID}}, terminals: []string{o.TerminalID}}
-	err := s.orderWrite(ctx, needs, func(t *orderTx) (err error) {
+	err = s.orderWrite(ctx, nonce, needs, func(t *orderTx) (err error) {
 		out, replayed, err = ledger.CreateOrder(t, o)
 		return err
 	}, nil)
@@ -287,7 +291,7 @@ func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.Or
 
 func (s *Store) CancelOrder(ctx context.Context, id, terminalID string, at time.Time) (store.Order, error) {
 	var out store.Order
-	err := s.orderWrite(ctx, orderNeeds{ids: []string{id}}, func(t *orderTx) (err error) {
+	err := s.orderWrite(ctx, nil, orderNeeds{ids: []string{id}}, func(t *orderTx) (err error) {
 		out, err = ledger.CancelOrder(t, id, terminalID, at)
 		return err
 	}, nil)
@@ -308,7 +312,7 @@ func (s *Store) ConfirmOrder(ctx context.Context, c store.OrderConfirm) (store.O
 		needs.keys = [][2]string{{c.Create.TerminalID, c.Create.TerminalOrderID}}
 		needs.terminals = []string{c.Create.TerminalID}
 	}
-	err := s.orderWrite(ctx, needs, func(t *orderTx) (err error) {
+	err := s.orderWrite(ctx, nil, needs, func(t *orderTx) (err error) {
 		o, txn, replayed, err = ledger.ConfirmOrder(t, c)
 		return err
 	}, func(t *orderTx) {

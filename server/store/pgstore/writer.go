@@ -240,6 +240,15 @@ func applyGroup(ctx context.Context, conn batchSender, group []*call) error {
 	}
 	for _, c := range group {
 		if c.order != nil {
+			if c.nonce != nil {
+				k := [2]string{c.nonce.TerminalID, c.nonce.Nonce}
+				if used[k] {
+					c.err = fmt.Errorf("%w: terminal %s", store.ErrNonceReplayed, c.nonce.TerminalID)
+					continue
+				}
+				used[k] = true
+				snap.nonces = append(snap.nonces, *c.nonce)
+			}
 			if orders == nil {
 				orders = &orderTx{snapshot: snap, q: conn}
 			}

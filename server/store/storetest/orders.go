@@ -106,6 +106,22 @@ func testOrderCreate(t *testing.T, f *fx) {
 	if _, err := f.s.GetOrder(f.ctx, "ord_e"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("an invalid order was stored: GetOrder = %v", err)
 	}
+	// With the request's nonce: recorded with the order; the same nonce again creates nothing.
+	n := &store.Nonce{TerminalID: "T1", Nonce: "nonce-order-6", ExpiresAt: t0.Add(10 * time.Minute)}
+	withNonce := order("ord_f", "O-6", 100)
+	withNonce.Nonce = n
+	if _, replayed, err := f.s.CreateOrder(f.ctx, withNonce); err != nil || replayed {
+		t.Fatalf("CreateOrder with a nonce: replayed %v, %v", replayed, err)
+	}
+	again2 := order("ord_g", "O-7", 100)
+	again2.Nonce = n
+	_, _, err = f.s.CreateOrder(f.ctx, again2)
+	wantErr(t, "a used nonce", err, store.ErrNonceReplayed)
+	if _, err := f.s.GetOrder(f.ctx, "ord_g"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a replayed request created an order: %v", err)
+	}
+	err = f.s.UseNonce(f.ctx, "T1", "nonce-order-6", n.ExpiresAt)
+	wantErr(t, "the order's nonce", err, store.ErrNonceReplayed)
 }
 
 func testOrderList(t *testing.T, f *fx) {
