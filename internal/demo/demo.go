@@ -168,5 +168,8 @@ func Demo(ctx context.Context, bin, dir string, out io.Writer) (err error) {
 	}
 	fmt.Fprintf(out, "    %s\n", strings.TrimSpace(check))
 	step("reconciled: %d sales approved at the register, each settled exactly once; merchant +%d.%02d EUR", len(approved), want/100, want%100)
-	return demoOrder(ctx, lab, w, out, step)
+	if err := demoOrder(ctx, lab, w, out, step); err != nil {
+		return err
+	}
+	return demoOffers(ctx, lab, w, out, step)
 }
