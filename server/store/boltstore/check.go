@@ -202,6 +202,12 @@ func checkTxns(tx *bolt.Tx, c *ledger.Checker, authTxns int) error {
 				c.Problem("txn %s missing from index %s", t.Key, ix.bucket)
 			}
 		}
+		if ix, ok := activityIndex(&t); ok {
+			want[string(ix.bucket)]++
+			if v := tx.Bucket(ix.bucket).Get(ix.key); string(v) != string(activityValue(&t)) {
+				c.Problem("txn %s missing from the activity index or with another customer or amount", t.Key)
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -210,7 +216,7 @@ func checkTxns(tx *bolt.Tx, c *ledger.Checker, authTxns int) error {
 	if n, m := tx.Bucket(bktTxnBySeq).Stats().KeyN, tx.Bucket(bktTxns).Stats().KeyN; n != m {
 		c.Problem("sequence index has %d keys for %d txns", n, m)
 	}
-	for _, b := range [][]byte{bktTxnByMerchant, bktTxnByUser} {
+	for _, b := range [][]byte{bktTxnByMerchant, bktTxnByUser, bktActivity} {
 		if n := tx.Bucket(b).Stats().KeyN; n != want[string(b)] {
 			c.Problem("index %s has %d keys, want %d", b, n, want[string(b)])
 		}
