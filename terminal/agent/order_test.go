@@ -415,3 +415,23 @@ func TestOrdersUnavailableWithoutServer(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// capServer declines every payment as settlementd declines one over the credential's cap.
+type capServer struct{}
+
+func (capServer) Transaction(_ context.Context, req protocol.TransactionRequest) (protocol.TransactionResponse, error) {
+	return protocol.TransactionResponse{TerminalTxnID: req.TerminalTxnID, Status: protocol.StatusDeclined,
+		Code: protocol.CodeConfirmationRequired, Message: "over the cap per payment"}, nil
+}
+
+func TestSaleOverCapSuggestsAnOrder(t *testing.T) {
+	r := newRig(t, "approve", func(_ *rig, o *Options) { o.Server = capServer{} })
+	v := r.sell(t, 4250, r.wallet.Code(now))
+	if v.State != SaleDeclined || v.Code != protocol.CodeConfirmationRequired || v.Suggest != SuggestOrder {
+		t.Fatalf("%+v", v)
+	}
+	r2 := newRig(t, "decline")
+	if v := r2.sell(t, 100, r2.wallet.Code(now)); v.Suggest != "" {
+		t.Fatalf("an ordinary decline suggests %q", v.Suggest)
+	}
+}

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -215,4 +217,68 @@ func TestStickerPayment(t *testing.T) {
 	if out, err := lab.Admin(ctx, "check"); err != nil {
 		t.Errorf("ledger check: %v %s", err, out)
 	}
+}
+
+// TestConsoleOrderAfterCapDecline: at the console a sale over the phone's cap per payment is
+// declined confirmation_required and the screen tells the cashier to take it as an order; "o" does,
+// the customer pays the printed QR, the screen says PAID.
+func TestConsoleOrderAfterCapDecline(t *testing.T) {
+	ctx := context.Background()
+	lab, phone := newOrderLab(t, nil, "")
+	console := exec.Command(filepath.Join(binDir, "posagent"), "console", "--config", lab.AgentConfig)
+	stdin, err := console.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var screen lockedBuffer
+	console.Stdout, console.Stderr = &screen, &screen
+	if err := console.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { console.Process.Kill(); console.Wait() })
+	waitScreen := func(want string) {
+		t.Helper()
+		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if strings.Contains(screen.String(), want) {
+				return
+			}
+		}
+		t.Fatalf("the console never showed %q:\n%s", want, screen.String())
+	}
+	io.WriteString(stdin, "42.50\n"+mustCode(t, phone)+"\n")
+	waitScreen("type o and Enter to print it as an order")
+	if !strings.Contains(screen.String(), string(protocol.CodeConfirmationRequired)) {
+		t.Fatalf("the decline does not say why:\n%s", screen.String())
+	}
+	io.WriteString(stdin, "o\n")
+	slip := waitReceipt(t, lab, func(text string) bool { return strings.Contains(text, "SCAN TO PAY") })
+	if len(slip.QR) != 1 || !strings.Contains(slip.Text, "42.50") {
+		t.Fatalf("QR slip: %q\n%s", slip.QR, slip.Text)
+	}
+	if _, err := phone.PayText(ctx, slip.QR[0]); err != nil {
+		t.Fatal(err)
+	}
+	waitScreen("PAID ")
+	io.WriteString(stdin, "q\n")
+	if err := console.Wait(); err != nil {
+		t.Fatalf("console: %v\n%s", err, screen.String())
+	}
+}
+
+// lockedBuffer is a bytes.Buffer a process writes while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
