@@ -14,6 +14,9 @@ import (
 // ErrNoStickers: the agent was started without a sticker server.
 var ErrNoStickers = errors.New("agent: sticker payments are not available on this terminal")
 
+// feedRefusedPause is the pause before asking for the order feed again after the server refused it.
+const feedRefusedPause = time.Minute
+
 // StickerServer is the part of the settlement client that sticker payments need
 // (terminal/client.Client).
 type StickerServer interface {
@@ -50,6 +53,12 @@ func (a *Agent) RunStickerFeed(ctx context.Context) {
 		if err != nil {
 			if ctx.Err() != nil {
 				return
+			}
+			var prob *protocol.Problem
+			if errors.As(err, &prob) {
+				// The server refuses the feed itself (an older server without it, a revoked lane):
+				// asking every few seconds would only fill the log.
+				pause = max(pause, feedRefusedPause)
 			}
 			a.log.Warn("order feed: no usable answer; will ask again", "retry_in", pause, "err", err)
 			select {
