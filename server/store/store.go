@@ -19,8 +19,9 @@
 //     per item).
 //   - v6: PaymentOp.Throttle: the failed-code lock check happens inside ApplyPayments, per op, in
 //     the same transaction as the code's verdict and the failure count (store/throttle.go).
-//   - v6: OrderStore (flow 2 orders, orders.go): CreateOrder, GetOrder, ListOrders, CancelOrder,
-//     ConfirmOrder.
+//   - v6: OrderStore (flow 2 orders, orders.go): CreateOrder (with the request's nonce in the same
+//     commit, Order.Nonce), GetOrder, ListOrders, CancelOrder, ConfirmOrder; orders in Export/Import
+//     (Record.Order) and in Check.
 //   - v7: Offers (flow 3: merchant tokens, offer settings, Screen, campaigns, inbox, MerchantActivity);
 //     Merchant.MCC.
 package store
