@@ -104,14 +104,14 @@ func offer[T any](ch chan T, v T) {
 	}
 }
 
-// drain empties a reply channel: whatever is in it answers an earlier
-// request.
-func drain[T any](ch chan T) {
-	for {
+// drain empties a reply channel (whatever is in it answers an earlier
+// request) and returns how many replies it dropped.
+func drain[T any](ch chan T) int {
+	for n := 0; ; n++ {
 		select {
 		case <-ch:
 		default:
-			return
+			return n
 		}
 	}
 }

@@ -24,6 +24,12 @@ type escposPrinter struct {
 	mu     sync.Mutex // guards c and closed
 	c      *conn
 	closed bool
+
+	// noConfirm: the printer answered the real-time status but let a whole
+	// confirmation wait pass without answering GS r (a clone without it).
+	// Later jobs wait only StatusTimeout for the confirmation; a late GS r
+	// answer found before the next job clears it. Guarded by jobMu.
+	noConfirm bool
 }
 
 // asbMask enables every ASB group: drawer, online/offline, error, paper.
@@ -197,8 +203,12 @@ func (p *escposPrinter) Print(ctx context.Context, job []byte) (Result, error) {
 		return NotPrinted, fmt.Errorf("printer: job not sent: %w", err)
 	}
 	mute := st.Unknown
-	// A confirmation or ASB message still queued belongs to an earlier job.
-	drain(c.paper)
+	// A confirmation or ASB message still queued belongs to an earlier job;
+	// a late confirmation shows that the printer does answer GS r.
+	if drain(c.paper) > 0 && p.noConfirm {
+		p.log.Info("printer answered GS r late; waiting for confirmations again")
+		p.noConfirm = false
+	}
 	drain(c.asb)
 	if sent, err := p.send(ctx, c, job); err != nil {
 		if sent == 0 {
@@ -214,25 +224,33 @@ func (p *escposPrinter) Print(ctx context.Context, job []byte) (Result, error) {
 	if _, err := p.send(ctx, c, escpos.TransmitPaperStatusCommand()); err != nil {
 		return Unknown, err
 	}
-	if mute {
-		// It did not answer DLE EOT; give GS r one status timeout, not
-		// the long confirmation wait.
+	if mute || p.noConfirm {
+		// It did not answer DLE EOT, or it never answers GS r; give GS r
+		// one status timeout, not the long confirmation wait.
 		return p.confirm(ctx, c, p.cfg.StatusTimeout, false)
 	}
-	return p.confirm(ctx, c, p.cfg.ConfirmTimeout, true)
+	res, err := p.confirm(ctx, c, p.cfg.ConfirmTimeout, true)
+	if res == Unknown && err == nil {
+		p.noConfirm = true
+		p.log.Warn("printer answers status but not GS r: its receipts are reported sent, not confirmed", "waited", p.cfg.ConfirmTimeout)
+	}
+	return res, err
 }
 
 // confirm waits for the GS r answer that follows the job. With poll, it
-// also watches the real-time status, so that a job stuck on paper out ends
-// with ErrPaperOut instead of running into the timeout.
+// also watches the real-time status (at backed-off intervals), so that a
+// job stuck on paper out ends with ErrPaperOut instead of running into the
+// timeout. Bytes were sent, so it never returns NotPrinted except for an
+// interruption the printer reported.
 func (p *escposPrinter) confirm(ctx context.Context, c *conn, wait time.Duration, poll bool) (Result, error) {
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
+	interval := StatusPollInitial
+	pollTimer := time.NewTimer(interval)
+	defer pollTimer.Stop()
 	var tick <-chan time.Time
 	if poll {
-		t := time.NewTicker(statusPollInterval)
-		defer t.Stop()
-		tick = t.C
+		tick = pollTimer.C
 	}
 	for {
 		select {
@@ -258,6 +276,8 @@ func (p *escposPrinter) confirm(ctx context.Context, c *conn, wait time.Duration
 			if st.Err() != nil {
 				return p.interrupted(ctx, c, st)
 			}
+			interval = min(2*interval, StatusPollMax)
+			pollTimer.Reset(interval)
 		case <-timer.C:
 			p.log.Warn("no print confirmation; the receipt may or may not have printed", "timeout", wait)
 			return Unknown, nil

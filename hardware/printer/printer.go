@@ -68,10 +68,33 @@ const (
 	DefaultSerialPaceDelay = 20 * time.Millisecond
 	// DefaultTCPPort is the raw printing port of network printers.
 	DefaultTCPPort = "9100"
-	// statusPollInterval is how often Print re-reads the real-time status
-	// while it waits for the confirmation, to notice paper out mid-job.
-	statusPollInterval = 500 * time.Millisecond
+	// StatusPollInitial and StatusPollMax: while Print waits for the
+	// confirmation it re-reads the real-time status to notice paper out
+	// mid-job, first after StatusPollInitial, then at doubling intervals up
+	// to StatusPollMax, so that a printer that never confirms is not asked
+	// twice a second for the whole wait.
+	StatusPollInitial = 500 * time.Millisecond
+	StatusPollMax     = 4 * time.Second
+	// JobWriteAllowance is the part of a job's budget for writing it: a
+	// raster receipt of 20 KB at 19200 baud, paced, takes about 10 s.
+	JobWriteAllowance = 15 * time.Second
 )
+
+// JobTimeout is the whole budget of one Print with c's settings: the
+// status check before the job, writing it and waiting for the confirmation.
+// A caller bounding Print with a context gives it at least this, so that the
+// driver's own confirmation wait, not the caller, ends a slow job: the
+// agent's print timeout is JobTimeout of the configured printer.
+func (c Config) JobTimeout() time.Duration {
+	st, conf := c.StatusTimeout, c.ConfirmTimeout
+	if st <= 0 {
+		st = DefaultStatusTimeout
+	}
+	if conf <= 0 {
+		conf = DefaultConfirmTimeout
+	}
+	return st + JobWriteAllowance + conf
+}
 
 // Config says how to reach a printer and how patient to be with it.
 type Config struct {

@@ -80,6 +80,11 @@ type Options struct {
 	KeepReceipts int
 	// PrinterProfile is the simulated printer's model (default generic-80mm), e.g. generic-58mm.
 	PrinterProfile string
+	// PrinterNoTransmitStatus makes the simulated printer one without GS r (it answers the status
+	// but never confirms a job); posagent then waits PrinterConfirmTimeout for the confirmation.
+	PrinterNoTransmitStatus bool
+	// PrinterConfirmTimeout is printer.confirm_timeout in posagent's config ("" : the default).
+	PrinterConfirmTimeout string
 }
 
 func (l *Lab) bin(name string) string { return filepath.Join(l.Bin, name) }
@@ -156,7 +161,8 @@ func NewLab(ctx context.Context, opt Options) (*Lab, error) {
 	if opt.PrinterProfile == "" {
 		opt.PrinterProfile = "generic-80mm"
 	}
-	if l.Printer, err = simprinter.NewPTY(simprinter.Options{OutDir: opt.PrinterOutDir, Profile: opt.PrinterProfile, KeepReceipts: opt.KeepReceipts}, slogger); err != nil {
+	if l.Printer, err = simprinter.NewPTY(simprinter.Options{OutDir: opt.PrinterOutDir, Profile: opt.PrinterProfile, KeepReceipts: opt.KeepReceipts,
+		NoTransmitStatus: opt.PrinterNoTransmitStatus}, slogger); err != nil {
 		return nil, fmt.Errorf("demo: simulated printer: %w", err)
 	}
 	if err := l.Printer.Link(filepath.Join(l.Dir, "printer")); err != nil {
@@ -166,6 +172,10 @@ func NewLab(ctx context.Context, opt Options) (*Lab, error) {
 		return nil, err
 	}
 	l.AgentConfig = filepath.Join(l.Dir, "posagent.yaml")
+	confirmTimeout := ""
+	if opt.PrinterConfirmTimeout != "" {
+		confirmTimeout = "\n  confirm_timeout: " + opt.PrinterConfirmTimeout
+	}
 	cfg := fmt.Sprintf(`server:
   url: %s
   timeout: 2s
@@ -176,7 +186,7 @@ scanner:
 printer:
   type: serial
   port: %s
-  profile: %s
+  profile: %s%s
 local_api:
   listen: %s
 sale:
@@ -189,7 +199,7 @@ forwarder:
   max_backoff: 1s
 log:
   level: info
-`, l.ServerURL, filepath.Join(l.Dir, "scanner"), filepath.Join(l.Dir, "printer"), opt.PrinterProfile, l.agentAPI)
+`, l.ServerURL, filepath.Join(l.Dir, "scanner"), filepath.Join(l.Dir, "printer"), opt.PrinterProfile, confirmTimeout, l.agentAPI)
 	if err := os.WriteFile(l.AgentConfig, []byte(cfg), 0o600); err != nil {
 		return nil, err
 	}

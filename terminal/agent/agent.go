@@ -26,6 +26,9 @@ var (
 	ErrBadAmount   = errors.New("agent: invalid amount")
 	ErrNoPrinter   = errors.New("agent: no printer configured")
 	ErrNotApproved = errors.New("agent: only approved sales have a receipt")
+	// ErrReprintUnconfirmed: the receipt was sent to a printer that could not confirm it, so it
+	// has probably printed; the cashier checks the printer's output and confirms the reprint.
+	ErrReprintUnconfirmed = errors.New("agent: the receipt was sent but the printer did not confirm it; check whether it printed before reprinting")
 )
 
 // Server is the part of the settlement client a sale needs.
@@ -76,6 +79,10 @@ type Options struct {
 	// Currency is the default currency of StartSale.
 	Currency    string
 	ScanTimeout time.Duration
+	// PrintTimeout bounds one receipt job; 0: the driver's JobTimeout with its defaults. Give it the
+	// configured printer's printer.Config.JobTimeout, so the driver's confirmation wait always ends
+	// before it does.
+	PrintTimeout time.Duration
 	// KeepSettled is how long final records are kept (queue.Prune); 0: queue.DefaultKeepSettled.
 	KeepSettled time.Duration
 	Clock       Clock
@@ -132,6 +139,9 @@ func New(opt Options) *Agent {
 	}
 	if opt.ScanTimeout <= 0 {
 		opt.ScanTimeout = 60 * time.Second
+	}
+	if opt.PrintTimeout <= 0 {
+		opt.PrintTimeout = printer.Config{}.JobTimeout()
 	}
 	if opt.KeepSettled <= 0 {
 		opt.KeepSettled = queue.DefaultKeepSettled

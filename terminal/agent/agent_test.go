@@ -59,6 +59,9 @@ type fakePrinter struct {
 	mu       sync.Mutex
 	jobs     [][]byte
 	paperOut bool
+	// unconfirmed: the job is sent but the printer cannot confirm it; the driver ran out of time
+	// (Unknown with the context's error).
+	unconfirmed bool
 }
 
 func (p *fakePrinter) Print(_ context.Context, job []byte) (printer.Result, error) {
@@ -68,6 +71,9 @@ func (p *fakePrinter) Print(_ context.Context, job []byte) (printer.Result, erro
 		return printer.NotPrinted, &printer.StatusError{Err: printer.ErrPaperOut}
 	}
 	p.jobs = append(p.jobs, job)
+	if p.unconfirmed {
+		return printer.Unknown, context.DeadlineExceeded
+	}
 	return printer.Printed, nil
 }
 
@@ -312,14 +318,14 @@ func TestPaperOutKeepsTheSaleAndReprints(t *testing.T) {
 	r.prn.mu.Lock()
 	r.prn.paperOut = false
 	r.prn.mu.Unlock()
-	st, err := r.ag.Reprint(context.Background(), v.ID)
+	st, err := r.ag.Reprint(context.Background(), v.ID, false)
 	if err != nil || st != PrintPrinted || len(r.prn.jobs) != 1 {
 		t.Fatalf("reprint: %q %v, %d jobs", st, err, len(r.prn.jobs))
 	}
 	if !strings.Contains(string(r.prn.jobs[0]), "COPY") {
 		t.Fatal("reprint is not marked as a copy")
 	}
-	if _, err := r.ag.Reprint(context.Background(), "T-1-999"); !errors.Is(err, ErrNoSale) {
+	if _, err := r.ag.Reprint(context.Background(), "T-1-999", false); !errors.Is(err, ErrNoSale) {
 		t.Fatalf("reprint of unknown sale: %v", err)
 	}
 }
@@ -404,5 +410,34 @@ func TestRecentHidesVoids(t *testing.T) {
 	vs, err := r.ag.Recent(context.Background(), 10)
 	if err != nil || len(vs) != 2 || vs[0].State != SaleApproved || vs[1].State != SaleDeclined {
 		t.Fatalf("recent: %+v %v", vs, err)
+	}
+}
+
+// A receipt sent to a printer that could not confirm it is "sent, not confirmed", never "not
+// printed", and a reprint happens only once the cashier confirms it.
+func TestUnconfirmedReceiptReprintsOnlyWhenConfirmed(t *testing.T) {
+	r := newRig(t, "approve")
+	r.prn.unconfirmed = true
+	v := r.sell(t, 100, r.wallet.Code(now))
+	if v.State != SaleApproved || v.PrintStatus != PrintUnknown {
+		t.Fatalf("sale: %+v, want approved and %q", v, PrintUnknown)
+	}
+	ctx := context.Background()
+	if st, err := r.ag.Reprint(ctx, v.ID, false); !errors.Is(err, ErrReprintUnconfirmed) || st != PrintUnknown {
+		t.Fatalf("unconfirmed reprint: %q %v, want ErrReprintUnconfirmed", st, err)
+	}
+	r.prn.mu.Lock()
+	jobs := len(r.prn.jobs)
+	r.prn.unconfirmed = false
+	r.prn.mu.Unlock()
+	if jobs != 1 {
+		t.Fatalf("%d jobs before the cashier confirmed, want 1", jobs)
+	}
+	st, err := r.ag.Reprint(ctx, v.ID, true)
+	if err != nil || st != PrintPrinted || len(r.prn.jobs) != 2 || !strings.Contains(string(r.prn.jobs[1]), "COPY") {
+		t.Fatalf("confirmed reprint: %q %v, %d jobs", st, err, len(r.prn.jobs))
+	}
+	if st, err := r.ag.Reprint(ctx, v.ID, false); err != nil || st != PrintPrinted {
+		t.Fatalf("reprint of a confirmed receipt needs no confirmation: %q %v", st, err)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/stillpay/stillpay/hardware/printer"
 	"github.com/stillpay/stillpay/hardware/receipt"
@@ -104,14 +103,19 @@ func (a *Agent) approvedRecord(ctx context.Context, id string) (queue.Record, er
 	return rec, nil
 }
 
-// Reprint prints an approved sale's receipt again, marked as a copy.
-func (a *Agent) Reprint(ctx context.Context, id string) (string, error) {
+// Reprint prints an approved sale's receipt again, marked as a copy. A receipt that was sent but
+// not confirmed by the printer has most likely printed: unless the cashier confirmed (checked the
+// printer's output), Reprint returns ErrReprintUnconfirmed and prints nothing.
+func (a *Agent) Reprint(ctx context.Context, id string, confirmed bool) (string, error) {
 	rec, err := a.approvedRecord(ctx, id)
 	if err != nil {
 		return "", err
 	}
 	if a.opt.Printer == nil {
 		return PrintNoPrinter, ErrNoPrinter
+	}
+	if rec.PrintStatus == PrintUnknown && !confirmed {
+		return rec.PrintStatus, fmt.Errorf("%w (%s)", ErrReprintUnconfirmed, id)
 	}
 	st := a.printReceipt(ctx, rec, true)
 	return st, nil
@@ -136,27 +140,27 @@ func (a *Agent) printReceipt(ctx context.Context, rec queue.Record, reprint bool
 	return status
 }
 
-// printTimeout bounds one receipt job, status checks included.
-const printTimeout = 30 * time.Second
-
 func (a *Agent) print(ctx context.Context, rc receipt.Receipt) string {
 	job, err := rc.ESCPOS(a.opt.Printer.Profile())
 	if err != nil {
 		a.log.Error("receipt cannot be rendered", "err", err)
 		return "not printed: " + err.Error()
 	}
-	ctx, cancel := context.WithTimeout(ctx, printTimeout)
+	ctx, cancel := context.WithTimeout(ctx, a.opt.PrintTimeout)
 	defer cancel()
 	res, err := a.opt.Printer.Print(ctx, job)
-	switch {
-	case err != nil:
+	switch res {
+	case printer.Printed:
+		return PrintPrinted
+	case printer.NotPrinted:
 		a.log.Warn("receipt not printed", "err", err)
 		return "not printed: " + printHint(err)
-	case res == printer.Printed:
-		return PrintPrinted
-	default:
-		return PrintUnknown
 	}
+	// Bytes went out: the receipt may well have printed, so it is never reported "not printed".
+	if err != nil {
+		a.log.Warn("receipt sent but not confirmed", "err", err)
+	}
+	return PrintUnknown
 }
 
 // printHint says what the cashier should do about a print error.

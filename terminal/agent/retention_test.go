@@ -111,7 +111,7 @@ func TestRetentionWithAMovingClock(t *testing.T) {
 	if _, err := r.ag.ReceiptText(ctx, online.ID); !errors.Is(err, ErrNoSale) {
 		t.Fatalf("receipt of a pruned sale: %v, want ErrNoSale", err)
 	}
-	if _, err := r.ag.Reprint(ctx, declined.ID); !errors.Is(err, ErrNoSale) {
+	if _, err := r.ag.Reprint(ctx, declined.ID, false); !errors.Is(err, ErrNoSale) {
 		t.Fatalf("reprint of a pruned sale: %v, want ErrNoSale", err)
 	}
 	if out := r.outbox(t); len(out) != 1 || out[0].TxnID != offlineSale.ID {

@@ -3,12 +3,14 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/stillpay/stillpay/shared/protocol"
 	"github.com/stillpay/stillpay/terminal/agent"
 	"github.com/stillpay/stillpay/terminal/localapi"
 )
@@ -86,7 +88,22 @@ func runConsole(ctx context.Context, c *localapi.Client, in io.Reader, out io.Wr
 				fmt.Fprintln(out, "no approved sale to reprint yet")
 				continue
 			}
-			r, err := c.Reprint(ctx, lastApproved)
+			r, err := c.Reprint(ctx, lastApproved, false)
+			if errors.Is(err, &protocol.Problem{Code: localapi.CodeReprintUnconfirmed}) {
+				// It was sent and has most likely printed: the cashier looks before a second copy.
+				fmt.Fprintf(out, "the receipt of %s was sent but the printer could not confirm it; look at the printer.\nDid it NOT print? Reprint anyway [y/N]: ", lastApproved)
+				var answer string
+				select {
+				case answer = <-lines:
+				case <-ctx.Done():
+					return nil
+				}
+				if !strings.EqualFold(answer, "y") && !strings.EqualFold(answer, "yes") {
+					fmt.Fprintln(out, "not reprinted")
+					continue
+				}
+				r, err = c.Reprint(ctx, lastApproved, true)
+			}
 			if err != nil {
 				fmt.Fprintln(out, "reprint failed:", err)
 				continue

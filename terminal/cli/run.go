@@ -111,7 +111,8 @@ func runAgent(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Save: func(k []protocol.ServerKey) error { return config.SaveServerKeys(cfg.Identity.StateFile, k) }})
 	opts := agent.Options{
 		Store: store, Server: api, Orders: api, Stickers: api, Verifier: &offline.Verifier{Keys: keys, Limits: id.Limits, Enabled: cfg.Offline.Enabled},
-		Source: src, Identity: id, Keys: keys, Receipt: cfg.Receipt, Currency: cfg.Sale.Currency, ScanTimeout: cfg.Sale.ScanTimeout, Logger: log,
+		Source: src, Identity: id, Keys: keys, Receipt: cfg.Receipt, Currency: cfg.Sale.Currency, ScanTimeout: cfg.Sale.ScanTimeout,
+		PrintTimeout: cfg.Printer.PrinterDriver().JobTimeout(), Logger: log,
 		KeepSettled: cfg.Queue.KeepSettled,
 	}
 	if prn != nil {

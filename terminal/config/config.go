@@ -100,6 +100,13 @@ type Printer struct {
 	Address string `yaml:"address"`
 	Device  string `yaml:"device"`
 	Profile string `yaml:"profile"`
+	// StatusTimeout bounds one status exchange, ConfirmTimeout the wait for the printer's "printed"
+	// answer after a job (0: the driver's defaults, 2s and 60s). The agent's budget for one receipt
+	// is printer.Config.JobTimeout of these, so the driver's wait always ends first.
+	StatusTimeout  time.Duration `yaml:"status_timeout"`
+	ConfirmTimeout time.Duration `yaml:"confirm_timeout"`
+	// ASB turns on Automatic Status Back on profiles that have it.
+	ASB bool `yaml:"asb"`
 }
 
 // LocalAPI is where the cash register talks to the agent: "127.0.0.1:PORT" or "unix:/path/to.sock".

@@ -16,7 +16,7 @@ func (s Scanner) ScannerDriver() scanner.Config {
 // PrinterDriver returns the printer driver's settings for p (the agent's and doctor's). Type none
 // gives a Config without a transport.
 func (p Printer) PrinterDriver() printer.Config {
-	c := printer.Config{Profile: p.Profile}
+	c := printer.Config{Profile: p.Profile, StatusTimeout: p.StatusTimeout, ConfirmTimeout: p.ConfirmTimeout, ASB: p.ASB}
 	switch p.Type {
 	case PrinterSerial:
 		c.Transport, c.Serial = printer.TransportSerial, serialport.Config{Path: p.Port, Baud: p.Baud}

@@ -109,6 +109,12 @@ func (c *Config) Validate() error {
 		add("scanner.type", c.Scanner.Type, "one of serial, images, none")
 	}
 
+	if t := c.Printer.StatusTimeout; t < 0 || t > time.Minute {
+		add("printer.status_timeout", t.String(), "a duration such as \"2s\", at most 1m (0: the default 2s)")
+	}
+	if t := c.Printer.ConfirmTimeout; t < 0 || t > 10*time.Minute {
+		add("printer.confirm_timeout", t.String(), "a duration such as \"60s\", at most 10m (0: the default 60s)")
+	}
 	switch c.Printer.Type {
 	case PrinterSerial:
 		if c.Printer.Port == "" {

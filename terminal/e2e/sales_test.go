@@ -157,7 +157,7 @@ func TestOnlineOfflineDrainAndBadInput(t *testing.T) {
 		}
 		approved = append(approved, v)
 		lab.Printer.SetPaperOut(false)
-		r, err := lab.API.Reprint(ctx, v.ID)
+		r, err := lab.API.Reprint(ctx, v.ID, false)
 		if err != nil || r.PrintStatus != agent.PrintPrinted {
 			t.Fatalf("reprint: %+v %v", r, err)
 		}

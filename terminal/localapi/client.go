@@ -147,10 +147,16 @@ func (c *Client) SubmitCode(ctx context.Context, id, code string) error {
 	return c.call(ctx, http.MethodPost, PathSales+"/"+url.PathEscape(id)+"/code", CodeRequest{Code: code}, nil)
 }
 
-// Reprint prints an approved sale's receipt again.
-func (c *Client) Reprint(ctx context.Context, id string) (ReprintResponse, error) {
+// Reprint prints an approved sale's receipt again. A receipt that was sent but not confirmed by the
+// printer is refused (problem CodeReprintUnconfirmed) unless confirm says the cashier checked that
+// it did not print.
+func (c *Client) Reprint(ctx context.Context, id string, confirm bool) (ReprintResponse, error) {
 	var r ReprintResponse
-	err := c.call(ctx, http.MethodPost, PathSales+"/"+url.PathEscape(id)+"/reprint", nil, &r)
+	var body any
+	if confirm {
+		body = ReprintRequest{Confirm: true}
+	}
+	err := c.call(ctx, http.MethodPost, PathSales+"/"+url.PathEscape(id)+"/reprint", body, &r)
 	return r, err
 }
 

@@ -53,6 +53,17 @@ type CodeRequest struct {
 	Code string `json:"code"`
 }
 
+// ReprintRequest is the optional body of a reprint. Confirm says the cashier checked that a receipt
+// reported "sent, not confirmed" did not come out; without it such a receipt is not printed again
+// (409 reprint_unconfirmed).
+type ReprintRequest struct {
+	Confirm bool `json:"confirm"`
+}
+
+// CodeReprintUnconfirmed answers a reprint of a receipt that was sent but not confirmed by the
+// printer, when the cashier has not confirmed that it did not print.
+const CodeReprintUnconfirmed protocol.Code = "reprint_unconfirmed"
+
 // ReprintResponse tells how the reprint went.
 type ReprintResponse struct {
 	PrintStatus string `json:"print_status"`
@@ -166,6 +177,8 @@ func writeError(w http.ResponseWriter, err error) {
 		writeProblem(w, p.Status, p.Code, p.Detail)
 	case errors.Is(err, agent.ErrBadAmount):
 		writeProblem(w, http.StatusBadRequest, protocol.CodeInvalidAmount, err.Error())
+	case errors.Is(err, agent.ErrReprintUnconfirmed):
+		writeProblem(w, http.StatusConflict, CodeReprintUnconfirmed, err.Error())
 	case errors.Is(err, agent.ErrNoPrinter):
 		writeProblem(w, http.StatusConflict, protocol.CodeUnavailable, err.Error())
 	case errors.Is(err, queue.ErrStorage):
@@ -324,7 +337,11 @@ func (s *Server) submitCode(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) reprint(w http.ResponseWriter, r *http.Request) {
-	st, err := s.d.Agent.Reprint(r.Context(), r.PathValue("id"))
+	var req ReprintRequest
+	if r.ContentLength != 0 && !decodeBody(w, r, &req) {
+		return
+	}
+	st, err := s.d.Agent.Reprint(r.Context(), r.PathValue("id"), req.Confirm)
 	if err != nil {
 		writeError(w, err)
 		return

@@ -111,7 +111,7 @@ func TestSaleLifecycleOverHTTP(t *testing.T) {
 	if err != nil || v.State != agent.SaleDeclined || v.Code != protocol.CodePayloadMalformed {
 		t.Fatalf("final: %+v %v", v, err)
 	}
-	if _, err := c.Reprint(ctx, v.ID); !errors.Is(err, &protocol.Problem{Code: protocol.CodeInProgress}) {
+	if _, err := c.Reprint(ctx, v.ID, false); !errors.Is(err, &protocol.Problem{Code: protocol.CodeInProgress}) {
 		t.Fatalf("reprint of a declined sale: %v", err)
 	}
 	if _, err := c.Sale(ctx, "T-1-404", 0, ""); !errors.Is(err, &protocol.Problem{Code: protocol.CodeNotFound}) {

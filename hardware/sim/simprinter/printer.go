@@ -25,6 +25,10 @@ type Options struct {
 	// Silent makes it a unidirectional printer: it prints but never
 	// answers anything.
 	Silent bool
+	// NoTransmitStatus makes it a printer without GS r (many clones): it
+	// answers the real-time status (DLE EOT) but ignores GS r, so nothing
+	// ever confirms that a job printed.
+	NoTransmitStatus bool
 	// PaperLines, if positive, is the paper left on the roll in lines:
 	// after that many lines the paper runs out mid-job. SetPaperOut(false)
 	// loads a new, endless roll.
@@ -77,6 +81,7 @@ type Printer struct {
 	coverOpen bool
 	offline   bool
 	asbMask   byte
+	statusAsk int // DLE EOT requests received
 	held      []escpos.Command
 	heldBytes int
 	seq       int
@@ -182,6 +187,14 @@ func (p *Printer) setState(change func()) {
 	p.runHeld()
 }
 
+// StatusRequests returns how many real-time status requests (DLE EOT) the
+// printer has received, to see how often a host polls it.
+func (p *Printer) StatusRequests() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.statusAsk
+}
+
 // Receipts returns the receipts cut so far (the last KeepReceipts).
 func (p *Printer) Receipts() []Receipt {
 	p.mu.Lock()
@@ -260,6 +273,9 @@ func (p *Printer) runHeld() {
 func (p *Printer) execute(cmd escpos.Command) {
 	switch cmd.Op {
 	case escpos.OpTransmitStatus:
+		if p.opts.NoTransmitStatus {
+			return
+		}
 		switch cmd.Args[0] {
 		case 1, 49:
 			p.reply(p.condition().PaperSensorReply())
@@ -314,6 +330,7 @@ func (p *Printer) transmitID(n byte) {
 func (p *Printer) realtime(cmd escpos.Command) {
 	switch cmd.Op {
 	case escpos.OpRealTimeStatus:
+		p.statusAsk++
 		n := cmd.Args[0]
 		if n < escpos.StatusPrinter || n > escpos.StatusPaper {
 			p.log.Warn("DLE EOT with unknown n", "n", n)
