@@ -105,6 +105,7 @@ func (f *Fleet) Resend(ctx context.Context, book *Book) (int, error) {
 // not ready), within MaxSendTime.
 func (f *Fleet) send(ctx context.Context, term *bench.Terminal, rng *rand.Rand, path string, body []byte) (bench.Answer, error) {
 	deadline := time.Now().Add(MaxSendTime)
+	pause := sendPause
 	for n := 0; ; n++ {
 		if n == 1 {
 			f.retried.Add(1)
@@ -130,8 +131,9 @@ func (f *Fleet) send(ctx context.Context, term *bench.Terminal, rng *rand.Rand, 
 		select {
 		case <-ctx.Done():
 			return ans, ctx.Err()
-		case <-time.After(sendPause):
+		case <-time.After(pause):
 		}
+		pause = min(2*pause, maxSendPause)
 	}
 }
 

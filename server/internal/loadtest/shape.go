@@ -12,8 +12,11 @@ const (
 	Password = "correct horse battery"
 	// MaxSendTime bounds how long a terminal keeps resending one request while instances are down.
 	MaxSendTime = 30 * time.Second
-	// sendPause is the wait between two sends of one request that got no answer.
-	sendPause = 10 * time.Millisecond
+	// sendPause is the wait after the first send of a request that got no answer; it doubles with
+	// each further one up to maxSendPause, so that terminals waiting out a database failover do not
+	// flood the instances (the failover gap the chaos test reports is as precise as maxSendPause).
+	sendPause    = 10 * time.Millisecond
+	maxSendPause = 160 * time.Millisecond
 	// authorizationTTL outlives any run.
 	authorizationTTL = time.Hour
 	// requestTimeout bounds one HTTP request of a simulated terminal or wallet.
