@@ -282,3 +282,44 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// TestOrderServerOutageWhileWaiting: settlementd dies (SIGKILL) while an order waits for the
+// customer; posagent keeps asking (the register sees why), and once the server is back the customer
+// pays and the paid receipt prints once.
+func TestOrderServerOutageWhileWaiting(t *testing.T) {
+	ctx := context.Background()
+	lab, phone := newOrderLab(t, nil, "")
+	o, slip, err := lab.StartOrder(ctx, "7.40", "OUTAGE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab.KillServer()
+	deadline := time.Now().Add(30 * time.Second)
+	for o.ServerError == "" && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		if o, err = lab.API.Order(ctx, o.ID, 0, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if o.State != agent.OrderPending || o.ServerError == "" {
+		t.Fatalf("order while settlementd is down: %+v", o)
+	}
+	if err := lab.StartServer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := phone.PayText(ctx, slip.QR[0]); err != nil {
+		t.Fatal(err)
+	}
+	if o, err = demo.WaitOrderDone(ctx, lab.API, o.ID); err != nil || o.State != agent.OrderPaid || o.ServerError != "" {
+		t.Fatalf("after the outage: %+v %v", o, err)
+	}
+	n := 0
+	for _, r := range lab.Printer.Receipts() {
+		if strings.Contains(r.Text, "PAID - CONFIRMED") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("paid receipt printed %d times", n)
+	}
+}
