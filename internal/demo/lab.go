@@ -87,6 +87,9 @@ type Options struct {
 	PrinterConfirmTimeout string
 }
 
+// AgentAPIAddr is the host:port of posagent's local API.
+func (l *Lab) AgentAPIAddr() string { return l.agentAPI }
+
 func (l *Lab) bin(name string) string { return filepath.Join(l.Bin, name) }
 
 func (l *Lab) logf(format string, args ...any) {

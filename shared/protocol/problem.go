@@ -14,20 +14,21 @@ type Code string
 
 // Request errors: the request itself is wrong and retrying it unchanged will not help.
 const (
-	CodeMalformedJSON     Code = "malformed_json"
-	CodeUnknownField      Code = "unknown_field"
-	CodeBodyTooLarge      Code = "body_too_large"
-	CodeInvalidAmount     Code = "invalid_amount"
-	CodeInvalidCurrency   Code = "invalid_currency"
-	CodeInvalidField      Code = "invalid_field"
-	CodeBatchTooLarge     Code = "batch_too_large"
-	CodeNotFound          Code = "not_found"
-	CodeMethodNotAllowed  Code = "method_not_allowed"
-	CodeIdempotencyReused Code = "idempotency_key_reused" // same key, different body (409)
-	CodeAlreadyExists     Code = "already_exists"         // an id that is taken (409, admin API)
-	CodeInProgress        Code = "request_in_progress"    // same key still being processed (409)
-	CodeInternal          Code = "internal"
-	CodeUnavailable       Code = "unavailable"
+	CodeMalformedJSON        Code = "malformed_json"
+	CodeUnknownField         Code = "unknown_field"
+	CodeBodyTooLarge         Code = "body_too_large"
+	CodeUnsupportedMediaType Code = "unsupported_media_type" // 415: a body that is not application/json (posagent's local API)
+	CodeInvalidAmount        Code = "invalid_amount"
+	CodeInvalidCurrency      Code = "invalid_currency"
+	CodeInvalidField         Code = "invalid_field"
+	CodeBatchTooLarge        Code = "batch_too_large"
+	CodeNotFound             Code = "not_found"
+	CodeMethodNotAllowed     Code = "method_not_allowed"
+	CodeIdempotencyReused    Code = "idempotency_key_reused" // same key, different body (409)
+	CodeAlreadyExists        Code = "already_exists"         // an id that is taken (409, admin API)
+	CodeInProgress           Code = "request_in_progress"    // same key still being processed (409)
+	CodeInternal             Code = "internal"
+	CodeUnavailable          Code = "unavailable"
 )
 
 // Authentication errors for terminals, users and operators.

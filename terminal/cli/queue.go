@@ -196,7 +196,11 @@ func (g *globals) withQueue(ctx context.Context, viaAPI func(*localapi.Client) e
 	if err != nil {
 		return err
 	}
-	err = viaAPI(localapi.NewClient(cfg.LocalAPI.Listen))
+	c, err := localapi.ClientFor(cfg.LocalAPI)
+	if err != nil {
+		return err
+	}
+	err = viaAPI(c)
 	if !errors.Is(err, localapi.ErrAgentDown) {
 		return err
 	}

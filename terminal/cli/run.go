@@ -130,6 +130,12 @@ func runAgent(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		MaxBackoff: cfg.Forwarder.MaxBackoff, BatchSize: cfg.Forwarder.BatchSize, Logger: log,
 		BackOnline: func(ctx context.Context) { keys.RefreshIfDue(ctx, "the server is reachable again") }})
 
+	var apiToken string
+	if cfg.LocalAPI.TokenFile != "" {
+		if apiToken, err = localapi.LoadToken(cfg.LocalAPI.TokenFile); err != nil {
+			return fmt.Errorf("cannot start: %w", err)
+		}
+	}
 	l, err := localapi.Listen(cfg.LocalAPI.Listen)
 	if err != nil {
 		return err
@@ -137,6 +143,7 @@ func runAgent(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	srv := &http.Server{
 		Handler: localapi.NewServer(localapi.Deps{
 			Agent: ag, Store: store, Forwarder: fwd, Currency: cfg.Sale.Currency, Version: version, Logger: log,
+			Listen: cfg.LocalAPI.Listen, Token: apiToken,
 			Export: func(ctx context.Context) (protocol.Export, error) {
 				return forwarder.Export(ctx, store, id.TerminalID, key, time.Now())
 			},

@@ -18,7 +18,7 @@ func (g *globals) apiClient() (*localapi.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return localapi.NewClient(cfg.LocalAPI.Listen), nil
+	return localapi.ClientFor(cfg.LocalAPI)
 }
 
 func saleCommand(g *globals) *cobra.Command {

@@ -110,8 +110,11 @@ type Printer struct {
 }
 
 // LocalAPI is where the cash register talks to the agent: "127.0.0.1:PORT" or "unix:/path/to.sock".
+// TokenFile (0600) holds a bearer token every request must carry; with it the API may listen on a
+// network address for a register on another host.
 type LocalAPI struct {
-	Listen string `yaml:"listen"`
+	Listen    string `yaml:"listen"`
+	TokenFile string `yaml:"token_file"`
 }
 
 // Sale holds the cashier-facing defaults.
@@ -277,7 +280,7 @@ func Load(path string) (Config, error) {
 
 // ResolvePaths makes the file paths in c absolute relative to dir.
 func (c *Config) ResolvePaths(dir string) {
-	for _, p := range []*string{&c.Identity.KeyFile, &c.Identity.StateFile, &c.Queue.Path, &c.Scanner.Dir} {
+	for _, p := range []*string{&c.Identity.KeyFile, &c.Identity.StateFile, &c.Queue.Path, &c.Scanner.Dir, &c.LocalAPI.TokenFile} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}

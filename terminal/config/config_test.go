@@ -46,6 +46,7 @@ var parseCases = []struct {
 	{name: "duplicate section", yaml: minimal + "scanner: {type: none}\n", wantErr: ErrSyntax, wantLine: 8, wantText: "already defined"},
 	{name: "bad printer type", yaml: strings.Replace(minimal, "port: /dev/ttyUSB0", "type: laser", 1), wantErr: ErrInvalid, wantText: `printer.type: "laser" is not valid; want one of serial, tcp, usblp, none`},
 	{name: "api on the network", yaml: minimal + "local_api: {listen: '0.0.0.0:7070'}\n", wantErr: ErrInvalid, wantText: "must not listen on the network"},
+	{name: "api on the network with a token", yaml: minimal + "local_api: {listen: '0.0.0.0:7070', token_file: api.token}\n"},
 	{name: "unknown currency", yaml: minimal + "sale: {currency: XBT}\n", wantErr: ErrInvalid, wantText: "sale.currency"},
 	{name: "unknown printer profile", yaml: strings.Replace(minimal, "port: /dev/ttyUSB0", "{type: usblp, device: /dev/usb/lp0, profile: dotmatrix}", 1), wantErr: ErrInvalid, wantText: "generic-80mm"},
 	{name: "batch too large", yaml: minimal + "forwarder: {batch_size: 5000}\n", wantErr: ErrInvalid, wantText: "between 1 and 1000"},

@@ -139,7 +139,7 @@ func (c *Config) Validate() error {
 		add("printer.profile", c.Printer.Profile, "one of "+strings.Join(escpos.ProfileNames(), ", "))
 	}
 
-	if err := validateListen(c.LocalAPI.Listen); err != "" {
+	if err := validateListen(c.LocalAPI.Listen, c.LocalAPI.TokenFile != ""); err != "" {
 		add("local_api.listen", c.LocalAPI.Listen, err)
 	}
 
@@ -181,9 +181,10 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// validateListen returns "" or what a valid listen address looks like.
-func validateListen(s string) string {
-	const want = `"127.0.0.1:PORT" (loopback only) or "unix:/path/to.sock"`
+// validateListen returns "" or what a valid listen address looks like. A network address needs a
+// token (local_api.token_file).
+func validateListen(s string, token bool) string {
+	const want = `"127.0.0.1:PORT" (loopback only, unless local_api.token_file is set) or "unix:/path/to.sock"`
 	if rest, ok := strings.CutPrefix(s, "unix:"); ok {
 		if rest == "" {
 			return want
@@ -194,8 +195,8 @@ func validateListen(s string) string {
 	if err != nil {
 		return want
 	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return want + ": the register API has no authentication, so it must not listen on the network"
+	if ip := net.ParseIP(host); !token && host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return want + ": without local_api.token_file the register API has no authentication, so it must not listen on the network"
 	}
 	return ""
 }

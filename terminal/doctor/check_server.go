@@ -32,7 +32,11 @@ func (r *run) checkAgent(ctx context.Context) Result {
 	}
 	ctx, cancel := context.WithTimeout(ctx, agentProbeTimeout)
 	defer cancel()
-	st, err := localapi.NewClient(r.cfg.LocalAPI.Listen).Status(ctx)
+	c, err := localapi.ClientFor(r.cfg.LocalAPI)
+	if err != nil {
+		return fail("local_api.token_file: "+err.Error(), "%v", err)
+	}
+	st, err := c.Status(ctx)
 	if err != nil {
 		if errors.Is(err, localapi.ErrAgentDown) || errors.Is(err, context.DeadlineExceeded) {
 			return ok("not running (nothing on %s): scanner, printer and queue are checked directly; start it with: systemctl start posagent", r.cfg.LocalAPI.Listen)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/stillpay/stillpay/shared/protocol"
 	"github.com/stillpay/stillpay/terminal/agent"
+	"github.com/stillpay/stillpay/terminal/config"
 	"github.com/stillpay/stillpay/terminal/queue"
 )
 
@@ -24,8 +25,9 @@ var ErrAgentDown = errors.New("posagent is not running (no answer on the local A
 
 // Client talks to a running agent.
 type Client struct {
-	base string
-	http *http.Client
+	base  string
+	token string
+	http  *http.Client
 }
 
 // NewClient returns a client for the listen address of the config ("host:port" or "unix:/path").
@@ -42,6 +44,26 @@ func NewClient(addr string) *Client {
 	return &Client{base: base, http: &http.Client{Transport: tr}}
 }
 
+// ClientFor returns a client for the config's local API, with its token if one is configured.
+func ClientFor(cfg config.LocalAPI) (*Client, error) {
+	c := NewClient(cfg.Listen)
+	if cfg.TokenFile != "" {
+		tok, err := LoadToken(cfg.TokenFile)
+		if err != nil {
+			return nil, err
+		}
+		c = c.WithToken(tok)
+	}
+	return c, nil
+}
+
+// WithToken returns a copy of c that sends "Authorization: Bearer token".
+func (c *Client) WithToken(token string) *Client {
+	cc := *c
+	cc.token = token
+	return &cc
+}
+
 func (c *Client) call(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
@@ -55,8 +77,13 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 	if err != nil {
 		return err
 	}
-	if in != nil {
+	// Every request other than GET is JSON, with or without a body: the API refuses any other
+	// content type (a browser cannot send it cross-site without a preflight).
+	if method != http.MethodGet {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -34,13 +34,13 @@ type StartOrderRequest struct {
 }
 
 func (s *Server) orderRoutes() {
-	s.mux.HandleFunc("POST "+PathOrders, s.startOrder)
-	s.mux.HandleFunc("GET "+PathOrders, s.listOrders)
-	s.mux.HandleFunc("GET "+PathOrders+"/{id}", s.getOrder)
-	s.mux.HandleFunc("POST "+PathOrders+"/{id}/cancel", s.cancelOrder)
-	s.mux.HandleFunc("POST "+PathOrders+"/{id}/reprint", s.reprintOrder)
-	s.mux.HandleFunc("GET "+PathOrders+"/{id}/receipt", s.orderReceipt)
-	s.mux.HandleFunc("POST "+PathStickerPrint, s.printSticker)
+	s.handle("POST "+PathOrders, s.startOrder)
+	s.handle("GET "+PathOrders, s.listOrders)
+	s.handle("GET "+PathOrders+"/{id}", s.getOrder)
+	s.handle("POST "+PathOrders+"/{id}/cancel", s.cancelOrder)
+	s.handle("POST "+PathOrders+"/{id}/reprint", s.reprintOrder)
+	s.handle("GET "+PathOrders+"/{id}/receipt", s.orderReceipt)
+	s.handle("POST "+PathStickerPrint, s.printSticker)
 }
 
 func (s *Server) printSticker(w http.ResponseWriter, r *http.Request) {

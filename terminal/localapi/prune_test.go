@@ -76,7 +76,7 @@ func TestPruneOverHTTP(t *testing.T) {
 		t.Fatalf("queued item after prune: %+v, %v", it, err)
 	}
 
-	resp, err := http.Post(srv.URL+PathPrune+"?dry_run=maybe", "", nil)
+	resp, err := http.Post(srv.URL+PathPrune+"?dry_run=maybe", "application/json", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

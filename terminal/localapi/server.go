@@ -96,12 +96,18 @@ type Deps struct {
 	Version   string
 	Logger    *slog.Logger
 	Clock     agent.Clock
+	// Listen is local_api.listen: its host is the one Host/Origin name allowed besides the
+	// loopback names. Token, when set, must come as "Authorization: Bearer TOKEN".
+	Listen string
+	Token  string
 }
 
 // Server is the local API.
 type Server struct {
 	d       Deps
 	mux     *http.ServeMux
+	handler http.Handler
+	paths   []string // registered paths, for problemRoutes
 	started time.Time
 }
 
@@ -114,25 +120,52 @@ func NewServer(d Deps) *Server {
 		d.Clock = agent.SystemClock{}
 	}
 	s := &Server{d: d, mux: http.NewServeMux(), started: d.Clock.Now()}
-	s.mux.HandleFunc("POST "+PathSales, s.startSale)
-	s.mux.HandleFunc("GET "+PathSales, s.listSales)
-	s.mux.HandleFunc("GET "+PathSales+"/{id}", s.getSale)
-	s.mux.HandleFunc("POST "+PathSales+"/{id}/cancel", s.cancelSale)
-	s.mux.HandleFunc("POST "+PathSales+"/{id}/code", s.submitCode)
-	s.mux.HandleFunc("POST "+PathSales+"/{id}/reprint", s.reprint)
-	s.mux.HandleFunc("GET "+PathSales+"/{id}/receipt", s.receipt)
-	s.mux.HandleFunc("GET "+PathStatus, s.status)
-	s.mux.HandleFunc("GET "+PathQueue, s.listQueue)
-	s.mux.HandleFunc("GET "+PathQueue+"/{id}", s.showQueue)
-	s.mux.HandleFunc("POST "+PathQueue+"/{id}/retry", s.retryQueue)
-	s.mux.HandleFunc("POST "+PathExport, s.export)
-	s.mux.HandleFunc("POST "+PathPrune, s.prune)
-	s.mux.HandleFunc("GET "+PathMetrics, s.metrics)
+	s.handle("POST "+PathSales, s.startSale)
+	s.handle("GET "+PathSales, s.listSales)
+	s.handle("GET "+PathSales+"/{id}", s.getSale)
+	s.handle("POST "+PathSales+"/{id}/cancel", s.cancelSale)
+	s.handle("POST "+PathSales+"/{id}/code", s.submitCode)
+	s.handle("POST "+PathSales+"/{id}/reprint", s.reprint)
+	s.handle("GET "+PathSales+"/{id}/receipt", s.receipt)
+	s.handle("GET "+PathStatus, s.status)
+	s.handle("GET "+PathQueue, s.listQueue)
+	s.handle("GET "+PathQueue+"/{id}", s.showQueue)
+	s.handle("POST "+PathQueue+"/{id}/retry", s.retryQueue)
+	s.handle("POST "+PathExport, s.export)
+	s.handle("POST "+PathPrune, s.prune)
+	s.handle("GET "+PathMetrics, s.metrics)
 	s.orderRoutes()
+	s.problemRoutes()
+	s.handler = newGuard(d.Listen, d.Token).wrap(s.mux)
 	return s
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// handle registers h for pattern ("METHOD /path") and remembers the path for problemRoutes.
+func (s *Server) handle(pattern string, h http.HandlerFunc) {
+	s.mux.HandleFunc(pattern, h)
+	_, path, _ := strings.Cut(pattern, " ")
+	s.paths = append(s.paths, path)
+}
+
+// problemRoutes answers a known path with another method, and any unknown path, with a problem
+// document instead of the mux's plain text.
+func (s *Server) problemRoutes() {
+	seen := map[string]bool{}
+	for _, p := range s.paths {
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		s.mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+			writeProblem(w, http.StatusMethodNotAllowed, protocol.CodeMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path+"; see docs/terminal.md")
+		})
+	}
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, http.StatusNotFound, protocol.CodeNotFound, "no such endpoint: "+r.URL.Path+"; see docs/terminal.md")
+	})
+}
 
 // Listen opens the configured address: "host:port" on loopback or "unix:/path".
 func Listen(addr string) (net.Listener, error) {

@@ -26,11 +26,18 @@ func (decliningServer) Transaction(_ context.Context, req protocol.TransactionRe
 }
 
 func newTestServer(t testing.TB) (*Server, *agent.Agent) {
+	s, ag := newServerWith("", "")
+	t.Cleanup(ag.Close)
+	return s, ag
+}
+
+// newServerWith returns a server listening (for its Host checks) on listen with token; the caller
+// closes the agent or lets the process end.
+func newServerWith(listen, token string) (*Server, *agent.Agent) {
 	store := queue.NewMemory()
 	ag := agent.New(agent.Options{Store: store, Server: decliningServer{}, Verifier: offline.NewVerifier(nil, protocol.TerminalLimits{}, false),
 		Identity: config.IdentityState{TerminalID: "T-1"}, Currency: "EUR", ScanTimeout: time.Minute})
-	t.Cleanup(ag.Close)
-	return NewServer(Deps{Agent: ag, Store: store, Currency: "EUR"}), ag
+	return NewServer(Deps{Agent: ag, Store: store, Currency: "EUR", Listen: listen, Token: token}), ag
 }
 
 // requestCases is the table for TestRequests and the seed corpus of FuzzStartSale.
