@@ -61,10 +61,16 @@ func (a *app) inboxCommand() *cobra.Command {
 				fmt.Fprintln(a.stdout, "no new messages")
 				return nil
 			}
+			var ids []string
 			for _, o := range fresh {
 				fmt.Fprintf(a.stdout, "%s — %s\n  %s\n", o.MerchantID, o.Title, o.Text)
+				ids = append(ids, o.MessageID)
 			}
-			return printOffers(a.stdout, fresh)
+			if err := printOffers(a.stdout, fresh); err != nil {
+				return err
+			}
+			// Shown on screen: the customer opened them (with --json a program decides that).
+			return w.MarkOpened(cmd.Context(), ids)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")

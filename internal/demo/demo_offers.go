@@ -104,7 +104,7 @@ func demoOffers(ctx context.Context, lab *Lab, w *Wallet, out io.Writer, step fu
 		return err
 	}
 	var rep admin.CampaignReport
-	if err := json.Unmarshal([]byte(s), &rep); err != nil || rep.Treatment.Converters != 1 || rep.Delivered != 1 {
+	if err := json.Unmarshal([]byte(s), &rep); err != nil || rep.Treatment.Converters != 1 || rep.Delivered != 1 || rep.Opened != 1 {
 		return fmt.Errorf("report: %v: %s", err, s)
 	}
 	step("flow 3 reconciled: 1 customer targeted, the offer delivered once, 1 purchase counted; chart in %s", filepath.Join(lab.Dir, "campaign.svg"))

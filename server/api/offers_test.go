@@ -128,6 +128,9 @@ func TestOffersFlow(t *testing.T) {
 		if _, err := tok.Discount("crowd001", "M1", eur(2000)); !errors.Is(err, offer.ErrOtherUser) {
 			t.Errorf("another user's use: %v", err)
 		}
+		if err := w.MarkOpened(ctx, []string{o.MessageID}); err != nil {
+			t.Fatal(err)
+		}
 		// Acknowledged: not sent again.
 		if again, err := w.Inbox(ctx, 0); err != nil || len(again) != 0 {
 			t.Errorf("after the acknowledgement: %+v %v", again, err)
@@ -190,7 +193,7 @@ func TestOffersFlow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Targeted != 50 || rep.Delivered != 1 || rep.Acked != 1 || rep.Treatment.Members != 50 || rep.AbsoluteLift.Defined {
+		if rep.Targeted != 50 || rep.Delivered != 1 || rep.Acked != 1 || rep.Opened != 1 || rep.Treatment.Members != 50 || rep.AbsoluteLift.Defined {
 			t.Errorf("report %+v", rep)
 		}
 		svg, err := m1.CampaignChart(ctx, c.ID)

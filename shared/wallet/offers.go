@@ -237,3 +237,17 @@ func (w *Wallet) ChangeOfferSettings(ctx context.Context, c SettingsChange) (pro
 	var out protocol.OfferSettings
 	return out, w.send(ctx, http.MethodPut, sess.ServerURL+protocol.PathOfferSettings, sess.Token, cur, &out)
 }
+
+// MarkOpened tells the server that the customer opened these messages (the campaign report counts
+// them). Repeating it changes nothing.
+func (w *Wallet) MarkOpened(ctx context.Context, messageIDs []string) error {
+	if len(messageIDs) == 0 {
+		return nil
+	}
+	sess, err := w.store.LoadSession()
+	if err != nil {
+		return err
+	}
+	var ack protocol.AckResponse
+	return w.post(ctx, sess.ServerURL+protocol.PathMessagesAck, sess.Token, protocol.AckRequest{IDs: messageIDs, Opened: true}, &ack)
+}
