@@ -77,11 +77,13 @@ const (
 // Scanner is where payment codes come from.
 type Scanner struct {
 	Type   string        `yaml:"type"`
-	Port   string        `yaml:"port"`
+	Port   Port          `yaml:"port"`
 	Baud   int           `yaml:"baud"`
 	Suffix string        `yaml:"suffix"`
 	Gap    time.Duration `yaml:"gap"`
-	Dir    string        `yaml:"dir"`
+	// MaxFrame bounds one scanned frame in bytes (0: scanner.DefaultMaxFrame).
+	MaxFrame int    `yaml:"max_frame"`
+	Dir      string `yaml:"dir"`
 }
 
 // Printer types.
@@ -95,7 +97,7 @@ const (
 // Printer is the receipt printer.
 type Printer struct {
 	Type    string `yaml:"type"`
-	Port    string `yaml:"port"`
+	Port    Port   `yaml:"port"`
 	Baud    int    `yaml:"baud"`
 	Address string `yaml:"address"`
 	Device  string `yaml:"device"`
@@ -209,6 +211,10 @@ func Parse(data []byte) (Config, error) {
 }
 
 func translateYAMLError(err error) error {
+	var se *SyntaxError
+	if errors.As(err, &se) {
+		return se // from Port.UnmarshalYAML
+	}
 	var te *yaml.TypeError
 	if errors.As(err, &te) && len(te.Errors) > 0 {
 		first := te.Errors[0]

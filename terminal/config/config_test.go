@@ -57,6 +57,15 @@ var parseCases = []struct {
 	{name: "negative timeout", yaml: minimal + "sale: {scan_timeout: -1s}\n", wantErr: ErrInvalid, wantText: "sale.scan_timeout"},
 	{name: "several problems at once", yaml: "log: {level: loud, format: xml}\n", wantErr: ErrInvalid, wantText: "log.format"},
 	{name: "tab character", yaml: "server:\n\turl: x\n", wantErr: ErrSyntax},
+	{name: "rs232 port mapping", yaml: "server: {url: 'http://x'}\nscanner: {port: {path: /dev/ttyS0, baud: 9600, parity: even, data_bits: 7, stop_bits: 2}, max_frame: 2048}\nprinter: {port: {usb: '0416:5011'}, confirm_timeout: 20s, asb: true}\n"},
+	{name: "unknown key in port", yaml: "server: {url: 'http://x'}\nscanner:\n  port:\n    path: /dev/ttyS0\n    partiy: even\nprinter: {port: b}\n", wantErr: ErrUnknownKey, wantLine: 5, wantText: `unknown key "partiy" in port`},
+	{name: "bad parity", yaml: "server: {url: 'http://x'}\nscanner: {port: {path: /dev/ttyS0, parity: mark}}\nprinter: {port: b}\n", wantErr: ErrInvalid, wantText: "scanner.port"},
+	{name: "bad stop bits", yaml: "server: {url: 'http://x'}\nscanner: {port: a}\nprinter: {port: {path: b, stop_bits: 3}}\n", wantErr: ErrInvalid, wantText: "printer.port"},
+	{name: "path and usb", yaml: "server: {url: 'http://x'}\nscanner: {port: {path: a, usb: '0c2e:0b61'}}\nprinter: {port: b}\n", wantErr: ErrInvalid, wantText: "exactly one of path and usb"},
+	{name: "scanner and printer on one device", yaml: "server: {url: 'http://x'}\nscanner: {port: /dev/ttyUSB0}\nprinter: {port: {path: /dev/../dev/ttyUSB0}}\n", wantErr: ErrInvalid, wantText: "one device cannot be both scanner and printer"},
+	{name: "scanner and printer on one usb id", yaml: "server: {url: 'http://x'}\nscanner: {port: {usb: '0C2E:0B61'}}\nprinter: {port: {usb: '0c2e:0b61'}}\n", wantErr: ErrInvalid, wantText: "one device cannot be both scanner and printer"},
+	{name: "scanner on the usblp device", yaml: "server: {url: 'http://x'}\nscanner: {port: /dev/usb/lp0}\nprinter: {type: usblp, device: /dev/usb/lp0}\n", wantErr: ErrInvalid, wantText: "one device cannot be both"},
+	{name: "negative confirm timeout", yaml: minimal + "  confirm_timeout: -1s\n", wantErr: ErrInvalid, wantText: "printer.confirm_timeout"},
 	{name: "too large", yaml: strings.Repeat("#", MaxConfigBytes+1), wantErr: ErrTooLarge},
 }
 

@@ -10,7 +10,15 @@ import (
 // and posagent doctor build them, so both read a scanner the same way: scanner.gap 0 (or absent)
 // is the driver's default gap (scanner.DefaultGap), a negative gap turns gap framing off.
 func (s Scanner) ScannerDriver() scanner.Config {
-	return scanner.Config{Port: serialport.Config{Path: s.Port, Baud: s.Baud}, Suffix: s.Suffix, Gap: s.Gap}
+	return scanner.Config{Port: s.Port.driver(s.Baud), Suffix: s.Suffix, Gap: s.Gap, MaxFrame: s.MaxFrame}
+}
+
+// driver returns the serial line settings of p; baud is the section's, used when p has none.
+func (p Port) driver(baud int) serialport.Config {
+	if p.Baud != 0 {
+		baud = p.Baud
+	}
+	return serialport.Config{Path: p.Path, USB: p.USB, Baud: baud, DataBits: p.DataBits, Parity: p.Parity, StopBits: p.StopBits}
 }
 
 // PrinterDriver returns the printer driver's settings for p (the agent's and doctor's). Type none
@@ -19,7 +27,7 @@ func (p Printer) PrinterDriver() printer.Config {
 	c := printer.Config{Profile: p.Profile, StatusTimeout: p.StatusTimeout, ConfirmTimeout: p.ConfirmTimeout, ASB: p.ASB}
 	switch p.Type {
 	case PrinterSerial:
-		c.Transport, c.Serial = printer.TransportSerial, serialport.Config{Path: p.Port, Baud: p.Baud}
+		c.Transport, c.Serial = printer.TransportSerial, p.Port.driver(p.Baud)
 	case PrinterTCP:
 		c.Transport, c.Addr = printer.TransportTCP, p.Address
 	case PrinterUSBLP:

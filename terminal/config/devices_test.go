@@ -52,3 +52,23 @@ func TestPrinterDriver(t *testing.T) {
 		t.Errorf("tcp printer driver %+v", d)
 	}
 }
+
+// TestDriversCarryTheLineSettings: RS-232 settings and the frame bound reach the drivers.
+func TestDriversCarryTheLineSettings(t *testing.T) {
+	cfg, err := Parse([]byte("scanner: {port: {path: /dev/ttyS0, parity: even, data_bits: 7, stop_bits: 2}, baud: 4800, max_frame: 2048}\n" +
+		"printer: {port: {usb: '0416:5011', baud: 115200}, confirm_timeout: 20s, status_timeout: 1s, asb: true}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd := cfg.Scanner.ScannerDriver()
+	if p := sd.Port; p.Path != "/dev/ttyS0" || p.Baud != 4800 || p.Parity != "even" || p.DataBits != 7 || p.StopBits != 2 || sd.MaxFrame != 2048 {
+		t.Errorf("scanner driver %+v", sd)
+	}
+	pd := cfg.Printer.PrinterDriver()
+	if p := pd.Serial; p.USB != "0416:5011" || p.Baud != 115200 || pd.ConfirmTimeout != 20*time.Second || pd.StatusTimeout != time.Second || !pd.ASB {
+		t.Errorf("printer driver %+v", pd)
+	}
+	if got, want := pd.JobTimeout(), time.Second+printer.JobWriteAllowance+20*time.Second; got != want {
+		t.Errorf("job budget %v, want %v", got, want)
+	}
+}

@@ -86,8 +86,10 @@ func (c *Config) Validate() error {
 
 	switch c.Scanner.Type {
 	case ScannerSerial:
-		if c.Scanner.Port == "" {
+		if c.Scanner.Port.IsZero() {
 			add("scanner.port", "", "the scanner's serial device, e.g. /dev/ttyACM0 (see: posagent ports)")
+		} else if err := c.Scanner.ScannerDriver().Port.Validate(); err != nil {
+			add("scanner.port", c.Scanner.Port.String(), "a valid port: "+err.Error())
 		}
 		if c.Scanner.Baud <= 0 || c.Scanner.Baud > 4_000_000 {
 			add("scanner.baud", fmt.Sprint(c.Scanner.Baud), "a baud rate such as 9600 or 115200")
@@ -117,8 +119,10 @@ func (c *Config) Validate() error {
 	}
 	switch c.Printer.Type {
 	case PrinterSerial:
-		if c.Printer.Port == "" {
+		if c.Printer.Port.IsZero() {
 			add("printer.port", "", "the printer's serial device, e.g. /dev/ttyUSB0 (see: posagent ports)")
+		} else if err := c.Printer.PrinterDriver().Serial.Validate(); err != nil {
+			add("printer.port", c.Printer.Port.String(), "a valid port: "+err.Error())
 		}
 		if c.Printer.Baud <= 0 || c.Printer.Baud > 4_000_000 {
 			add("printer.baud", fmt.Sprint(c.Printer.Baud), "a baud rate such as 19200 or 115200")
@@ -137,6 +141,10 @@ func (c *Config) Validate() error {
 	}
 	if _, err := escpos.LookupProfile(c.Printer.Profile); c.Printer.Type != PrinterNone && err != nil {
 		add("printer.profile", c.Printer.Profile, "one of "+strings.Join(escpos.ProfileNames(), ", "))
+	}
+
+	if dev, same := c.sharedDevice(); same {
+		add("printer.port", dev, "another device than the scanner's: one device cannot be both scanner and printer (the scanner would swallow the printer's status answers)")
 	}
 
 	if err := validateListen(c.LocalAPI.Listen, c.LocalAPI.TokenFile != ""); err != "" {
@@ -179,6 +187,20 @@ func (c *Config) Validate() error {
 		return &ValidationError{Problems: ps}
 	}
 	return nil
+}
+
+// sharedDevice reports a serial scanner configured on the printer's device.
+func (c *Config) sharedDevice() (string, bool) {
+	if c.Scanner.Type != ScannerSerial || c.Scanner.Port.IsZero() {
+		return "", false
+	}
+	switch c.Printer.Type {
+	case PrinterSerial:
+		return c.Printer.Port.String(), c.Scanner.Port.Same(c.Printer.Port)
+	case PrinterUSBLP:
+		return c.Printer.Device, SamePath(c.Scanner.Port.Path, c.Printer.Device)
+	}
+	return "", false
 }
 
 // validateListen returns "" or what a valid listen address looks like. A network address needs a

@@ -40,16 +40,16 @@ func (r *run) checkScanner(ctx context.Context) Result {
 			return fail("check the scanner's cable and that it is in USB-CDC (serial) mode; posagent ports lists what is connected",
 				"the running agent cannot reach the scanner at %s (state %s)", sc.Port, r.agent.Scanner)
 		}
-		return ok("the running agent is connected to the scanner at %s", describePort(sc.Port))
+		return ok("the running agent is connected to the scanner at %s", describePort(sc.Port.String()))
 	}
 	drv := sc.ScannerDriver()
 	port, err := serialport.Open(ctx, drv.Port)
 	if err != nil {
-		return fail(portFix(err, "scanner"), "scanner at %s: %v", describePort(sc.Port), err)
+		return fail(portFix(err, "scanner"), "scanner at %s: %v", describePort(sc.Port.String()), err)
 	}
 	port.Close()
 	if !r.opt.Scan {
-		return ok("%s opens as a serial device (a scanner is silent until it scans: posagent doctor --scan tests one)", describePort(sc.Port))
+		return ok("%s opens as a serial device (a scanner is silent until it scans: posagent doctor --scan tests one)", describePort(sc.Port.String()))
 	}
 	return r.testScan(ctx, drv, sc)
 }
@@ -73,7 +73,7 @@ func (r *run) testScan(ctx context.Context, drv scanner.Config, sc config.Scanne
 		sym = "none sent"
 	}
 	// The content is not shown: it may be a customer's one-time payment code.
-	return ok("test scan read from %s: %d characters, AIM symbology %s", describePort(sc.Port), len(f.Data), sym)
+	return ok("test scan read from %s: %d characters, AIM symbology %s", describePort(sc.Port.String()), len(f.Data), sym)
 }
 
 func (r *run) checkPrinter(ctx context.Context) Result {
@@ -168,7 +168,7 @@ func printerWhere(pc config.Printer) string {
 	case config.PrinterUSBLP:
 		return pc.Device
 	}
-	return describePort(pc.Port)
+	return describePort(pc.Port.String())
 }
 
 // describePort shows where a udev symlink such as /dev/stillpay-scanner points.
