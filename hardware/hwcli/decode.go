@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -26,10 +27,12 @@ type decodeReport struct {
 // readable code, so a technician's script can test a camera snapshot.
 func DecodeCommand() *cobra.Command {
 	var (
-		asJSON   bool
-		maxSide  int
-		crop     string
-		noInvert bool
+		asJSON    bool
+		maxSide   int
+		crop      string
+		noInvert  bool
+		retrySide int
+		budget    time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "decode FILE...",
@@ -39,7 +42,7 @@ symbology identifier a hardware scanner would send (]Q1 ...), or why it read
 nothing. Use it to check a camera: save a snapshot and decode it.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts := imaging.Options{MaxSide: maxSide, TryInverted: !noInvert}
+			opts := imaging.Options{MaxSide: maxSide, TryInverted: !noInvert, RetrySide: retrySide, Budget: budget}
 			if crop != "" {
 				r, err := parseRect(crop)
 				if err != nil {
@@ -57,6 +60,8 @@ nothing. Use it to check a camera: save a snapshot and decode it.`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per file")
 	cmd.Flags().IntVar(&maxSide, "max-side", imaging.DefaultMaxSide, "downscale so the longer side is at most this many pixels (-1: never)")
+	cmd.Flags().IntVar(&retrySide, "retry-side", imaging.DefaultRetrySide, "when the downscaled pass fails, decode again with the longer side at most this (0: no retry)")
+	cmd.Flags().DurationVar(&budget, "budget", 0, "stop trying after this much time per image (0: no bound)")
 	cmd.Flags().StringVar(&crop, "crop", "", "decode only the rectangle x0,y0,x1,y1 (pixels)")
 	cmd.Flags().BoolVar(&noInvert, "no-invert", false, "do not try light-on-dark codes")
 	return cmd

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"time"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
@@ -11,6 +12,12 @@ import (
 
 // DefaultMaxSide is the downscale target for the longer side of a frame.
 const DefaultMaxSide = 640
+
+// DefaultRetrySide is the longer side of the second pass that DefaultOptions
+// makes when the downscaled one fails: a 1280×960 or 1920×1080 counter-camera
+// frame is read again at full resolution, where a small or blurred code that
+// the 640 px pass averaged away is still readable.
+const DefaultRetrySide = 1920
 
 // Options controls Decode. The zero Options means DefaultOptions().
 type Options struct {
@@ -22,12 +29,22 @@ type Options struct {
 	Crop image.Rectangle
 	// TryInverted also tries the light-on-dark version of the frame.
 	TryInverted bool
+	// RetrySide, when the frame was downscaled and that pass found no
+	// readable code, decodes it again with the longer side at most RetrySide
+	// (the frame's own resolution if smaller). 0: no second pass.
+	RetrySide int
+	// Budget bounds the time one Decode spends: no new attempt (stage,
+	// polarity or pass) starts after it is spent. 0: no bound. A frame
+	// that runs out of budget fails with the most telling error so far.
+	Budget time.Duration
 }
 
-// DefaultOptions downscales to DefaultMaxSide, does not crop and tries the
-// inverted frame.
+// DefaultOptions downscales to DefaultMaxSide, retries a downscaled frame
+// that failed at up to DefaultRetrySide, does not crop and tries the
+// inverted frame. It sets no time budget: callers that decode a stream of
+// frames (the camera source) set one.
 func DefaultOptions() Options {
-	return Options{MaxSide: DefaultMaxSide, TryInverted: true}
+	return Options{MaxSide: DefaultMaxSide, TryInverted: true, RetrySide: DefaultRetrySide}
 }
 
 // Result is a decoded QR code.
@@ -35,6 +52,7 @@ type Result struct {
 	Text      string
 	Symbology string // AIM identifier computed by gozxing: "]Q1" plain, "]Q2" ECI, "]Q3" GS1 ...
 	Inverted  bool   // the code was light on dark
+	Retried   bool   // read by the second, higher-resolution pass (Options.RetrySide)
 }
 
 // Decode finds and reads a QR code in img. It fails with ErrEmptyImage,
@@ -57,8 +75,27 @@ func Decode(img image.Image, opts Options) (Result, error) {
 	if maxSide == 0 {
 		maxSide = DefaultMaxSide
 	}
-	g := downscale(toGray(img, r), maxSide)
-	return decodeGray(g, opts.TryInverted)
+	var deadline time.Time
+	if opts.Budget > 0 {
+		deadline = time.Now().Add(opts.Budget)
+	}
+	full := toGray(img, r)
+	g := downscale(full, maxSide)
+	res, err := decodeGray(g, opts.TryInverted, deadline)
+	if err == nil || opts.RetrySide <= 0 || errors.Is(err, ErrBudget) {
+		return res, err
+	}
+	// The first pass saw a smaller picture than the camera took: look again
+	// at (up to) RetrySide, where a small code still has whole modules.
+	if retry := downscale(full, opts.RetrySide); retry.w > g.w {
+		if res, rerr := decodeGray(retry, opts.TryInverted, deadline); rerr == nil {
+			res.Retried = true
+			return res, nil
+		} else if errors.Is(rerr, ErrUnreadable) && !errors.Is(err, ErrUnreadable) {
+			err = rerr
+		}
+	}
+	return res, err
 }
 
 // stage is one way of turning luminance into black and white.
@@ -77,7 +114,7 @@ var stages = []stage{
 	{name: "histogram", histogram: true},
 }
 
-func decodeGray(g grayImage, tryInverted bool) (Result, error) {
+func decodeGray(g grayImage, tryInverted bool, deadline time.Time) (Result, error) {
 	var firstErr error
 	for _, st := range stages {
 		img := g
@@ -89,6 +126,12 @@ func decodeGray(g grayImage, tryInverted bool) (Result, error) {
 			polarities = append(polarities, true)
 		}
 		for _, inverted := range polarities {
+			if !deadline.IsZero() && time.Now().After(deadline) {
+				if firstErr == nil {
+					return Result{}, ErrBudget
+				}
+				return Result{}, fmt.Errorf("%w; %w", ErrBudget, firstErr)
+			}
 			res, err := decodeStage(img, st, inverted)
 			if err == nil {
 				res.Inverted = inverted

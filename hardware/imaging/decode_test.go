@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	qrcode "github.com/skip2/go-qrcode"
 )
@@ -85,6 +86,9 @@ func TestDecodeOptions(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			res, err := Decode(c.img, c.opts)
+			if res.Retried {
+				t.Errorf("read by the retry pass; these cases read in the first")
+			}
 			if c.err != nil {
 				if !errors.Is(err, c.err) {
 					t.Fatalf("err = %v, want %v", err, c.err)
@@ -98,6 +102,24 @@ func TestDecodeOptions(t *testing.T) {
 				t.Fatalf("got %+v, want %q ]Q1 inverted=%v", res, c.want, c.inverted)
 			}
 		})
+	}
+}
+
+// TestDecodeRetryAtFullResolution: a small code in a 1920×1080 frame has modules of 2 px; the
+// 640 px pass averages them away, the second pass at DefaultRetrySide reads it. Without RetrySide
+// the frame fails, and a spent budget stops before any attempt.
+func TestDecodeRetryAtFullResolution(t *testing.T) {
+	const text = "SP2:SMALL-CODE-IN-A-FULL-HD-FRAME-0123456789"
+	frame := onCanvas(codeImage(t, text, 2), 1920, 1080, 900, 500)
+	res, err := Decode(frame, DefaultOptions())
+	if err != nil || res.Text != text || !res.Retried {
+		t.Fatalf("default options: %+v, %v; want %q read by the retry", res, err, text)
+	}
+	if res, err := Decode(frame, Options{MaxSide: DefaultMaxSide, TryInverted: true}); err == nil {
+		t.Fatalf("without the retry the 640 px pass read %q; the case no longer shows the retry", res.Text)
+	}
+	if _, err := Decode(frame, Options{MaxSide: DefaultMaxSide, RetrySide: DefaultRetrySide, Budget: time.Nanosecond}); !errors.Is(err, ErrBudget) {
+		t.Fatalf("1 ns budget: %v, want ErrBudget", err)
 	}
 }
 

@@ -20,4 +20,6 @@ var (
 	// ErrDecoderFailed: the QR decoder failed in an unexpected way (it
 	// panicked); the frame is skipped.
 	ErrDecoderFailed = errors.New("imaging: QR decoder failed")
+	// ErrBudget: Options.Budget was spent before a code was read.
+	ErrBudget = errors.New("imaging: decode time budget spent")
 )

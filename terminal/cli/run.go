@@ -229,7 +229,7 @@ func openSource(ctx context.Context, c config.Scanner, log *slog.Logger) (scanne
 	case config.ScannerSerial:
 		return scanner.Open(ctx, c.ScannerDriver(), log)
 	case config.ScannerImages:
-		return imaging.NewDirSource(c.Dir, imaging.Options{}, false, log)
+		return imaging.NewDirSource(c.Dir, c.Decode.DecodeOptions(), false, log)
 	}
 	return nil, nil
 }

@@ -84,6 +84,18 @@ type Scanner struct {
 	// MaxFrame bounds one scanned frame in bytes (0: scanner.DefaultMaxFrame).
 	MaxFrame int    `yaml:"max_frame"`
 	Dir      string `yaml:"dir"`
+	// Decode tunes the QR decoder of type images.
+	Decode Decode `yaml:"decode"`
+}
+
+// Decode tunes camera-image decoding (hardware/imaging). Zero fields take the decoder's defaults.
+type Decode struct {
+	// MaxSide is the first pass's downscale target (0: 640; negative: full resolution).
+	MaxSide int `yaml:"max_side"`
+	// RetrySide is the second pass's longer side when the first fails (0: 1920; negative: none).
+	RetrySide int `yaml:"retry_side"`
+	// Budget bounds one image's decoding time (0: no bound).
+	Budget time.Duration `yaml:"budget"`
 }
 
 // Printer types.

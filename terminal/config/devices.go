@@ -1,6 +1,7 @@
 package config
 
 import (
+	"github.com/stillpay/stillpay/hardware/imaging"
 	"github.com/stillpay/stillpay/hardware/printer"
 	"github.com/stillpay/stillpay/hardware/scanner"
 	"github.com/stillpay/stillpay/hardware/serialport"
@@ -34,4 +35,20 @@ func (p Printer) PrinterDriver() printer.Config {
 		c.Transport, c.Device = printer.TransportUSBLP, p.Device
 	}
 	return c
+}
+
+// DecodeOptions returns the image decoder's settings for d (scanner type images).
+func (d Decode) DecodeOptions() imaging.Options {
+	o := imaging.DefaultOptions()
+	if d.MaxSide != 0 {
+		o.MaxSide = d.MaxSide
+	}
+	switch {
+	case d.RetrySide > 0:
+		o.RetrySide = d.RetrySide
+	case d.RetrySide < 0:
+		o.RetrySide = 0
+	}
+	o.Budget = d.Budget
+	return o
 }

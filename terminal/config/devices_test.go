@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stillpay/stillpay/hardware/imaging"
 	"github.com/stillpay/stillpay/hardware/printer"
 	"github.com/stillpay/stillpay/hardware/scanner"
 )
@@ -70,5 +71,26 @@ func TestDriversCarryTheLineSettings(t *testing.T) {
 	}
 	if got, want := pd.JobTimeout(), time.Second+printer.JobWriteAllowance+20*time.Second; got != want {
 		t.Errorf("job budget %v, want %v", got, want)
+	}
+}
+
+func TestDecodeOptions(t *testing.T) {
+	for _, c := range []struct {
+		yaml       string
+		max, retry int
+		budget     time.Duration
+	}{
+		{"scanner: {type: images, dir: /tmp/cam}\n", imaging.DefaultMaxSide, imaging.DefaultRetrySide, 0},
+		{"scanner: {type: images, dir: /tmp/cam, decode: {max_side: 800, retry_side: 1280, budget: 40ms}}\n", 800, 1280, 40 * time.Millisecond},
+		{"scanner: {type: images, dir: /tmp/cam, decode: {retry_side: -1}}\n", imaging.DefaultMaxSide, 0, 0},
+	} {
+		cfg, err := Parse([]byte(c.yaml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := cfg.Scanner.Decode.DecodeOptions()
+		if o.MaxSide != c.max || o.RetrySide != c.retry || o.Budget != c.budget || !o.TryInverted {
+			t.Errorf("%q: %+v", c.yaml, o)
+		}
 	}
 }

@@ -106,6 +106,9 @@ func (c *Config) Validate() error {
 		if c.Scanner.Dir == "" {
 			add("scanner.dir", "", "the directory where the camera drops images")
 		}
+		if b := c.Scanner.Decode.Budget; b < 0 || b > 10*time.Second {
+			add("scanner.decode.budget", b.String(), "a duration such as \"200ms\", at most 10s (0: no bound)")
+		}
 	case ScannerNone:
 	default:
 		add("scanner.type", c.Scanner.Type, "one of serial, images, none")
