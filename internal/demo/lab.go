@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/stillpay/stillpay/hardware/sim/simprinter"
@@ -250,6 +251,23 @@ func (l *Lab) StopServer() {
 		l.server.stop(10 * time.Second)
 		l.server = nil
 	}
+}
+
+// PauseServer freezes settlementd (SIGSTOP): the kernel still accepts its connections, but
+// nothing answers — a hung server. ResumeServer (SIGCONT) lets it go on with what it received.
+func (l *Lab) PauseServer() error {
+	if l.server == nil {
+		return errors.New("demo: no server running")
+	}
+	return l.server.cmd.Process.Signal(syscall.SIGSTOP)
+}
+
+// ResumeServer continues a paused settlementd.
+func (l *Lab) ResumeServer() error {
+	if l.server == nil {
+		return errors.New("demo: no server running")
+	}
+	return l.server.cmd.Process.Signal(syscall.SIGCONT)
 }
 
 // KillServer ends settlementd with SIGKILL.

@@ -85,8 +85,11 @@ type Options struct {
 	PrintTimeout time.Duration
 	// KeepSettled is how long final records are kept (queue.Prune); 0: queue.DefaultKeepSettled.
 	KeepSettled time.Duration
-	Clock       Clock
-	Logger      *slog.Logger
+	// SaleBudget bounds the wait for one sale after the scan (online attempts, offline check and
+	// commit); 0: DefaultSaleBudget.
+	SaleBudget time.Duration
+	Clock      Clock
+	Logger     *slog.Logger
 }
 
 // Agent runs sales, one at a time, as a lane has one scanner and one customer.
@@ -107,6 +110,8 @@ type Agent struct {
 	printMu sync.Mutex
 	// orders follows the orders whose outcome is not reported yet (flow 2).
 	orders *orderBook
+	// breaker sends sales offline at once while the server does not answer.
+	breaker breaker
 }
 
 // maxUnstored bounds the unstored outcomes kept in memory.
@@ -142,6 +147,9 @@ func New(opt Options) *Agent {
 	}
 	if opt.PrintTimeout <= 0 {
 		opt.PrintTimeout = printer.Config{}.JobTimeout()
+	}
+	if opt.SaleBudget <= 0 {
+		opt.SaleBudget = DefaultSaleBudget
 	}
 	if opt.KeepSettled <= 0 {
 		opt.KeepSettled = queue.DefaultKeepSettled

@@ -67,6 +67,7 @@ func TestRetentionWithAMovingClock(t *testing.T) {
 	r.srv.setMode("down")
 	offlineSale := r.sell(t, 200, r.wallet.Code(now))
 	r.srv.setMode("decline")
+	r.ag.ServerAnswered() // as the forwarder reports once the server answers again
 	declined := r.sell(t, 300, r.wallet.Code(now))
 	if online.State != SaleApproved || offlineSale.State != SaleApproved || !offlineSale.Offline || declined.State != SaleDeclined {
 		t.Fatalf("sales: %+v\n%+v\n%+v", online, offlineSale, declined)

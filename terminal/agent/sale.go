@@ -93,23 +93,59 @@ func (a *Agent) decide(ctx context.Context, rec queue.Record, text string) queue
 	if err != nil {
 		return a.storageFailed(rec, err)
 	}
+	a.notify() // the register sees "processing" with the time the check began (checking_since)
 
-	resp, err := a.opt.Server.Transaction(ctx, protocol.TransactionRequest{
+	// While the server does not answer (the breaker is open), a code that passes every offline rule
+	// is approved at once, without sending anything: nothing is unknown about this id.
+	if open, since := a.breaker.open(); open {
+		approved, err := a.opt.Verifier.Approve(ctx, a.opt.Store, sending, p, a.opt.Clock.Now())
+		if err == nil {
+			a.log.Info("sale approved offline at once: the server has not answered since", "txn", rec.TxnID, "since", since, "amount", rec.Amount.String())
+			a.notify()
+			return approved
+		}
+		if !errors.As(err, &d) {
+			return a.storageFailed(sending, err)
+		}
+		a.log.Info("offline approval refused; asking the server although it did not answer lately", "txn", rec.TxnID, "code", d.Code)
+	}
+
+	// The online attempt (with its retries) gets the sale's budget, less what the offline check and
+	// the commits need, so the cashier's wait stays under sale.wait_budget even with a hung server.
+	onlineCtx, cancelOnline := context.WithTimeout(ctx, max(a.opt.SaleBudget-budgetReserve, budgetReserve))
+	resp, err := a.opt.Server.Transaction(onlineCtx, protocol.TransactionRequest{
 		TerminalTxnID: rec.TxnID, Amount: rec.Amount, Payload: text, Reference: rec.Reference,
 	})
+	cancelOnline()
 	if err == nil {
+		a.ServerAnswered()
 		return a.answered(ctx, sending, resp)
 	}
 	var prob *protocol.Problem
 	if errors.As(err, &prob) {
 		// The server refused the request itself; nothing was applied.
+		a.ServerAnswered()
 		a.log.Warn("sale refused by the server", "txn", rec.TxnID, "code", prob.Code, "detail", prob.Detail)
 		return a.finish(sending, queue.StateDeclined, prob.Code, "refused by the server: "+prob.Detail)
 	}
+	a.breaker.failed(a.opt.Clock.Now())
 	var ue *client.UnreachableError
-	sending.MaybeSent = !errors.As(err, &ue) || ue.MaybeSent // a bad answer came from the server
-	a.log.Warn("no usable answer from the server; trying offline approval", "txn", rec.TxnID, "err", err)
-	return a.fallBack(ctx, sending, p)
+	if errors.As(err, &ue) && !ue.MaybeSent {
+		// Nothing reached the server (no connection): an offline approval under this id is the only
+		// decision the server will ever see for it.
+		a.log.Warn("server unreachable; trying offline approval", "txn", rec.TxnID, "err", err)
+		return a.fallBack(ctx, sending, p)
+	}
+	// The request may have reached the server and its answer is lost: the server may have approved
+	// or declined it. Approving offline under this id would replay the server's stored answer
+	// later, which may be a decline while the register was told approved. So the attempt is
+	// reversed (a void of this id, queued in the same commit: the server reverses a payment it made
+	// or tombstones the id so it can never apply) and the sale is declined; the customer shows a
+	// new code, which the open breaker decides offline at once.
+	sending.MaybeSent = true
+	a.log.Warn("no answer from the server within the sale budget; reversing the attempt", "txn", rec.TxnID, "budget", a.opt.SaleBudget, "err", err)
+	return a.voidAndDecline(ctx, sending, protocol.CodeUnavailable,
+		fmt.Sprintf("no answer from the server within %s; this attempt is cancelled, ask the customer for a new code (the next sale is decided offline at once)", a.opt.SaleBudget))
 }
 
 // answered commits the server's answer.

@@ -39,10 +39,13 @@ type SaleView struct {
 	Forwarding string `json:"forwarding,omitempty"`
 	// ScansIgnored counts the scans that were not payment codes while the sale waited; Notice says
 	// the last one's reason, for the cashier ("scan ignored: a EAN/UPC barcode (]E0), ...").
-	ScansIgnored int       `json:"scans_ignored,omitempty"`
-	Notice       string    `json:"notice,omitempty"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ScansIgnored int `json:"scans_ignored,omitempty"`
+	// CheckingSince is set while a scanned code is being decided (state processing): when the
+	// check with the server began, so the register can show "checking with server… 2s".
+	CheckingSince time.Time `json:"checking_since,omitzero"`
+	Notice        string    `json:"notice,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 // viewOf maps a stored record to what the register sees.
@@ -53,7 +56,7 @@ func viewOf(r queue.Record) SaleView {
 	case queue.StateWaiting:
 		v.State = SaleWaiting
 	case queue.StateSending:
-		v.State = SaleProcessing
+		v.State, v.CheckingSince = SaleProcessing, r.UpdatedAt
 	case queue.StateApproved:
 		v.State, v.Final = SaleApproved, true
 	case queue.StateQueued, queue.StateSettled, queue.StateRefused:

@@ -176,8 +176,11 @@ func followSale(ctx context.Context, c *localapi.Client, v agent.SaleView, lines
 	done := make(chan result, 1)
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	checking := newCheckingLine(out)
+	defer checking.stop()
 	go func() {
-		v, err := c.WaitFinal(wctx, v, nil)
+		v, err := c.WaitFinal(wctx, v, checking.onChange)
+		checking.stop()
 		done <- result{v, err}
 	}()
 	for {

@@ -111,7 +111,7 @@ func runAgent(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Save: func(k []protocol.ServerKey) error { return config.SaveServerKeys(cfg.Identity.StateFile, k) }})
 	opts := agent.Options{
 		Store: store, Server: api, Orders: api, Stickers: api, Verifier: &offline.Verifier{Keys: keys, Limits: id.Limits, Enabled: cfg.Offline.Enabled},
-		Source: src, Identity: id, Keys: keys, Receipt: cfg.Receipt, Currency: cfg.Sale.Currency, ScanTimeout: cfg.Sale.ScanTimeout,
+		Source: src, Identity: id, Keys: keys, Receipt: cfg.Receipt, Currency: cfg.Sale.Currency, ScanTimeout: cfg.Sale.ScanTimeout, SaleBudget: cfg.Sale.WaitBudget,
 		PrintTimeout: cfg.Printer.PrinterDriver().JobTimeout(), Logger: log,
 		KeepSettled: cfg.Queue.KeepSettled,
 	}
@@ -127,7 +127,7 @@ func runAgent(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return fmt.Errorf("cannot start: resuming the previous run's orders: %w", err)
 	}
 	fwd := forwarder.New(forwarder.Options{Store: store, Server: api, Keys: keys, Interval: cfg.Forwarder.Interval,
-		MaxBackoff: cfg.Forwarder.MaxBackoff, BatchSize: cfg.Forwarder.BatchSize, Logger: log,
+		MaxBackoff: cfg.Forwarder.MaxBackoff, BatchSize: cfg.Forwarder.BatchSize, Logger: log, Answered: ag.ServerAnswered,
 		BackOnline: func(ctx context.Context) { keys.RefreshIfDue(ctx, "the server is reachable again") }})
 
 	var apiToken string

@@ -49,11 +49,18 @@ func saleCommand(g *globals) *cobra.Command {
 					return err
 				}
 			}
+			checking := newCheckingLine(out)
 			v, err = c.WaitFinal(ctx, v, func(v agent.SaleView) {
-				if !asJSON && !v.Final {
-					fmt.Fprintf(out, "sale %s: %s\n", v.ID, v.State)
+				if asJSON || v.Final {
+					return
 				}
+				if v.State == agent.SaleProcessing {
+					checking.onChange(v)
+					return
+				}
+				fmt.Fprintf(out, "sale %s: %s\n", v.ID, v.State)
 			})
+			checking.stop()
 			if err != nil {
 				return err
 			}

@@ -135,6 +135,9 @@ type LocalAPI struct {
 type Sale struct {
 	Currency    string        `yaml:"currency"`
 	ScanTimeout time.Duration `yaml:"scan_timeout"`
+	// WaitBudget bounds the cashier's wait after the scan: the online attempts, then the offline
+	// decision. After an online attempt gets no answer, the next sales go offline at once.
+	WaitBudget time.Duration `yaml:"wait_budget"`
 }
 
 // Offline switches offline approvals. The limits themselves come from the server at enrollment.
@@ -170,7 +173,7 @@ func Default() Config {
 		Scanner:   Scanner{Type: ScannerSerial, Baud: 9600, Suffix: "auto"},
 		Printer:   Printer{Type: PrinterSerial, Baud: 19200, Profile: "generic-80mm"},
 		LocalAPI:  LocalAPI{Listen: "127.0.0.1:7070"},
-		Sale:      Sale{Currency: "EUR", ScanTimeout: 60 * time.Second},
+		Sale:      Sale{Currency: "EUR", ScanTimeout: 60 * time.Second, WaitBudget: 4 * time.Second},
 		Offline:   Offline{Enabled: true},
 		Forwarder: Forwarder{Interval: 2 * time.Second, MaxBackoff: time.Minute, BatchSize: 1000},
 		Log:       Log{Level: "info", Format: "text"},

@@ -158,6 +158,9 @@ func (c *Config) Validate() error {
 		add("sale.currency", c.Sale.Currency, "an ISO 4217 code the system supports, e.g. EUR, USD, CNY")
 	}
 	positive("sale.scan_timeout", c.Sale.ScanTimeout, 10*time.Minute)
+	if c.Sale.WaitBudget < time.Second || c.Sale.WaitBudget > time.Minute {
+		add("sale.wait_budget", c.Sale.WaitBudget.String(), "a duration between 1s and 1m, e.g. 4s")
+	}
 
 	for i, l := range append(append([]string{}, c.Receipt.Header...), c.Receipt.Footer...) {
 		if len(l) > 64 {

@@ -55,6 +55,9 @@ type Options struct {
 	// server is reachable again (the agent refreshes the server keys then). It runs in the
 	// forwarder's goroutine, so it must return promptly.
 	BackOnline func(ctx context.Context)
+	// Answered, if set, is called after every answered batch (the agent's sales go online again).
+	// It must return promptly.
+	Answered func()
 }
 
 // Forwarder drains the outbox.
@@ -218,6 +221,9 @@ func (f *Forwarder) DrainOnce(ctx context.Context) (more bool, err error) {
 	wasFailing := f.failures > 0
 	f.failures, f.lastOK = 0, now
 	f.mu.Unlock()
+	if f.opt.Answered != nil {
+		f.opt.Answered()
+	}
 	if wasFailing && f.opt.BackOnline != nil {
 		f.opt.BackOnline(ctx)
 	}
