@@ -41,6 +41,9 @@ func statusCommand(g *globals) *cobra.Command {
 				fw = fmt.Sprintf("failing (%d in a row): %s", st.Forwarder.Failing, st.Forwarder.LastError)
 			}
 			fmt.Fprintf(out, "forwarder  %s; %d forwarded, %d errors\n", fw, st.Forwarder.Forwarded, st.Forwarder.Errors)
+			if !st.OfflineSince.IsZero() {
+				fmt.Fprintf(out, "sales      OFFLINE for %s: the server did not answer; sales are approved offline at once until it answers\n", time.Since(st.OfflineSince).Round(time.Second))
+			}
 			fmt.Fprintf(out, "printer    %s\nscanner    %s\n", st.Printer, st.Scanner)
 			if st.CurrentSale != "" {
 				fmt.Fprintf(out, "sale       %s in progress\n", st.CurrentSale)

@@ -89,6 +89,9 @@ func TestHungServerFastOfflineSwitch(t *testing.T) {
 		t.Fatalf("the register never saw the sale being checked: %+v", seen)
 	}
 
+	if st, err := lab.API.Status(ctx); err != nil || st.OfflineSince.IsZero() {
+		t.Fatalf("status does not say sales go offline: %+v %v", st, err)
+	}
 	second, secondWait, _ := timedSale(t, lab, "4.00", mustCode(t, w))
 	t.Logf("second sale (server still hung): %s offline=%v after %v", second.State, second.Offline, secondWait.Round(time.Millisecond))
 	if second.State != agent.SaleApproved || !second.Offline {
@@ -104,7 +107,10 @@ func TestHungServerFastOfflineSwitch(t *testing.T) {
 	if err := lab.WaitDrained(ctx, 60*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	// The forwarder's answer closed the breaker: the next sale is online again.
+	// The forwarder's answer closed the breaker: the status says so and the next sale is online again.
+	if st, err := lab.API.Status(ctx); err != nil || !st.OfflineSince.IsZero() {
+		t.Fatalf("status after the drain: %+v %v", st, err)
+	}
 	third, _, _ := timedSale(t, lab, "5.00", mustCode(t, w))
 	if third.State != agent.SaleApproved || third.Offline {
 		t.Fatalf("third sale after the server resumed: %+v", third)

@@ -80,8 +80,11 @@ type Status struct {
 	OldestQueued time.Time        `json:"oldest_queued,omitzero"`
 	Offline      queue.Exposure   `json:"offline_exposure"`
 	Forwarder    forwarder.Status `json:"forwarder"`
-	Printer      string           `json:"printer"`
-	Scanner      string           `json:"scanner"`
+	// OfflineSince is set while sales are decided offline at once (the server did not answer an
+	// online attempt): when that began.
+	OfflineSince time.Time `json:"offline_since,omitzero"`
+	Printer      string    `json:"printer"`
+	Scanner      string    `json:"scanner"`
 }
 
 // Deps is what the server serves.
@@ -398,6 +401,9 @@ func (s *Server) currentStatus(ctx context.Context) (Status, error) {
 		CurrentSale: s.d.Agent.Current(), Printer: s.d.Agent.Stats().PrinterStatus(), Scanner: "none"}
 	if s.d.Forwarder != nil {
 		st.Forwarder = s.d.Forwarder.Status()
+	}
+	if open, since := s.d.Agent.ServerUnreachable(); open {
+		st.OfflineSince = since
 	}
 	if s.d.Scanner != nil {
 		st.Scanner = s.d.Scanner()
