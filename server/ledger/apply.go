@@ -218,6 +218,16 @@ func applyPayment(tx Tx, op store.PaymentOp, o store.Outcome, merchant store.Mer
 		return record(tx, op, decline(o, protocol.CodeCodeUsed,
 			fmt.Sprintf("code %d of authorization %s was already used", op.CodeCounter, auth.ID)), nil)
 	}
+	if op.Offer != nil {
+		redeemed, err := tx.OfferRedeemed(op.Offer.TokenID)
+		if err != nil {
+			return store.Outcome{}, err
+		}
+		if redeemed {
+			return record(tx, op, decline(o, protocol.CodeOfferAlreadyUsed,
+				"offer "+op.Offer.TokenID+" was already redeemed; the customer may pay without it"), nil)
+		}
+	}
 	if auth.UsedCodes >= auth.MaxCodes {
 		return record(tx, op, decline(o, protocol.CodeOfflineCountExceeded,
 			fmt.Sprintf("all %d codes of authorization %s are used", auth.MaxCodes, auth.ID)), nil)
@@ -255,6 +265,12 @@ func applyPayment(tx Tx, op store.PaymentOp, o store.Outcome, merchant store.Mer
 	if err := tx.PutUsedCode(store.UsedCode{AuthorizationID: auth.ID, Counter: op.CodeCounter,
 		TerminalID: op.Key.TerminalID, TerminalTxnID: op.Key.TerminalTxnID, At: op.Now}); err != nil {
 		return store.Outcome{}, err
+	}
+	if op.Offer != nil {
+		if err := tx.PutRedemption(store.Redemption{TokenID: op.Offer.TokenID, MerchantID: merchant.ID, UserID: auth.UserID,
+			Key: op.Key, Currency: op.Amount.Currency, Gross: op.Offer.Gross, Discount: op.Offer.Discount, At: at}); err != nil {
+			return store.Outcome{}, err
+		}
 	}
 	return record(tx, op, approve(o, op), entry)
 }

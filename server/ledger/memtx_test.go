@@ -20,6 +20,7 @@ type memTx struct {
 	entries   []store.Entry
 	failures  map[store.Subject]store.Failures
 	seq       uint64
+	redeemed  map[string]store.Redemption
 }
 
 func newMemTx() *memTx {
@@ -100,6 +101,19 @@ func (m *memTx) CodeUsed(auth string, c uint64) (bool, error) {
 
 func (m *memTx) PutUsedCode(u store.UsedCode) error {
 	m.used[usedKey(u.AuthorizationID, u.Counter)] = u
+	return nil
+}
+
+func (m *memTx) OfferRedeemed(id string) (bool, error) {
+	_, ok := m.redeemed[id]
+	return ok, nil
+}
+
+func (m *memTx) PutRedemption(r store.Redemption) error {
+	if m.redeemed == nil {
+		m.redeemed = map[string]store.Redemption{}
+	}
+	m.redeemed[r.TokenID] = r
 	return nil
 }
 

@@ -22,6 +22,10 @@ type Tx interface {
 	UpdateTxn(t store.Txn) error
 	CodeUsed(authorizationID string, counter uint64) (bool, error)
 	PutUsedCode(u store.UsedCode) error
+	// OfferRedeemed reports whether an offer token id is already redeemed.
+	OfferRedeemed(tokenID string) (bool, error)
+	// PutRedemption records a redeemed offer token (store.ErrExists if it already is).
+	PutRedemption(r store.Redemption) error
 	// AppendEntry assigns e.ID, stores the entry and applies its legs to the balances.
 	AppendEntry(e *store.Entry) error
 	// RecordFailure counts one code failure against s at time at.

@@ -73,6 +73,9 @@ func ValidateOp(op store.PaymentOp) error {
 			return err
 		}
 	}
+	if err := validOfferUse(op); err != nil {
+		return err
+	}
 	if op.Kind != store.OpPayment && op.Kind != store.OpVoid && op.Kind != store.OpRefund {
 		return fmt.Errorf("%w: unknown op kind %q", store.ErrInvalidArgument, op.Kind)
 	}

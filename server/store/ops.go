@@ -97,6 +97,8 @@ type PaymentOp struct {
 	// step outside the authorization's life whatever ApprovedAt says (ledger.CheckCodeStep).
 	CodeStep  uint64
 	Reference string
+	// Offer, when set, is an offer token the payment redeems (Amount is already discounted).
+	Offer *OfferUse
 
 	// Void and refund.
 	TargetTxnID string

@@ -41,6 +41,7 @@ type Store interface {
 	OrderStore
 	Pinger
 	Offers
+	Redemptions
 
 	// --- merchants, terminals, users, sessions ---
 

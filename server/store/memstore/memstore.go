@@ -43,7 +43,8 @@ type Store struct {
 	failures   map[store.Subject]store.Failures
 	orders     orderMaps // orders.go
 	offers     *offerState
-	serverKeys map[string]store.ServerKey // serverkeys.go
+	serverKeys map[string]store.ServerKey  // serverkeys.go
+	redeemed   map[string]store.Redemption // redemptions.go, by token id
 }
 
 var _ store.Store = (*Store)(nil)

@@ -43,6 +43,9 @@ const (
 // queueWrites queues everything the snapshot changed onto b, in an order that respects no constraint
 // (there are no foreign keys among these tables) but reads well in a trace.
 func (s *snapshot) queueWrites(b *pgx.Batch) error {
+	if err := s.queueRedemptions(b); err != nil {
+		return err
+	}
 	if len(s.nonces) > 0 {
 		var term, nonce []string
 		var exp []pgtype.Timestamptz

@@ -47,6 +47,8 @@ type snapshot struct {
 	dirtyFail     []store.Subject
 	dirtyFailSet  map[store.Subject]bool
 	nonces        []store.Nonce
+	redeemed      map[string]bool    // redemptions.go: offer token id → redeemed
+	newRedemption []store.Redemption // redemptions.go
 
 	// preload, when set, queues extra reads into the next load's batch (the group's nonce check).
 	preload func(b *pgx.Batch)

@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ServerKeys", testServerKeys},
 		{"OfferRecords", testOfferRecords},
 		{"OfferScreening", testOfferScreening},
+		{"Redemptions", testRedemptions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
