@@ -55,7 +55,8 @@ type Options struct {
 	// server is reachable again (the agent refreshes the server keys then). It runs in the
 	// forwarder's goroutine, so it must return promptly.
 	BackOnline func(ctx context.Context)
-	// Answered, if set, is called after every answered batch (the agent's sales go online again).
+	// Answered, if set, is called for every answered, verified batch, before its results are
+	// stored (the agent's sales go online again).
 	// It must return promptly.
 	Answered func()
 }
@@ -185,6 +186,11 @@ func (f *Forwarder) DrainOnce(ctx context.Context) (more bool, err error) {
 		f.failed(ctx, items, err)
 		return false, err
 	}
+	// The server answered: tell the agent before the results are stored, so that once the outbox
+	// looks drained the sales already go online again.
+	if f.opt.Answered != nil {
+		f.opt.Answered()
+	}
 	now := f.opt.Clock.Now()
 	var settled, refused int
 	err = f.opt.Store.Update(ctx, func(tx queue.Tx) error {
@@ -221,9 +227,6 @@ func (f *Forwarder) DrainOnce(ctx context.Context) (more bool, err error) {
 	wasFailing := f.failures > 0
 	f.failures, f.lastOK = 0, now
 	f.mu.Unlock()
-	if f.opt.Answered != nil {
-		f.opt.Answered()
-	}
 	if wasFailing && f.opt.BackOnline != nil {
 		f.opt.BackOnline(ctx)
 	}

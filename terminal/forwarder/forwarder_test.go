@@ -183,6 +183,34 @@ func TestBackOnlineIsCalledOnlyAfterAnOutage(t *testing.T) {
 	}
 }
 
+// Answered is called for every answered batch, before its results are stored (the agent's breaker
+// closes before the outbox looks drained), and never for a failed one.
+func TestAnsweredIsCalledBeforeTheResultsAreStored(t *testing.T) {
+	s := queue.NewMemory()
+	fill(t, s, 2)
+	srv := &fakeServer{down: true}
+	var calls, queuedAtCall []int
+	f := New(Options{Store: s, Server: srv, Keys: testKeys, BatchSize: 1, Answered: func() {
+		calls = append(calls, 1)
+		queuedAtCall = append(queuedAtCall, states(t, s)[queue.StateQueued])
+	}})
+	if _, err := f.DrainOnce(context.Background()); !errors.Is(err, client.ErrUnreachable) {
+		t.Fatalf("down: %v", err)
+	}
+	if len(calls) != 0 {
+		t.Fatal("Answered called for a batch without an answer")
+	}
+	srv.down = false
+	for i := 0; i < 2; i++ {
+		if _, err := f.DrainOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(calls) != 2 || queuedAtCall[0] != 2 || queuedAtCall[1] != 1 {
+		t.Fatalf("Answered calls %d, items queued at each call %v; want 2 calls seeing [2 1]", len(calls), queuedAtCall)
+	}
+}
+
 func TestRefusedItemsAreKeptAndRetried(t *testing.T) {
 	s := queue.NewMemory()
 	recs := fill(t, s, 5) // items 0-3 offline, 4 a void
