@@ -394,6 +394,9 @@ func (s *Service) CampaignReport(ctx context.Context, merchantID, id string) (ad
 			r.Acked++
 		}
 	}
+	if r.Redeemed, err = s.redeemed(ctx, merchantID, msgs); err != nil {
+		return admin.CampaignReport{}, fmt.Errorf("service: report: %w", err)
+	}
 	return r, nil
 }
 

@@ -150,6 +150,9 @@ func (s *Service) validate(r Request, now time.Time) error {
 		if r.TargetTxnID != "" {
 			return invalidField("target_txn_id", "target_txn_id is only for voids and refunds")
 		}
+		if r.Gross != 0 && r.Gross <= r.Amount.Minor {
+			return invalidField("gross", "gross is the sale before an offer's discount: more than amount, or absent")
+		}
 	case protocol.KindVoid, protocol.KindRefund:
 		if err := checkID("target_txn_id", r.TargetTxnID); err != nil {
 			return err
@@ -166,6 +169,9 @@ func (s *Service) validate(r Request, now time.Time) error {
 		}
 		if r.Payload != "" {
 			return invalidField("payload", "voids and refunds carry no payload")
+		}
+		if r.Gross != 0 {
+			return invalidField("gross", "voids and refunds carry no gross")
 		}
 	default:
 		return invalidField("kind", "kind must be one of online, offline, void, refund")
@@ -365,6 +371,10 @@ func (s *Service) verify(t store.Terminal, w *work, auths map[string]store.Autho
 	case err != nil:
 		w.failed = true
 		decline(protocol.CodeCodeInvalid, "the code does not match")
+	default:
+		if code, msg := s.checkOffer(t, w, p); code != "" {
+			decline(code, msg)
+		}
 	}
 }
 

@@ -21,17 +21,18 @@ type Request struct {
 	ApprovedAt    time.Time
 	TargetTxnID   string
 	Reference     string
+	Gross         int64 // the sale before an offer's discount (0: no offer applied)
 }
 
 // FromTransaction is an online payment request.
 func FromTransaction(r protocol.TransactionRequest) Request {
-	return Request{Kind: protocol.KindOnline, TerminalTxnID: r.TerminalTxnID, Amount: r.Amount, Payload: r.Payload, Reference: r.Reference}
+	return Request{Kind: protocol.KindOnline, TerminalTxnID: r.TerminalTxnID, Amount: r.Amount, Payload: r.Payload, Reference: r.Reference, Gross: r.Gross}
 }
 
 // FromBatchItem is a queued request.
 func FromBatchItem(it protocol.BatchItem) Request {
 	return Request{Kind: it.Kind, TerminalTxnID: it.TerminalTxnID, Amount: it.Amount, Payload: it.Payload,
-		ApprovedAt: it.ApprovedAt, TargetTxnID: it.TargetTxnID, Reference: it.Reference}
+		ApprovedAt: it.ApprovedAt, TargetTxnID: it.TargetTxnID, Reference: it.Reference, Gross: it.Gross}
 }
 
 // FromVoid is a void request.
@@ -74,6 +75,10 @@ func (r Request) hash() []byte {
 	field(r.Payload)
 	field(r.TargetTxnID)
 	field(r.Reference)
+	if r.Gross != 0 {
+		// Only when set, so the hashes of requests without an offer stay what they were.
+		field("gross=" + strconv.FormatInt(r.Gross, 10))
+	}
 	return h.Sum(nil)
 }
 

@@ -113,6 +113,10 @@ type TransactionRequest struct {
 	Amount        money.Amount `json:"amount"`
 	Payload       string       `json:"payload"`             // the scanned QR text
 	Reference     string       `json:"reference,omitempty"` // the register's reference
+	// Gross is the sale before an offer's discount, in minor units of Amount's currency, sent when the
+	// payload carries an offer token the terminal applied: Amount is then Gross less the discount
+	// (docs/offers.md, "Redemption"). 0 (absent): no offer applied.
+	Gross int64 `json:"gross,omitempty"`
 }
 
 // Approval is what the server signs when it approves a payment. Its JSON bytes are carried verbatim
@@ -178,6 +182,7 @@ type BatchItem struct {
 	ApprovedAt    time.Time    `json:"approved_at,omitempty"`   // offline: the terminal clock at approval
 	TargetTxnID   string       `json:"target_txn_id,omitempty"` // void and refund
 	Reference     string       `json:"reference,omitempty"`
+	Gross         int64        `json:"gross,omitempty"` // online and offline: as TransactionRequest.Gross
 }
 
 // BatchRequest carries up to MaxBatchItems items, processed in order, each idempotently.
