@@ -79,7 +79,7 @@ func demoOffers(ctx context.Context, lab *Lab, w *Wallet, out io.Writer, step fu
 		return fmt.Errorf("offers on the phone: %v: %s", err, s)
 	}
 
-	step("the customer pays 8.00 with a code carrying the offer (the POS does not apply offers yet: full price)")
+	step("the customer pays 8.00 with a code carrying the offer (the POS checks the offer offline and applies its discount)")
 	code, err := w.run(ctx, "code", "--raw", "--offer", held[0].OfferID)
 	if err != nil {
 		return err

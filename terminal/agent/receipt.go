@@ -7,6 +7,7 @@ import (
 
 	"github.com/stillpay/stillpay/hardware/printer"
 	"github.com/stillpay/stillpay/hardware/receipt"
+	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/terminal/queue"
 )
 
@@ -25,7 +26,14 @@ const defaultColumns = 48
 func (a *Agent) buildReceipt(r queue.Record, reprint bool) receipt.Receipt {
 	id := a.opt.Identity
 	rc := a.receiptHead(reprint)
-	rc.Add(receipt.Rule(), receipt.Total("TOTAL", r.Amount.Receipt()), receipt.Rule())
+	rc.Add(receipt.Rule())
+	if r.OfferID != "" {
+		// The discount is shown against the gross, so the customer sees what the offer saved.
+		gross := money.Amount{Minor: r.Gross, Currency: r.Amount.Currency}
+		off := money.Amount{Minor: r.Gross - r.Amount.Minor, Currency: r.Amount.Currency}
+		rc.Add(receipt.Pair("Subtotal", gross.Receipt()), receipt.Pair("Offer "+r.OfferID, "-"+off.Receipt()))
+	}
+	rc.Add(receipt.Total("TOTAL", r.Amount.Receipt()), receipt.Rule())
 	at := r.ApprovedAt
 	if at.IsZero() {
 		at = r.UpdatedAt

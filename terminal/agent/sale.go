@@ -70,6 +70,20 @@ func (a *Agent) decide(ctx context.Context, rec queue.Record, text string) queue
 		return a.finish(rec, queue.StateDeclined, code, "not a valid payment code: "+err.Error())
 	}
 
+	// An offer in the code is checked offline and applied before anything else: the amount the server
+	// and the offline rules see is the discounted one. A bad offer declines the sale (the customer
+	// shows a code without it).
+	applied, err := offline.CheckOffer(a.opt.Keys.Keys(), p, a.opt.Identity.MerchantID, rec.Amount)
+	var d *offline.Decline
+	if errors.As(err, &d) {
+		a.log.Info("sale declined: the code's offer does not apply", "txn", rec.TxnID, "code", d.Code)
+		return a.finish(rec, queue.StateDeclined, d.Code, d.Reason)
+	}
+	if applied.TokenID != "" {
+		rec.Gross, rec.OfferID = rec.Amount.Minor, applied.TokenID
+		rec.Amount.Minor -= applied.Discount
+	}
+
 	// Commit the request before it leaves the terminal: if the agent dies while it is out, Recover
 	// finds it Sending and voids it.
 	now := a.opt.Clock.Now()
@@ -84,9 +98,17 @@ func (a *Agent) decide(ctx context.Context, rec queue.Record, text string) queue
 		if seen && earlier != rec.TxnID {
 			return &offline.Decline{Code: protocol.CodeCodeUsed, Reason: fmt.Sprintf("this code was already used on this terminal (%s); ask the customer for a new one", earlier)}
 		}
+		if applied.TokenID != "" {
+			earlier, seen, err := tx.MarkSeen(applied.SeenKey(), rec.TxnID, applied.ValidUntil)
+			if err != nil {
+				return err
+			}
+			if seen && earlier != rec.TxnID {
+				return &offline.Decline{Code: protocol.CodeOfferAlreadyUsed, Reason: fmt.Sprintf("this offer was already redeemed on this terminal (%s); the customer may pay without it", earlier)}
+			}
+		}
 		return tx.Put(sending)
 	})
-	var d *offline.Decline
 	if errors.As(err, &d) {
 		return a.finish(rec, queue.StateDeclined, d.Code, d.Reason)
 	}
@@ -114,7 +136,7 @@ func (a *Agent) decide(ctx context.Context, rec queue.Record, text string) queue
 	// the commits need, so the cashier's wait stays under sale.wait_budget even with a hung server.
 	onlineCtx, cancelOnline := context.WithTimeout(ctx, max(a.opt.SaleBudget-budgetReserve, budgetReserve))
 	resp, err := a.opt.Server.Transaction(onlineCtx, protocol.TransactionRequest{
-		TerminalTxnID: rec.TxnID, Amount: rec.Amount, Payload: text, Reference: rec.Reference,
+		TerminalTxnID: rec.TxnID, Amount: rec.Amount, Payload: text, Reference: rec.Reference, Gross: rec.Gross,
 	})
 	cancelOnline()
 	if err == nil {

@@ -21,12 +21,16 @@ const (
 
 // SaleView is a sale as the register sees it.
 type SaleView struct {
-	ID           string        `json:"id"`
-	State        string        `json:"state"`
-	Final        bool          `json:"final"`
-	Offline      bool          `json:"offline,omitempty"`
-	Amount       money.Amount  `json:"amount"`
-	Reference    string        `json:"reference,omitempty"`
+	ID        string       `json:"id"`
+	State     string       `json:"state"`
+	Final     bool         `json:"final"`
+	Offline   bool         `json:"offline,omitempty"`
+	Amount    money.Amount `json:"amount"`
+	Reference string       `json:"reference,omitempty"`
+	// Gross and OfferID are set when the code carried an offer the terminal applied: Amount is the
+	// discounted total, Gross the amount the register asked for (minor units).
+	Gross        int64         `json:"gross,omitempty"`
+	OfferID      string        `json:"offer_id,omitempty"`
 	Customer     string        `json:"customer,omitempty"` // masked
 	ApprovalCode string        `json:"approval_code,omitempty"`
 	Code         protocol.Code `json:"code,omitempty"`
@@ -50,7 +54,7 @@ type SaleView struct {
 
 // viewOf maps a stored record to what the register sees.
 func viewOf(r queue.Record) SaleView {
-	v := SaleView{ID: r.TxnID, Amount: r.Amount, Reference: r.Reference, Customer: r.Masked, ApprovalCode: r.ApprovalCode,
+	v := SaleView{ID: r.TxnID, Amount: r.Amount, Reference: r.Reference, Gross: r.Gross, OfferID: r.OfferID, Customer: r.Masked, ApprovalCode: r.ApprovalCode,
 		Code: r.DeclineCode, Reason: r.DeclineMessage, PrintStatus: r.PrintStatus, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	switch r.State {
 	case queue.StateWaiting:

@@ -301,7 +301,7 @@ func BatchItem(r queue.Record) protocol.BatchItem {
 	case protocol.KindRefund:
 		it.TargetTxnID = r.TargetTxnID
 	default:
-		it.Payload = r.Payload
+		it.Payload, it.Gross = r.Payload, r.Gross
 		if r.Kind == protocol.KindOffline {
 			it.ApprovedAt = r.ApprovedAt.UTC()
 		}

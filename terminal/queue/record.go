@@ -69,6 +69,11 @@ type Record struct {
 	TargetTxnID string `json:"target_txn_id,omitempty"`
 	// VoidTxnID is the void queued for this sale, when there is one.
 	VoidTxnID string `json:"void_txn_id,omitempty"`
+	// Gross is the sale before an offer's discount (minor units of Amount's currency) and OfferID the
+	// redeemed offer token's id, when the code carried an offer the terminal applied: Amount is then
+	// Gross less the discount. Both are sent to the server (protocol.BatchItem.Gross).
+	Gross   int64  `json:"gross,omitempty"`
+	OfferID string `json:"offer_id,omitempty"`
 
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`

@@ -84,9 +84,12 @@ func (i *Issuer) Authorize(user, authID, currency string, capMinor int64, maxCod
 
 // Code returns the next payload text, for the time step containing at. The one-time code digits are
 // arbitrary: only the server, which holds the secret, can check them.
-func (w *Wallet) Code(at time.Time) string {
+func (w *Wallet) Code(at time.Time) string { return w.CodeWithOffer(at, nil) }
+
+// CodeWithOffer is Code with an offer token (shared/offer encoding) in the payload's offer field.
+func (w *Wallet) CodeWithOffer(at time.Time, offerToken []byte) string {
 	text, err := payload.Build(payload.Spec{Credential: w.CredBytes, Secret: w.Secret, Counter: w.next,
-		Step: otp.StepAt(at), Code: 12345678, DeviceKey: w.Device})
+		Step: otp.StepAt(at), Code: 12345678, DeviceKey: w.Device, Offer: offerToken})
 	if err != nil {
 		panic(fmt.Sprintf("paytest: build payload: %v", err))
 	}
