@@ -38,7 +38,7 @@ func (s *Service) checkOffer(t store.Terminal, w *work, p *payload.Payload) (pro
 		return protocol.CodeOfferInvalid, err.Error()
 	}
 	codeTime := time.Unix(int64(p.Step)*otp.StepSeconds, 0)
-	switch err := tok.Verify(s.offerKeys(), codeTime); {
+	switch err := tok.VerifyDuring(s.offerKeys(), codeTime, otp.StepSeconds*time.Second); {
 	case errors.Is(err, offer.ErrExpired), errors.Is(err, offer.ErrNotYetValid):
 		return protocol.CodeOfferExpired, err.Error()
 	case err != nil:

@@ -44,7 +44,7 @@ func CheckOffer(keys []protocol.ServerKey, p *payload.Payload, merchantID string
 		set[k.KeyID] = ed25519.PublicKey(k.PublicKey)
 	}
 	codeTime := time.Unix(int64(p.Step)*otp.StepSeconds, 0)
-	switch err := tok.Verify(set, codeTime); {
+	switch err := tok.VerifyDuring(set, codeTime, otp.StepSeconds*time.Second); {
 	case errors.Is(err, offer.ErrExpired), errors.Is(err, offer.ErrNotYetValid):
 		return AppliedOffer{}, decline(protocol.CodeOfferExpired, err, "the offer is not valid now: %v", err)
 	case err != nil:

@@ -19,7 +19,7 @@ func TestCheckOffer(t *testing.T) {
 	_, otherPriv, _ := ed25519.GenerateKey(rand.Reader)
 	keys := []protocol.ServerKey{{KeyID: "k1", PublicKey: pub}}
 	from := now.Add(-time.Hour).Truncate(time.Second)
-	sign := func(user, merchant string, priv ed25519.PrivateKey, until time.Time) []byte {
+	signFrom := func(user, merchant string, priv ed25519.PrivateKey, from, until time.Time) []byte {
 		tok, err := offer.Sign(offer.Token{ID: [offer.IDLen]byte{1, 2, 3, 4, 5, 6, 7, 8}, UserHash: offer.Bind(user), MerchHash: offer.Bind(merchant),
 			Currency: "EUR", Rule: offer.Rule{Kind: offer.KindPercent, Value: 1000, MinSpend: 500, MaxDiscount: 300}, ValidFrom: from, ValidUntil: until}, "k1", priv)
 		if err != nil {
@@ -27,7 +27,12 @@ func TestCheckOffer(t *testing.T) {
 		}
 		return tok.Marshal()
 	}
+	sign := func(user, merchant string, priv ed25519.PrivateKey, until time.Time) []byte {
+		return signFrom(user, merchant, priv, from, until)
+	}
 	day := from.Add(24 * time.Hour)
+	// A campaign launched 10 s into a code's 30 s time step: a code of that step carries the offer.
+	midStep := signFrom("alice", "M1", priv, from.Add(10*time.Second), day.Add(10*time.Second))
 	good := sign("alice", "M1", priv, day)
 	tampered := append([]byte(nil), good...)
 	tampered[len(tampered)-1] ^= 1
@@ -46,6 +51,8 @@ func TestCheckOffer(t *testing.T) {
 		{"another currency", good, now, money.Amount{Minor: 1000, Currency: "USD"}, protocol.CodeOfferInvalid, 0},
 		{"code made after the validity", good, day.Add(time.Minute), eur(1000), protocol.CodeOfferExpired, 0},
 		{"code made before the validity", good, from.Add(-time.Minute), eur(1000), protocol.CodeOfferExpired, 0},
+		{"code of the step in which the validity starts", midStep, from.Add(15 * time.Second), eur(1000), "", 100},
+		{"code of the step before the validity", midStep, from.Add(-15 * time.Second), eur(1000), protocol.CodeOfferExpired, 0},
 		{"another user's offer", sign("bob", "M1", priv, day), now, eur(1000), protocol.CodeOfferInvalid, 0},
 		{"another merchant's offer", sign("alice", "M2", priv, day), now, eur(1000), protocol.CodeOfferInvalid, 0},
 		{"signed by a key the terminal does not trust", sign("alice", "M1", otherPriv, day), now, eur(1000), protocol.CodeOfferInvalid, 0},
@@ -60,7 +67,7 @@ func TestCheckOffer(t *testing.T) {
 				if err != nil || got.Discount != tc.disc {
 					t.Fatalf("got %+v %v, want a discount of %d", got, err, tc.disc)
 				}
-				if tc.tok != nil && (got.TokenID != "0102030405060708" || got.SeenKey() != "offer:0102030405060708" || !got.ValidUntil.Equal(day)) {
+				if tc.tok != nil && (got.TokenID != "0102030405060708" || got.SeenKey() != "offer:0102030405060708" || got.ValidUntil.Sub(day) > 10*time.Second) {
 					t.Errorf("applied %+v", got)
 				}
 				return
