@@ -88,10 +88,10 @@ func demoOffers(ctx context.Context, lab *Lab, w *Wallet, out io.Writer, step fu
 	if err != nil {
 		return err
 	}
-	if v.State != agent.SaleApproved {
-		return fmt.Errorf("sale with the offer: %s %s %s", v.State, v.Code, v.Reason)
+	if v.State != agent.SaleApproved || v.Gross != 800 || v.Amount.Minor != 720 {
+		return fmt.Errorf("sale with the offer: %s %s %s (gross %d, total %s)", v.State, v.Code, v.Reason, v.Gross, v.Amount)
 	}
-	fmt.Fprintf(out, "    sale %s %s: %s\n", v.ID, v.Amount, v.State)
+	fmt.Fprintf(out, "    sale %s: 8.00 less the offer %s = %s: %s\n", v.ID, v.OfferID, v.Amount, v.State)
 
 	step("the merchant's conversion report (treatment vs holdout; chart with --svg)")
 	s, err = merchant("campaign", "report", c.ID, "--svg", filepath.Join(lab.Dir, "campaign.svg"))
@@ -104,9 +104,9 @@ func demoOffers(ctx context.Context, lab *Lab, w *Wallet, out io.Writer, step fu
 		return err
 	}
 	var rep admin.CampaignReport
-	if err := json.Unmarshal([]byte(s), &rep); err != nil || rep.Treatment.Converters != 1 || rep.Delivered != 1 || rep.Opened != 1 {
+	if err := json.Unmarshal([]byte(s), &rep); err != nil || rep.Treatment.Converters != 1 || rep.Delivered != 1 || rep.Opened != 1 || rep.Redeemed != 1 {
 		return fmt.Errorf("report: %v: %s", err, s)
 	}
-	step("flow 3 reconciled: 1 customer targeted, the offer delivered once, 1 purchase counted; chart in %s", filepath.Join(lab.Dir, "campaign.svg"))
+	step("flow 3 reconciled: 1 customer targeted, the offer delivered once, 1 purchase counted, the offer redeemed once; chart in %s", filepath.Join(lab.Dir, "campaign.svg"))
 	return nil
 }

@@ -103,8 +103,9 @@ func TestOffersWithTheRealBinaries(t *testing.T) {
 		t.Fatalf("offers: %+v %v", held, err)
 	}
 
-	// A purchase in the campaign window, its code carrying the offer (payload v2's offer field). The
-	// server does not redeem offers yet: the sale settles at its full amount.
+	// A purchase in the campaign window, its code carrying the offer (payload v2's offer field), from a
+	// terminal that does not apply offers (no gross): the sale settles at its full amount and redeems
+	// nothing (redemption: terminal/e2e TestOfferRedeemedAtAnOfflineTerminal).
 	pay("T1-000002", 900, "--offer", held[0].OfferID)
 	svg := filepath.Join(t.TempDir(), "chart.svg")
 	out, stderr, code = merchantCmd(t, srv.URL, tokenFile, "campaign", "report", c.ID, "--svg", svg)
@@ -113,7 +114,7 @@ func TestOffersWithTheRealBinaries(t *testing.T) {
 	}
 	var rep admin.CampaignReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Targeted != 1 || rep.Delivered != 1 || rep.Acked != 1 ||
-		rep.Treatment.Converters != 1 || rep.Treatment.Revenue != 900 {
+		rep.Treatment.Converters != 1 || rep.Treatment.Revenue != 900 || rep.Redeemed != 0 {
 		t.Fatalf("report: %s %v", out, err)
 	}
 	if b, err := os.ReadFile(svg); err != nil || !bytes.HasPrefix(b, []byte("<svg")) {
