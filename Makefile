@@ -62,9 +62,12 @@ bundle: cross ## Build per-architecture install bundles (tar.gz, sums, signature
 	./scripts/bundle.sh $(BIN) $(VERSION)
 
 .PHONY: lint
-lint: ## gofmt and go vet.
+lint: ## gofmt, go vet and the go.mod tidy check.
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	@# go.mod and go.sum must be exactly what `go mod tidy` writes (direct requirements not marked
+	@# indirect, nothing missing or unused); -diff prints the change and fails without touching them.
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 
 .PHONY: clean
 clean: ## Remove build output.
