@@ -62,12 +62,15 @@ bundle: cross ## Build per-architecture install bundles (tar.gz, sums, signature
 	./scripts/bundle.sh $(BIN) $(VERSION)
 
 .PHONY: lint
-lint: ## gofmt, go vet and the go.mod tidy check.
+lint: ## gofmt, go vet, the go.mod tidy check and the dependency-layer tests.
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	@# go.mod and go.sum must be exactly what `go mod tidy` writes (direct requirements not marked
 	@# indirect, nothing missing or unused); -diff prints the change and fails without touching them.
 	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
+	@# The allowed import directions between areas (internal/repotest/deps_test.go) and posagent's
+	@# ban on server/database code (terminal/deps_test.go).
+	$(GO) test -count=1 -run '^(TestDependencyLayers|TestPosagentLinksNoServerCode)$$' ./internal/repotest ./terminal
 
 .PHONY: clean
 clean: ## Remove build output.
