@@ -16,6 +16,10 @@ endif
 FUZZTIME_SHORT ?= 3s
 FUZZTIME       ?= 2m
 CROSS_TARGETS  := linux/arm/7 linux/arm64 linux/amd64
+# staticcheck for `make lint`: v0.8.2 is the newest release that builds with Go 1.26; installed into
+# GOBIN (default $(go env GOPATH)/bin) when missing.
+STATICCHECK_VERSION ?= v0.8.2
+STATICCHECK ?= $(or $(shell command -v staticcheck 2>/dev/null),$(or $(shell $(GO) env GOBIN),$(shell $(GO) env GOPATH)/bin)/staticcheck)
 
 .DEFAULT_GOAL := help
 
@@ -62,9 +66,11 @@ bundle: cross ## Build per-architecture install bundles (tar.gz, sums, signature
 	./scripts/bundle.sh $(BIN) $(VERSION)
 
 .PHONY: lint
-lint: ## gofmt, go vet, the go.mod tidy check and the dependency-layer tests.
+lint: ## gofmt, go vet, staticcheck, the go.mod tidy check and the dependency-layer tests.
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	@command -v $(STATICCHECK) >/dev/null || { echo "installing staticcheck $(STATICCHECK_VERSION)"; $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION); }
+	$(STATICCHECK) ./...
 	@# go.mod and go.sum must be exactly what `go mod tidy` writes (direct requirements not marked
 	@# indirect, nothing missing or unused); -diff prints the change and fails without touching them.
 	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }

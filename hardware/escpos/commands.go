@@ -51,13 +51,10 @@ const (
 	QRLevelH QRLevel = 51
 )
 
-// clearBuffersArgs are the fixed parameter bytes of DLE DC4 8 (clear the
-// receive and print buffers), as Epson defines them.
-var clearBuffersArgs = [7]byte{8, 1, 3, 20, 1, 6, 2}
-
 // ClearBuffersCommand returns DLE DC4 fn=8, which tells a printer to throw
 // away the data it holds, so that a job interrupted by paper out does not
-// resume half-printed after the paper is loaded.
+// resume half-printed after the paper is loaded. The parameter bytes after fn
+// (1 3 20 1 6 2 8) are fixed, as Epson defines them.
 func ClearBuffersCommand() []byte {
 	return []byte{DLE, DC4, 8, 1, 3, 20, 1, 6, 2, 8}
 }

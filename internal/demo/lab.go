@@ -104,7 +104,7 @@ func (l *Lab) logf(format string, args ...any) {
 func NewLab(ctx context.Context, opt Options) (*Lab, error) {
 	for _, b := range []string{"settlementd", "posagent", "wallet"} {
 		if _, err := os.Stat(filepath.Join(opt.Bin, b)); err != nil {
-			return nil, fmt.Errorf("demo: %s not found in %s; build first: go build -o %s/ ./cmd/...", b, opt.Bin, opt.Bin)
+			return nil, fmt.Errorf("demo: %s not found in %s (build first: go build -o %s/ ./cmd/...)", b, opt.Bin, opt.Bin)
 		}
 	}
 	if err := os.MkdirAll(opt.Dir, 0o700); err != nil {

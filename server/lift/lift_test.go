@@ -92,7 +92,7 @@ func TestInHoldout(t *testing.T) {
 	if InHoldout(key, "c1", "u1", 0) || !InHoldout(key, "c1", "u1", MaxBP) {
 		t.Errorf("0%% and 100%% holdouts are not absolute")
 	}
-	if InHoldout(key, "c1", "u7", 5000) != InHoldout(key, "c1", "u7", 5000) {
+	if first, again := InHoldout(key, "c1", "u7", 5000), InHoldout(key, "c1", "u7", 5000); first != again {
 		t.Errorf("assignment not reproducible")
 	}
 }

@@ -81,6 +81,3 @@ func (r Request) hash() []byte {
 	}
 	return h.Sum(nil)
 }
-
-// metricKind labels the request in metrics and logs.
-func (r Request) metricKind() string { return r.Kind }

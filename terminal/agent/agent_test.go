@@ -104,13 +104,12 @@ var (
 )
 
 type rig struct {
-	ag      *Agent
-	store   *queue.Memory
-	srv     *fakeServer
-	prn     *fakePrinter
-	wallet  *paytest.Wallet
-	iss     *paytest.Issuer
-	scanTTL time.Duration
+	ag     *Agent
+	store  *queue.Memory
+	srv    *fakeServer
+	prn    *fakePrinter
+	wallet *paytest.Wallet
+	iss    *paytest.Issuer
 }
 
 // newRig makes an agent enrolled with a fresh server key; with, if given, changes its options.

@@ -151,12 +151,6 @@ func (f *fakeOrders) setDown(down bool) {
 	f.notifyLocked()
 }
 
-func (f *fakeOrders) createCount() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.creates)
-}
-
 // orderRig is a rig whose agent takes orders from fake.
 func newOrderRig(t *testing.T, fake *fakeOrders, store *queue.Memory) *rig {
 	return newRig(t, "approve", func(r *rig, o *Options) {

@@ -47,7 +47,7 @@ func Parse(spec string) (Kind, error) {
 		return Postgres, nil
 	case strings.Contains(spec, "://"):
 		scheme, _, _ := strings.Cut(spec, "://")
-		return "", fmt.Errorf("%w: %q URLs are not supported; use a directory or postgres://...", ErrSpec, scheme)
+		return "", fmt.Errorf("%w: %q URLs are not supported; use a directory or a postgres:// URL", ErrSpec, scheme)
 	}
 	return Bolt, nil
 }
