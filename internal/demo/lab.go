@@ -195,7 +195,7 @@ local_api:
   listen: %s
 sale:
   currency: EUR
-  scan_timeout: 30s
+  scan_timeout: 2m
 receipt:
   footer: ["Thank you for shopping with stillpay"]
 forwarder:
