@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/protocol"
 	"github.com/stillpay/stillpay/shared/wallet"
 )
@@ -25,10 +26,10 @@ func printOffers(w io.Writer, offers []wallet.Offer) error {
 	for _, o := range offers {
 		disc := fmt.Sprintf("%d.%02d%%", o.Value/100, o.Value%100)
 		if o.Kind == "fixed" {
-			disc = fmt.Sprintf("%d minor %s", o.Value, o.Currency)
+			disc = money.Amount{Minor: o.Value, Currency: o.Currency}.String() + " off"
 		}
 		if o.MinSpend > 0 {
-			disc += fmt.Sprintf(" (min %d)", o.MinSpend)
+			disc += " (min " + money.Amount{Minor: o.MinSpend, Currency: o.Currency}.String() + ")"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\n", o.OfferID, o.MerchantID, o.Title, disc, o.ValidUntil.Local().Format("2006-01-02 15:04"), o.Verified)
 	}

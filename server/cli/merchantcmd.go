@@ -13,6 +13,7 @@ import (
 
 	"github.com/stillpay/stillpay/server/admin"
 	"github.com/stillpay/stillpay/server/lift"
+	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/protocol"
 )
 
@@ -189,9 +190,18 @@ func newCampaignShowCmd(f *merchantFlags) *cobra.Command {
 				return err
 			}
 			return f.print(cmd.OutOrStdout(), out, func(w io.Writer) {
-				fmt.Fprintf(w, "campaign %s (%s): %q\n  %s\n  conditions %s\n  discount %s %d (min spend %d, max %d) %s\n  matched %d, targeted %d, holdout %d (%d bp)\n  %s .. %s\n",
-					out.ID, out.State, out.Title, out.Text, out.Conditions, out.Discount.Kind, out.Discount.Value, out.Discount.MinSpend,
-					out.Discount.MaxDiscount, out.Currency, out.Matched, out.Targeted, out.Holdout, out.HoldoutBP,
+				amount := func(minor int64) string { return money.Amount{Minor: minor, Currency: out.Currency}.String() }
+				off := fmt.Sprintf("%d.%02d%% off", out.Discount.Value/100, out.Discount.Value%100)
+				if out.Discount.Kind == "fixed" {
+					off = amount(out.Discount.Value) + " off"
+				}
+				maxOff := "no cap"
+				if out.Discount.MaxDiscount > 0 { // 0 means no cap beyond the sale amount (shared/offer)
+					maxOff = amount(out.Discount.MaxDiscount)
+				}
+				fmt.Fprintf(w, "campaign %s (%s): %q\n  %s\n  conditions %s\n  discount %s (min spend %s, max %s)\n  matched %d, targeted %d, holdout %d (%d bp)\n  %s .. %s\n",
+					out.ID, out.State, out.Title, out.Text, out.Conditions, off, amount(out.Discount.MinSpend),
+					maxOff, out.Matched, out.Targeted, out.Holdout, out.HoldoutBP,
 					out.StartsAt.Format("2006-01-02 15:04"), out.EndsAt.Format("2006-01-02 15:04"))
 			})
 		},
@@ -257,8 +267,9 @@ func printReport(w io.Writer, r admin.CampaignReport) {
 		name string
 		g    lift.Group
 	}{{"treatment", r.Treatment}, {"holdout", r.Holdout}} {
-		fmt.Fprintf(w, "  %-9s %d members, %d converted (%.2f%%, 95%% CI %.2f..%.2f%%), %d purchases, revenue %d minor\n",
-			g.name, g.g.Members, g.g.Converters, 100*g.g.Rate, 100*g.g.RateLow, 100*g.g.RateHigh, g.g.Purchases, g.g.Revenue)
+		fmt.Fprintf(w, "  %-9s %d members, %d converted (%.2f%%, 95%% CI %.2f..%.2f%%), %d purchases, revenue %s\n",
+			g.name, g.g.Members, g.g.Converters, 100*g.g.Rate, 100*g.g.RateLow, 100*g.g.RateHigh, g.g.Purchases,
+			money.Amount{Minor: g.g.Revenue, Currency: r.Campaign.Currency})
 	}
 	if a := r.AbsoluteLift; a.Defined {
 		fmt.Fprintf(w, "  absolute lift %+.2f points, 95%% CI [%+.2f, %+.2f] (%s)\n", 100*a.Estimate, 100*a.Low, 100*a.High, a.Method)
@@ -268,5 +279,5 @@ func printReport(w io.Writer, r admin.CampaignReport) {
 	if rl := r.RelativeLift; rl.Defined {
 		fmt.Fprintf(w, "  relative lift %+.1f%%, 95%% CI [%+.1f%%, %+.1f%%] (%s)\n", 100*rl.Estimate, 100*rl.Low, 100*rl.High, rl.Method)
 	}
-	fmt.Fprintf(w, "  incremental revenue %d minor units of %s\n", r.IncrementalRevenue, r.Campaign.Currency)
+	fmt.Fprintf(w, "  incremental revenue %s\n", money.Amount{Minor: r.IncrementalRevenue, Currency: r.Campaign.Currency})
 }
