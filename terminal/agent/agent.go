@@ -292,12 +292,13 @@ func (a *Agent) checkRequest(amount money.Amount, reference string) (money.Amoun
 }
 
 // decidedLocked reports whether sale id's outcome is committed: the register may have seen it
-// before the sale's goroutine released the lane.
+// before the sale's goroutine released the lane. A record that is gone was pruned, and only final
+// records are pruned (StartSale commits the record before the sale becomes current).
 func (a *Agent) decidedLocked(ctx context.Context, id string) bool {
 	decided := false
 	a.opt.Store.View(ctx, func(tx queue.Tx) error {
 		r, err := tx.Get(id)
-		decided = err == nil && !r.State.Open()
+		decided = errors.Is(err, queue.ErrNotFound) || (err == nil && !r.State.Open())
 		return nil
 	})
 	return decided
