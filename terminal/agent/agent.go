@@ -88,7 +88,11 @@ type Options struct {
 	// SaleBudget bounds the wait for one sale after the scan (online attempts, offline check and
 	// commit); 0: DefaultSaleBudget.
 	SaleBudget time.Duration
-	Clock      Clock
+	// Returns voids and refunds sales at the server; nil: voids and refunds are unavailable.
+	Returns ReturnServer
+	// PIN, when set, is the supervisor PIN every void and refund must carry (refunds.pin_hash).
+	PIN   PINChecker
+	Clock Clock
 	Logger     *slog.Logger
 }
 
@@ -112,6 +116,9 @@ type Agent struct {
 	orders *orderBook
 	// breaker sends sales offline at once while the server does not answer.
 	breaker breaker
+	// returnMu serializes voids and refunds; pins counts wrong supervisor PINs.
+	returnMu sync.Mutex
+	pins     pinGuard
 }
 
 // maxUnstored bounds the unstored outcomes kept in memory.

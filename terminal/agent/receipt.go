@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/stillpay/stillpay/hardware/printer"
 	"github.com/stillpay/stillpay/hardware/receipt"
 	"github.com/stillpay/stillpay/shared/money"
+	"github.com/stillpay/stillpay/shared/protocol"
 	"github.com/stillpay/stillpay/terminal/queue"
 )
 
@@ -21,9 +23,12 @@ const (
 // defaultColumns is the receipt width when there is no printer to ask.
 const defaultColumns = 48
 
-// buildReceipt describes the receipt of an approved sale. It never shows the payload or any account
-// data: the customer is masked and the QR holds only the transaction id.
+// buildReceipt describes the receipt of an approved sale, void or refund. It never shows the payload
+// or any account data: the customer is masked and the QR holds only the transaction id.
 func (a *Agent) buildReceipt(r queue.Record, reprint bool) receipt.Receipt {
+	if r.Kind == protocol.KindVoid || r.Kind == protocol.KindRefund {
+		return a.buildReturnReceipt(r, reprint)
+	}
 	id := a.opt.Identity
 	rc := a.receiptHead(reprint)
 	rc.Add(receipt.Rule())
@@ -105,15 +110,23 @@ func (a *Agent) approvedRecord(ctx context.Context, id string) (queue.Record, er
 	if err != nil {
 		return rec, err
 	}
-	if v := viewOf(rec); v.State != SaleApproved {
+	if rec.Kind == protocol.KindVoid || rec.Kind == protocol.KindRefund {
+		if v := returnViewOf(rec); v.State == ReturnDeclined {
+			return rec, fmt.Errorf("%w: %s is %s", ErrNotApproved, id, v.State)
+		}
+		return rec, nil
+	}
+	if v := viewOf(rec); v.State != SaleApproved || rec.Kind == queue.KindOrder {
 		return rec, fmt.Errorf("%w: %s is %s", ErrNotApproved, id, v.State)
 	}
 	return rec, nil
 }
 
-// Reprint prints an approved sale's receipt again, marked as a copy. A receipt that was sent but
-// not confirmed by the printer has most likely printed: unless the cashier confirmed (checked the
-// printer's output), Reprint returns ErrReprintUnconfirmed and prints nothing.
+// Reprint prints the receipt of an approved sale, void or refund again (any of this terminal's, by
+// id). It is marked "*** COPY ***" only when an original came out (printed, or sent and not
+// confirmed); a receipt that never printed (paper out) is printed as the original. A receipt that was
+// sent but not confirmed by the printer has most likely printed: unless the cashier confirmed
+// (checked the printer's output), Reprint returns ErrReprintUnconfirmed and prints nothing.
 func (a *Agent) Reprint(ctx context.Context, id string, confirmed bool) (string, error) {
 	rec, err := a.approvedRecord(ctx, id)
 	if err != nil {
@@ -125,9 +138,13 @@ func (a *Agent) Reprint(ctx context.Context, id string, confirmed bool) (string,
 	if rec.PrintStatus == PrintUnknown && !confirmed {
 		return rec.PrintStatus, fmt.Errorf("%w (%s)", ErrReprintUnconfirmed, id)
 	}
-	st := a.printReceipt(ctx, rec, true)
+	st := a.printReceipt(ctx, rec, originalOut(rec))
 	return st, nil
 }
+
+// originalOut reports whether an original of rec's receipt may be in someone's hands: one printed, or
+// one sent that the printer did not confirm.
+func originalOut(rec queue.Record) bool { return rec.Printed || rec.PrintStatus == PrintUnknown }
 
 // printReceipt prints and records the print status. A printer failure never changes the sale: it
 // stays approved and the receipt can be reprinted.
@@ -152,7 +169,7 @@ func (a *Agent) print(ctx context.Context, rc receipt.Receipt) string {
 	job, err := rc.ESCPOS(a.opt.Printer.Profile())
 	if err != nil {
 		a.log.Error("receipt cannot be rendered", "err", err)
-		return "not printed: " + err.Error()
+		return printNotPrinted + err.Error()
 	}
 	ctx, cancel := context.WithTimeout(ctx, a.opt.PrintTimeout)
 	defer cancel()
@@ -162,7 +179,7 @@ func (a *Agent) print(ctx context.Context, rc receipt.Receipt) string {
 		return PrintPrinted
 	case printer.NotPrinted:
 		a.log.Warn("receipt not printed", "err", err)
-		return "not printed: " + printHint(err)
+		return printNotPrinted + printHint(err)
 	}
 	// Bytes went out: the receipt may well have printed, so it is never reported "not printed".
 	if err != nil {
@@ -171,15 +188,32 @@ func (a *Agent) print(ctx context.Context, rc receipt.Receipt) string {
 	return PrintUnknown
 }
 
+// printNotPrinted starts the print status of a receipt that did not come out.
+const printNotPrinted = "not printed: "
+
+// PrintAlert is what the cashier must see with a sale whose receipt did not print ("RECEIPT NOT
+// PRINTED — load paper, then reprint"), from its print status; "" when there is nothing to do.
+func PrintAlert(status string) string {
+	hint, ok := strings.CutPrefix(status, printNotPrinted)
+	if !ok {
+		return ""
+	}
+	action := "reprint when the printer is ready"
+	if _, a, ok := strings.Cut(hint, "; "); ok {
+		action = a
+	}
+	return "RECEIPT NOT PRINTED — " + action
+}
+
 // printHint says what the cashier should do about a print error.
 func printHint(err error) string {
 	switch {
 	case errors.Is(err, printer.ErrPaperOut):
-		return "printer out of paper; load paper and reprint"
+		return "printer out of paper; load paper, then reprint"
 	case errors.Is(err, printer.ErrCoverOpen):
-		return "printer cover open; close it and reprint"
+		return "printer cover open; close the cover, then reprint"
 	case errors.Is(err, printer.ErrDisconnected):
-		return "printer disconnected; check the cable and reprint"
+		return "printer disconnected; check the cable, then reprint"
 	}
 	return err.Error() + "; reprint when the printer is ready"
 }

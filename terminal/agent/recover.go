@@ -23,10 +23,24 @@ func (a *Agent) Recover(ctx context.Context) (int, error) {
 		n = len(open)
 		for _, r := range open {
 			r.UpdatedAt = now
-			switch r.State {
-			case queue.StateWaiting:
+			switch {
+			case r.State == queue.StateSending && (r.Kind == protocol.KindVoid || r.Kind == protocol.KindRefund):
+				// A void or refund that may have been sent: the forwarder sends the same request (its
+				// own id) until the server answers it; its sale counts it meanwhile.
+				r.State = queue.StateQueued
+				if t, err := tx.Get(r.TargetTxnID); err == nil {
+					if r.Kind == protocol.KindVoid {
+						t.VoidTxnID = r.TxnID
+					} else {
+						t.Refunded += r.Amount.Minor
+					}
+					if err := tx.Put(t); err != nil {
+						return err
+					}
+				}
+			case r.State == queue.StateWaiting:
 				r.State, r.DeclineMessage = queue.StateCancelled, "the terminal restarted before a code was scanned"
-			case queue.StateSending:
+			case r.State == queue.StateSending:
 				v, err := queueVoid(tx, a.opt.Identity.TerminalID, r, now)
 				if err != nil {
 					return err

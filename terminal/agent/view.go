@@ -36,6 +36,9 @@ type SaleView struct {
 	Code         protocol.Code `json:"code,omitempty"`
 	Reason       string        `json:"reason,omitempty"`
 	PrintStatus  string        `json:"print_status,omitempty"`
+	// PrintAlert is set when the sale's receipt did not print: "RECEIPT NOT PRINTED — load paper,
+	// then reprint". The register shows it with the sale.
+	PrintAlert string `json:"print_alert,omitempty"`
 	// Suggest names what the cashier should do next: SuggestOrder when the amount needs the
 	// customer's confirmation on the phone (a merchant-presented order).
 	Suggest string `json:"suggest,omitempty"`
@@ -48,6 +51,10 @@ type SaleView struct {
 	// check with the server began, so the register can show "checking with server… 2s".
 	CheckingSince time.Time `json:"checking_since,omitzero"`
 	Notice        string    `json:"notice,omitempty"`
+	// VoidID names the void of an approved sale (made at this terminal); Refunded is what refunds
+	// made here gave back of it (minor units).
+	VoidID   string `json:"void_id,omitempty"`
+	Refunded int64  `json:"refunded,omitempty"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
 }
@@ -55,16 +62,17 @@ type SaleView struct {
 // viewOf maps a stored record to what the register sees.
 func viewOf(r queue.Record) SaleView {
 	v := SaleView{ID: r.TxnID, Amount: r.Amount, Reference: r.Reference, Gross: r.Gross, OfferID: r.OfferID, Customer: r.Masked, ApprovalCode: r.ApprovalCode,
-		Code: r.DeclineCode, Reason: r.DeclineMessage, PrintStatus: r.PrintStatus, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		Code: r.DeclineCode, Reason: r.DeclineMessage, PrintStatus: r.PrintStatus, PrintAlert: PrintAlert(r.PrintStatus), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	switch r.State {
 	case queue.StateWaiting:
 		v.State = SaleWaiting
 	case queue.StateSending:
 		v.State, v.CheckingSince = SaleProcessing, r.UpdatedAt
 	case queue.StateApproved:
-		v.State, v.Final = SaleApproved, true
+		v.State, v.Final, v.VoidID, v.Refunded = SaleApproved, true, r.VoidTxnID, r.Refunded
 	case queue.StateQueued, queue.StateSettled, queue.StateRefused:
 		v.State, v.Final, v.Offline, v.Forwarding = SaleApproved, true, true, string(r.State)
+		v.VoidID, v.Refunded = r.VoidTxnID, r.Refunded
 	case queue.StateCancelled:
 		v.State, v.Final = SaleCancelled, true
 	default:
@@ -77,6 +85,9 @@ func viewOf(r queue.Record) SaleView {
 	}
 	return v
 }
+
+// isSale reports whether r is a sale (not a void, a refund or an order).
+func isSale(r queue.Record) bool { return r.Kind == protocol.KindOnline || r.Kind == protocol.KindOffline }
 
 // SuggestOrder tells the register to take the declined amount as an order (POST /v1/orders).
 const SuggestOrder = "order"
@@ -97,7 +108,7 @@ func (a *Agent) Sale(ctx context.Context, id string) (SaleView, error) {
 		rec, err = tx.Get(id)
 		return err
 	})
-	if errors.Is(err, queue.ErrNotFound) || (err == nil && (rec.Kind == protocol.KindVoid || rec.Kind == queue.KindOrder)) {
+	if errors.Is(err, queue.ErrNotFound) || (err == nil && !isSale(rec)) {
 		return SaleView{}, ErrNoSale
 	}
 	if err != nil {
@@ -150,7 +161,7 @@ func (a *Agent) Recent(ctx context.Context, n int) ([]SaleView, error) {
 				return err
 			}
 			for _, r := range recs {
-				if r.Kind != protocol.KindVoid && r.Kind != queue.KindOrder && len(out) < n {
+				if isSale(r) && len(out) < n {
 					out = append(out, viewOf(r))
 				}
 			}

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"github.com/stillpay/stillpay/terminal/pin"
+
 	"context"
 	"errors"
 	"fmt"
@@ -113,7 +115,14 @@ func runAgent(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Store: store, Server: api, Orders: api, Stickers: api, Verifier: &offline.Verifier{Keys: keys, Limits: id.Limits, Enabled: cfg.Offline.Enabled},
 		Source: src, Identity: id, Keys: keys, Receipt: cfg.Receipt, Currency: cfg.Sale.Currency, ScanTimeout: cfg.Sale.ScanTimeout, SaleBudget: cfg.Sale.WaitBudget,
 		PrintTimeout: cfg.Printer.PrinterDriver().JobTimeout(), Logger: log,
-		KeepSettled: cfg.Queue.KeepSettled,
+		KeepSettled: cfg.Queue.KeepSettled, Returns: api,
+	}
+	if cfg.Refunds.PINHash != "" {
+		h, err := pin.Parse(cfg.Refunds.PINHash)
+		if err != nil {
+			return fmt.Errorf("cannot start: refunds.pin_hash: %w", err)
+		}
+		opts.PIN = h
 	}
 	if prn != nil {
 		opts.Printer = prn

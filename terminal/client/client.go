@@ -227,6 +227,11 @@ func (c *Client) Void(ctx context.Context, req protocol.VoidRequest) (protocol.T
 	return c.transactionLike(ctx, protocol.PathVoids, req, req.TerminalTxnID)
 }
 
+// Refund returns part or all of an approved payment under the refund's own id.
+func (c *Client) Refund(ctx context.Context, req protocol.RefundRequest) (protocol.TransactionResponse, error) {
+	return c.transactionLike(ctx, protocol.PathRefunds, req, req.TerminalTxnID)
+}
+
 func (c *Client) transactionLike(ctx context.Context, path string, req any, id string) (protocol.TransactionResponse, error) {
 	body, err := json.Marshal(req)
 	if err != nil {

@@ -41,6 +41,8 @@ type Config struct {
 	Receipt   Receipt   `yaml:"receipt"`
 	Forwarder Forwarder `yaml:"forwarder"`
 	Log       Log       `yaml:"log"`
+	Refunds   Refunds   `yaml:"refunds"`
+	Console   Console   `yaml:"console"`
 
 	// Path is the file the config was loaded from; empty for Parse.
 	Path string `yaml:"-"`
@@ -138,6 +140,20 @@ type Sale struct {
 	// WaitBudget bounds the cashier's wait after the scan: the online attempts, then the offline
 	// decision. After an online attempt gets no answer, the next sales go offline at once.
 	WaitBudget time.Duration `yaml:"wait_budget"`
+}
+
+// Refunds guards refunds and voids at the lane.
+type Refunds struct {
+	// PINHash is the hash of the supervisor PIN every refund and void must carry (made by
+	// `posagent pin-hash`; the PIN itself is never stored or logged). Empty: no PIN is asked.
+	PINHash string `yaml:"pin_hash"`
+}
+
+// Console is the cashier screen (`posagent console`).
+type Console struct {
+	// Locale decides how amounts are typed and shown: "4,20" in a locale that writes a decimal comma
+	// (de, fr, es, it, nl, ...), "4.20" otherwise. Empty: a decimal point.
+	Locale string `yaml:"locale"`
 }
 
 // Offline switches offline approvals. The limits themselves come from the server at enrollment.

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"github.com/stillpay/stillpay/terminal/pin"
+
 	"fmt"
 	"net"
 	"net/url"
@@ -160,6 +162,15 @@ func (c *Config) Validate() error {
 	positive("sale.scan_timeout", c.Sale.ScanTimeout, 10*time.Minute)
 	if c.Sale.WaitBudget < time.Second || c.Sale.WaitBudget > time.Minute {
 		add("sale.wait_budget", c.Sale.WaitBudget.String(), "a duration between 1s and 1m, e.g. 4s")
+	}
+
+	if c.Refunds.PINHash != "" {
+		if _, err := pin.Parse(c.Refunds.PINHash); err != nil {
+			add("refunds.pin_hash", "(hidden)", "a hash made by `posagent pin-hash`")
+		}
+	}
+	if _, err := DecimalSeparator(c.Console.Locale); err != nil {
+		add("console.locale", c.Console.Locale, "a language tag such as en, en-GB, de-DE, fr")
 	}
 
 	for i, l := range append(append([]string{}, c.Receipt.Header...), c.Receipt.Footer...) {

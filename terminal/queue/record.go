@@ -55,7 +55,7 @@ func (s State) Outbox() bool { return s == StateQueued }
 type Record struct {
 	Seq       uint64       `json:"seq"`
 	TxnID     string       `json:"txn_id"`
-	Kind      string       `json:"kind"` // protocol.KindOnline, KindOffline or KindVoid
+	Kind      string       `json:"kind"` // protocol.KindOnline, KindOffline, KindVoid, KindRefund or KindOrder
 	State     State        `json:"state"`
 	Amount    money.Amount `json:"amount"`
 	Reference string       `json:"reference,omitempty"`
@@ -69,6 +69,8 @@ type Record struct {
 	TargetTxnID string `json:"target_txn_id,omitempty"`
 	// VoidTxnID is the void queued for this sale, when there is one.
 	VoidTxnID string `json:"void_txn_id,omitempty"`
+	// Refunded is what the refunds made at this terminal gave back of this sale (minor units).
+	Refunded int64 `json:"refunded,omitempty"`
 	// Gross is the sale before an offer's discount (minor units of Amount's currency) and OfferID the
 	// redeemed offer token's id, when the code carried an offer the terminal applied: Amount is then
 	// Gross less the discount. Both are sent to the server (protocol.BatchItem.Gross).
