@@ -91,9 +91,9 @@ type Options struct {
 	// Returns voids and refunds sales at the server; nil: voids and refunds are unavailable.
 	Returns ReturnServer
 	// PIN, when set, is the supervisor PIN every void and refund must carry (refunds.pin_hash).
-	PIN   PINChecker
-	Clock Clock
-	Logger     *slog.Logger
+	PIN    PINChecker
+	Clock  Clock
+	Logger *slog.Logger
 }
 
 // Agent runs sales, one at a time, as a lane has one scanner and one customer.

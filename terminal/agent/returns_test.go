@@ -83,7 +83,6 @@ func returnsRig(t *testing.T, mode string, pinHash string) (*rig, *fakeReturns) 
 	return r, fr
 }
 
-
 func TestPartialRefundsThenVoid(t *testing.T) {
 	ctx := context.Background()
 	r, fr := returnsRig(t, "approve", "")

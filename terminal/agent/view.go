@@ -53,10 +53,10 @@ type SaleView struct {
 	Notice        string    `json:"notice,omitempty"`
 	// VoidID names the void of an approved sale (made at this terminal); Refunded is what refunds
 	// made here gave back of it (minor units).
-	VoidID   string `json:"void_id,omitempty"`
-	Refunded int64  `json:"refunded,omitempty"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	VoidID    string    `json:"void_id,omitempty"`
+	Refunded  int64     `json:"refunded,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // viewOf maps a stored record to what the register sees.
@@ -87,7 +87,9 @@ func viewOf(r queue.Record) SaleView {
 }
 
 // isSale reports whether r is a sale (not a void, a refund or an order).
-func isSale(r queue.Record) bool { return r.Kind == protocol.KindOnline || r.Kind == protocol.KindOffline }
+func isSale(r queue.Record) bool {
+	return r.Kind == protocol.KindOnline || r.Kind == protocol.KindOffline
+}
 
 // SuggestOrder tells the register to take the declined amount as an order (POST /v1/orders).
 const SuggestOrder = "order"

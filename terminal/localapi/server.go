@@ -138,6 +138,7 @@ func NewServer(d Deps) *Server {
 	s.handle("POST "+PathPrune, s.prune)
 	s.handle("GET "+PathMetrics, s.metrics)
 	s.orderRoutes()
+	s.returnRoutes()
 	s.problemRoutes()
 	s.handler = newGuard(d.Listen, d.Token).wrap(s.mux)
 	return s
