@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stillpay/stillpay/shared/protocol"
 	"github.com/stillpay/stillpay/terminal/config"
 	"github.com/stillpay/stillpay/terminal/doctor"
 	"github.com/stillpay/stillpay/terminal/update"
@@ -66,6 +67,7 @@ func NewRoot() *cobra.Command {
 		provisionCommand(g), versionCommand(),
 	)
 	root.AddCommand(orderCommand(g), stickerCommand(g))
+	root.AddCommand(returnCommand(g, protocol.KindVoid), returnCommand(g, protocol.KindRefund), reprintCommand(g), pinHashCommand())
 	root.AddCommand(doctor.Command(version), update.Command())
 	root.AddCommand(hardwareCommands()...)
 	return root

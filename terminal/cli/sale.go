@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -61,11 +61,21 @@ func saleCommand(g *globals) *cobra.Command {
 				fmt.Fprintf(out, "sale %s: %s\n", v.ID, v.State)
 			})
 			checking.stop()
+			if ctx.Err() != nil && !v.Final {
+				// Ctrl-C: the waiting sale is cancelled, not left open on the agent.
+				if _, cerr := c.Cancel(bg(), v.ID); cerr != nil {
+					fmt.Fprintln(out, "not cancelled, the sale is being decided:", cerr)
+				}
+				wctx, cancel := context.WithTimeout(bg(), 2*time.Minute)
+				v, err = c.WaitFinal(wctx, v, nil)
+				cancel()
+			}
 			if err != nil {
 				return err
 			}
 			receipt := ""
 			if v.State == agent.SaleApproved {
+				v = waitPrinted(bg(), c, v)
 				receipt, _ = c.Receipt(ctx, v.ID)
 			}
 			if err := writeOutcome(out, asJSON, v, receipt, func() { printOutcome(out, v) }); err != nil {
@@ -110,23 +120,10 @@ func writeOutcome(out io.Writer, asJSON bool, view any, receipt string, say func
 	return enc.Encode(fields)
 }
 
-// printOutcome writes the outcome in one or two lines a cashier understands.
+// printOutcome writes the outcome as the console does (without colour): a framed APPROVED or
+// DECLINED, the cashier's wording, and a receipt that did not print.
 func printOutcome(w io.Writer, v agent.SaleView) {
-	switch v.State {
-	case agent.SaleApproved:
-		how := "online"
-		if v.Offline {
-			how = "OFFLINE (guaranteed by the customer's credential; forwarded when the server is back)"
-		}
-		fmt.Fprintf(w, "APPROVED %s %s — customer %s, approval %s, %s\n", v.ID, v.Amount, v.Customer, v.ApprovalCode, how)
-		if v.PrintStatus != "" && v.PrintStatus != agent.PrintPrinted {
-			fmt.Fprintf(w, "receipt: %s\n", v.PrintStatus)
-		}
-	case agent.SaleDeclined:
-		fmt.Fprintf(w, "DECLINED %s %s — %s: %s\n", v.ID, v.Amount, v.Code, v.Reason)
-	default:
-		fmt.Fprintf(w, "%s %s %s — %s\n", strings.ToUpper(v.State), v.ID, v.Amount, v.Reason)
-	}
+	(&screen{out: w, sep: '.', reprint: " (posagent reprint " + v.ID + ")"}).saleOutcome(v)
 }
 
 // bg is a context for console calls that must not be cut by a cancelled read.
