@@ -71,7 +71,7 @@ func TestOffersFlow(t *testing.T) {
 		wantOfferProblem(t, "admin token on the merchant API", err, protocol.CodeUnauthenticated)
 
 		// The wallet: offers are off by default.
-		w := wallet.New(wallet.Config{Store: &wallet.MemStore{}, HTTPClient: s.srv.Client(), Clock: wallet.ClockFunc(s.clock.Now)})
+		w := wallet.New(wallet.Config{Store: &wallet.MemStore{}, HTTPClient: s.srv.Client(), Clock: s.clock})
 		if _, err := w.Login(ctx, s.srv.URL, "alice", "correct horse"); err != nil {
 			t.Fatal(err)
 		}

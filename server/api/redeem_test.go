@@ -24,7 +24,7 @@ func TestOfferRedemption(t *testing.T) {
 			t.Fatal(err)
 		}
 		m1 := &admin.Client{BaseURL: s.srv.URL, Token: issued.Token, HTTP: s.srv.Client()}
-		w := wallet.New(wallet.Config{Store: &wallet.MemStore{}, HTTPClient: s.srv.Client(), Clock: wallet.ClockFunc(s.clock.Now)})
+		w := wallet.New(wallet.Config{Store: &wallet.MemStore{}, HTTPClient: s.srv.Client(), Clock: s.clock})
 		if _, err := w.Login(ctx, s.srv.URL, "alice", "correct horse"); err != nil {
 			t.Fatal(err)
 		}

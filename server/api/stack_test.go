@@ -15,6 +15,8 @@ import (
 	"github.com/stillpay/stillpay/server/store/boltstore"
 	"github.com/stillpay/stillpay/server/store/pgstore"
 	"github.com/stillpay/stillpay/server/store/pgstore/pgtest"
+	"github.com/stillpay/stillpay/shared/clock"
+	"github.com/stillpay/stillpay/shared/clock/clocktest"
 	"github.com/stillpay/stillpay/shared/money"
 )
 
@@ -26,7 +28,7 @@ type stack struct {
 	t     testing.TB
 	store store.Store
 	svc   *service.Service
-	clock *service.FakeClock
+	clock *clocktest.Fake
 	srv   *httptest.Server
 	admin *admin.Client
 	// h is the handler srv serves, for requests a loopback client cannot make (another address).
@@ -77,7 +79,7 @@ func newStackWith(t testing.TB, kind string, cfg func(*service.Config, *Config))
 	}
 	// Mid-morning UTC of today: far from midnight, so tests that move the clock stay within one
 	// throttling day. Every part of the stack (and the simulated terminal and wallet) uses this clock.
-	clock := service.NewFakeClock(time.Now().UTC().Truncate(24 * time.Hour).Add(10 * time.Hour))
+	clock := clocktest.NewFake(time.Now().UTC().Truncate(24 * time.Hour).Add(10 * time.Hour))
 	scfg := service.Config{Clock: clock}
 	acfg := Config{AdminToken: testAdminToken}
 	if cfg != nil {
@@ -150,7 +152,7 @@ func (s *stack) balance(id string) int64 {
 }
 
 // newService is the service on st with real keys and seal key in dir.
-func newService(t testing.TB, dir string, st store.Store, clock service.Clock) *service.Service {
+func newService(t testing.TB, dir string, st store.Store, clock clock.Clock) *service.Service {
 	t.Helper()
 	return newServiceWith(t, dir, st, service.Config{Clock: clock})
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stillpay/stillpay/server/store"
+	"github.com/stillpay/stillpay/shared/clock"
 	"github.com/stillpay/stillpay/shared/protocol"
 )
 
@@ -32,7 +33,7 @@ type Config struct {
 	Store  store.Store
 	Keys   Signer
 	Sealer SecretSealer
-	Clock  Clock        // nil means SystemClock
+	Clock  clock.Clock  // nil means clock.Real
 	Log    *slog.Logger // nil discards
 	Policy Policy       // zero means DefaultPolicy()
 	// PasswordHashes and PasswordQueue bound concurrent argon2id hashes and the logins waiting for
@@ -46,7 +47,7 @@ type Service struct {
 	store  store.Store
 	keys   Signer
 	sealer SecretSealer
-	clock  Clock
+	clock  clock.Clock
 	log    *slog.Logger
 	policy Policy
 	gate   *hashGate
@@ -61,12 +62,9 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil || cfg.Keys == nil || cfg.Sealer == nil {
 		return nil, errors.New("service: Store, Keys and Sealer are required")
 	}
-	s := &Service{store: cfg.Store, keys: cfg.Keys, sealer: cfg.Sealer, clock: cfg.Clock, log: cfg.Log, policy: cfg.Policy,
+	s := &Service{store: cfg.Store, keys: cfg.Keys, sealer: cfg.Sealer, clock: clock.Or(cfg.Clock), log: cfg.Log, policy: cfg.Policy,
 		gate:   newHashGate(cfg.PasswordHashes, cfg.PasswordQueue),
 		offers: cfg.Policy.Offers.withDefaults()}
-	if s.clock == nil {
-		s.clock = SystemClock{}
-	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stillpay/stillpay/shared/clock/clocktest"
 	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/order"
 	"github.com/stillpay/stillpay/shared/protocol"
@@ -57,7 +58,7 @@ func TestReadOrderKeys(t *testing.T) {
 	if err := store.SaveSession(Session{ServerURL: url, UserID: "alice", Token: "t"}); err != nil {
 		t.Fatal(err)
 	}
-	w := New(Config{Store: store, Clock: ClockFunc(func() time.Time { return now })})
+	w := New(Config{Store: store, Clock: clocktest.NewFake(now)})
 	ctx := context.Background()
 
 	// First use: no trusted key yet, so the list is fetched once and saved.
@@ -106,7 +107,7 @@ func TestReadOrderTrustsTheFirstApproval(t *testing.T) {
 	if err := store.SaveAuthorization(Authorization{ServerKeys: []protocol.ServerKey{{KeyID: "k1", PublicKey: k1.Public().(ed25519.PublicKey)}}}); err != nil {
 		t.Fatal(err)
 	}
-	w := New(Config{Store: store, Clock: ClockFunc(func() time.Time { return now }), HTTPClient: offline(t)})
+	w := New(Config{Store: store, Clock: clocktest.NewFake(now), HTTPClient: offline(t)})
 	if _, err := w.ReadOrder(context.Background(), signedOrder(t, "k1", k1, now.Add(time.Minute))); err != nil {
 		t.Fatalf("ReadOrder offline with the first approval's keys: %v", err)
 	}

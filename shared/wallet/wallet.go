@@ -3,6 +3,7 @@ package wallet
 import (
 	"errors"
 	"fmt"
+	"github.com/stillpay/stillpay/shared/clock"
 	"log/slog"
 	"net/http"
 	"os"
@@ -38,20 +39,6 @@ func DefaultHome() (string, error) {
 	return filepath.Join(home, ".stillpay-wallet"), nil
 }
 
-// Clock tells the time. The wallet reads it for code time steps and expiry checks.
-type Clock interface {
-	Now() time.Time
-}
-
-// ClockFunc adapts a function to Clock; tests pass a fixed time.
-type ClockFunc func() time.Time
-
-// Now implements Clock.
-func (f ClockFunc) Now() time.Time { return f() }
-
-// SystemClock is the real clock.
-var SystemClock Clock = ClockFunc(time.Now)
-
 // DefaultHTTPTimeout bounds one call to the server when Config.HTTPClient is nil.
 const DefaultHTTPTimeout = 30 * time.Second
 
@@ -59,7 +46,7 @@ const DefaultHTTPTimeout = 30 * time.Second
 type Config struct {
 	Store      Store
 	HTTPClient *http.Client // default: DefaultHTTPTimeout
-	Clock      Clock        // default: SystemClock
+	Clock      clock.Clock  // default: clock.Real
 	Logger     *slog.Logger // default: discards
 }
 
@@ -68,18 +55,15 @@ type Config struct {
 type Wallet struct {
 	store Store
 	http  *http.Client
-	clock Clock
+	clock clock.Clock
 	log   *slog.Logger
 }
 
 // New returns a wallet over cfg.Store.
 func New(cfg Config) *Wallet {
-	w := &Wallet{store: cfg.Store, http: cfg.HTTPClient, clock: cfg.Clock, log: cfg.Logger}
+	w := &Wallet{store: cfg.Store, http: cfg.HTTPClient, clock: clock.Or(cfg.Clock), log: cfg.Logger}
 	if w.http == nil {
 		w.http = &http.Client{Timeout: DefaultHTTPTimeout}
-	}
-	if w.clock == nil {
-		w.clock = SystemClock
 	}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)

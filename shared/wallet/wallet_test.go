@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stillpay/stillpay/shared/clock/clocktest"
 	"github.com/stillpay/stillpay/shared/credential"
 	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/otp"
@@ -24,32 +25,14 @@ import (
 // start is a fixed wall-clock instant for the tests, in the middle of a time step.
 var start = time.Date(2026, 3, 1, 12, 0, 10, 0, time.UTC)
 
-// testClock is a clock the test moves.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 func eur(minor int64) money.Amount { return money.Amount{Minor: minor, Currency: "EUR"} }
 
 var defaultOptions = AuthorizeOptions{AccountID: wallettest.Account, CapPerPayment: eur(2000), Codes: 5, TTL: 24 * time.Hour}
 
 // authorized returns a wallet in a fresh home that has logged in and authorized.
-func authorized(t *testing.T) (*Wallet, string, *wallettest.Server, *testClock) {
+func authorized(t *testing.T) (*Wallet, string, *wallettest.Server, *clocktest.Fake) {
 	t.Helper()
-	clock := &testClock{now: start}
+	clock := clocktest.NewFake(start)
 	srv := wallettest.New(t, clock.Now)
 	home := filepath.Join(t.TempDir(), "home")
 	w := New(Config{Store: DirStore{Home: home}, Clock: clock})
@@ -111,7 +94,7 @@ func TestLoginAuthorizeStatus(t *testing.T) {
 }
 
 func TestLoginErrors(t *testing.T) {
-	clock := &testClock{now: start}
+	clock := clocktest.NewFake(start)
 	srv := wallettest.New(t, clock.Now)
 	plain := httptestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "upstream exploded", http.StatusBadGateway)
@@ -198,7 +181,7 @@ func TestAuthorizeErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := &testClock{now: start}
+			clock := clocktest.NewFake(start)
 			srv := wallettest.New(t, clock.Now)
 			srv.Tamper(tt.tamper)
 			store := &MemStore{}
@@ -234,7 +217,7 @@ func resign(c credential.Credential, r *protocol.AuthorizationResponse) []byte {
 }
 
 func TestAuthorizeNeedsSession(t *testing.T) {
-	clock := &testClock{now: start}
+	clock := clocktest.NewFake(start)
 	w := New(Config{Store: &MemStore{}, Clock: clock, HTTPClient: offline(t)})
 	if _, err := w.Authorize(context.Background(), defaultOptions); !errors.Is(err, ErrNotLoggedIn) {
 		t.Fatalf("Authorize without login = %v, want ErrNotLoggedIn", err)
@@ -273,7 +256,7 @@ func TestCodes(t *testing.T) {
 		if err := otp.VerifyPaymentCode(srv.Secret(p.AuthorizationID), p.Step, p.Counter, p.Code, clock.Now()); err != nil {
 			t.Fatalf("code %d: server check: %v", i, err)
 		}
-		clock.advance(7 * time.Second)
+		clock.Advance(7 * time.Second)
 	}
 	if _, err := w.NextCode(); !errors.Is(err, ErrNoCodesLeft) {
 		t.Fatalf("sixth code = %v, want ErrNoCodesLeft", err)
@@ -359,7 +342,7 @@ func TestNoCodeWhenSaveFails(t *testing.T) {
 
 func TestCodeErrors(t *testing.T) {
 	w, home, _, clock := authorized(t)
-	clock.advance(24 * time.Hour)
+	clock.Advance(24 * time.Hour)
 	if _, err := w.NextCode(); !errors.Is(err, ErrAuthorizationExpired) {
 		t.Fatalf("NextCode after expiry = %v, want ErrAuthorizationExpired", err)
 	}
@@ -376,7 +359,7 @@ func TestCodeErrors(t *testing.T) {
 	}
 
 	// A replaced device key no longer matches the credential: no code, nothing spent.
-	clock.advance(-24 * time.Hour)
+	clock.Advance(-24 * time.Hour)
 	if err := os.Remove(filepath.Join(home, DeviceKeyFile)); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stillpay/stillpay/hardware/printer"
 	"github.com/stillpay/stillpay/hardware/scanner"
+	"github.com/stillpay/stillpay/shared/clock"
 	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/protocol"
 	"github.com/stillpay/stillpay/terminal/config"
@@ -52,15 +53,6 @@ type Printer interface {
 	Profile() printer.Profile
 }
 
-// Clock is the terminal clock.
-type Clock interface{ Now() time.Time }
-
-// SystemClock is the real clock.
-type SystemClock struct{}
-
-// Now returns time.Now().
-func (SystemClock) Now() time.Time { return time.Now() }
-
 // Options wires an Agent.
 type Options struct {
 	Store  queue.Store
@@ -92,7 +84,7 @@ type Options struct {
 	Returns ReturnServer
 	// PIN, when set, is the supervisor PIN every void and refund must carry (refunds.pin_hash).
 	PIN    PINChecker
-	Clock  Clock
+	Clock  clock.Clock
 	Logger *slog.Logger
 }
 
@@ -143,9 +135,7 @@ type code struct {
 
 // New returns an Agent. Call Recover before taking sales, and Run to read the scanner.
 func New(opt Options) *Agent {
-	if opt.Clock == nil {
-		opt.Clock = SystemClock{}
-	}
+	opt.Clock = clock.Or(opt.Clock)
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stillpay/stillpay/hardware/printer"
+	"github.com/stillpay/stillpay/shared/clock/clocktest"
 	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/payload"
 	"github.com/stillpay/stillpay/shared/protocol"
@@ -94,10 +95,6 @@ func (p *fakePrinter) Profile() printer.Profile {
 	return prof
 }
 
-type fixedClock struct{ t time.Time }
-
-func (c fixedClock) Now() time.Time { return c.t }
-
 var (
 	now    = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	limits = protocol.TerminalLimits{Currency: "EUR", FloorLimitMinor: 5000, OfflineMaxCount: 10, OfflineMaxMinor: 20000, OfflineMaxAgeSecs: 86400}
@@ -120,7 +117,7 @@ func newRig(t *testing.T, mode string, with ...func(*rig, *Options)) *rig {
 	opt := Options{
 		Store: r.store, Server: r.srv, Verifier: offline.NewVerifier(iss.ServerKeys(), limits, true), Printer: r.prn,
 		Identity: config.IdentityState{TerminalID: "T-1", MerchantName: "Corner Shop", ReceiptHeader: []string{"1 Main St"}, ServerKeys: iss.ServerKeys(), Limits: limits},
-		Receipt:  config.Receipt{Footer: []string{"Thank you"}}, Currency: "EUR", ScanTimeout: 5 * time.Second, Clock: fixedClock{now},
+		Receipt:  config.Receipt{Footer: []string{"Thank you"}}, Currency: "EUR", ScanTimeout: 5 * time.Second, Clock: clocktest.NewFake(now),
 	}
 	for _, w := range with {
 		w(r, &opt)

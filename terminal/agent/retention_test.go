@@ -6,31 +6,13 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/stillpay/stillpay/shared/clock/clocktest"
 	"github.com/stillpay/stillpay/shared/protocol"
 	"github.com/stillpay/stillpay/terminal/queue"
 )
-
-// movableClock is a terminal clock the test moves forward.
-type movableClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *movableClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *movableClock) set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
 
 func (f *fakeServer) setMode(mode string) {
 	f.mu.Lock()
@@ -56,7 +38,7 @@ func seenCount(t *testing.T, s queue.Store) int {
 // their credential has expired, final sales once they are older than keep_settled, the unsent
 // offline approval stays, and sequences go on.
 func TestRetentionWithAMovingClock(t *testing.T) {
-	clock := &movableClock{t: now}
+	clock := clocktest.NewFake(now)
 	var logs bytes.Buffer
 	r := newRig(t, "approve", func(_ *rig, o *Options) {
 		o.Clock, o.KeepSettled = clock, 30*24*time.Hour
@@ -78,7 +60,7 @@ func TestRetentionWithAMovingClock(t *testing.T) {
 
 	// A day on: the credential (24 hours from an hour ago) has not been expired for a whole grace
 	// period yet, and the sales are recent: nothing goes.
-	clock.set(now.Add(24 * time.Hour))
+	clock.Set(now.Add(24 * time.Hour))
 	res, err := r.ag.Prune(ctx, false)
 	if err != nil || res.Records != 0 || res.SeenCodes != 0 {
 		t.Fatalf("prune after a day: %+v, %v", res, err)
@@ -86,7 +68,7 @@ func TestRetentionWithAMovingClock(t *testing.T) {
 
 	// 29 days on: the seen codes can no longer matter (an expired credential is refused offline
 	// anyway), the sales are still kept.
-	clock.set(now.Add(29 * 24 * time.Hour))
+	clock.Set(now.Add(29 * 24 * time.Hour))
 	res, err = r.ag.Prune(ctx, false)
 	if err != nil || res.Records != 0 || res.SeenCodes != 3 {
 		t.Fatalf("prune after 29 days: %+v, %v", res, err)
@@ -97,7 +79,7 @@ func TestRetentionWithAMovingClock(t *testing.T) {
 
 	// 31 days on: the approved and the declined sale go; the offline approval was never forwarded
 	// (no forwarder here), so it stays.
-	clock.set(now.Add(31 * 24 * time.Hour))
+	clock.Set(now.Add(31 * 24 * time.Hour))
 	dry, err := r.ag.Prune(ctx, true)
 	if err != nil || !dry.DryRun || dry.Records != 2 {
 		t.Fatalf("dry run: %+v, %v", dry, err)
@@ -152,13 +134,13 @@ func TestRetentionWithAMovingClock(t *testing.T) {
 // TestRunRetentionPrunesAtStart: the background loop prunes as soon as it starts, then waits for
 // the next interval; it stops with its context.
 func TestRunRetentionPrunesAtStart(t *testing.T) {
-	clock := &movableClock{t: now}
+	clock := clocktest.NewFake(now)
 	r := newRig(t, "decline", func(_ *rig, o *Options) { o.Clock = clock })
 	v := r.sell(t, 100, r.wallet.Code(now))
 	if v.State != SaleDeclined || v.Code != protocol.CodeInsufficientFunds {
 		t.Fatalf("sale: %+v", v)
 	}
-	clock.set(now.Add(queue.DefaultKeepSettled + time.Hour))
+	clock.Set(now.Add(queue.DefaultKeepSettled + time.Hour))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

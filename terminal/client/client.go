@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stillpay/stillpay/shared/clock"
 	"github.com/stillpay/stillpay/shared/protocol"
 )
 
@@ -49,13 +50,6 @@ func (e *UnreachableError) Error() string {
 
 func (e *UnreachableError) Unwrap() []error { return []error{ErrUnreachable, e.Err} }
 
-// Clock gives the time requests are signed with.
-type Clock interface{ Now() time.Time }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
 // Options configures a Client.
 type Options struct {
 	BaseURL    string
@@ -64,7 +58,7 @@ type Options struct {
 	// Timeout bounds one attempt (default 3s).
 	Timeout time.Duration
 	Logger  *slog.Logger
-	Clock   Clock
+	Clock   clock.Clock
 	// HTTP is the transport; nil uses a dedicated client.
 	HTTP *http.Client
 }
@@ -84,9 +78,7 @@ func New(opt Options) *Client {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	if opt.Clock == nil {
-		opt.Clock = systemClock{}
-	}
+	opt.Clock = clock.Or(opt.Clock)
 	hc := opt.HTTP
 	if hc == nil {
 		hc = &http.Client{Transport: &http.Transport{

@@ -7,17 +7,11 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/stillpay/stillpay/shared/clock"
 	"github.com/stillpay/stillpay/terminal/client"
 	"github.com/stillpay/stillpay/terminal/config"
 	"github.com/stillpay/stillpay/terminal/localapi"
 )
-
-// Clock is the terminal clock the skew check compares with the server's.
-type Clock interface{ Now() time.Time }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
 
 // Defaults of Options.
 const (
@@ -36,7 +30,7 @@ type Options struct {
 	ScanTimeout time.Duration // default DefaultScanTimeout
 	Print       bool          // print a test page with a QR code
 	Version     string        // printed on the test page
-	Clock       Clock
+	Clock       clock.Clock
 	Disk        DiskSpace // nil: the file system's statfs
 	Prompt      io.Writer // where --scan asks for a scan; nil: nowhere
 	Logger      *slog.Logger
@@ -86,9 +80,7 @@ func Names() []string {
 // Run runs every check and returns the report. It never stops early: a technician wants to see
 // everything that is wrong in one go.
 func Run(ctx context.Context, opt Options) Report {
-	if opt.Clock == nil {
-		opt.Clock = systemClock{}
-	}
+	opt.Clock = clock.Or(opt.Clock)
 	if opt.Disk == nil {
 		opt.Disk = statfsDiskSpace
 	}

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/stillpay/stillpay/shared/clock"
 	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/protocol"
 	"github.com/stillpay/stillpay/terminal/queue"
@@ -34,13 +35,6 @@ type Keys interface {
 	Learn(ctx context.Context, keyID string) error
 }
 
-// Clock is the terminal clock.
-type Clock interface{ Now() time.Time }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
 // Options configures a Forwarder.
 type Options struct {
 	Store      queue.Store
@@ -49,7 +43,7 @@ type Options struct {
 	Interval   time.Duration // how often to look when idle (default 2s)
 	MaxBackoff time.Duration // backoff ceiling (default 1m)
 	BatchSize  int           // default and maximum protocol.MaxBatchItems
-	Clock      Clock
+	Clock      clock.Clock
 	Logger     *slog.Logger
 	// BackOnline, if set, is called after a batch gets an answer following failed attempts: the
 	// server is reachable again (the agent refreshes the server keys then). It runs in the
@@ -86,9 +80,7 @@ func New(opt Options) *Forwarder {
 	if opt.BatchSize <= 0 || opt.BatchSize > protocol.MaxBatchItems {
 		opt.BatchSize = protocol.MaxBatchItems
 	}
-	if opt.Clock == nil {
-		opt.Clock = systemClock{}
-	}
+	opt.Clock = clock.Or(opt.Clock)
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}

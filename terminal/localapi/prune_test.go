@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stillpay/stillpay/shared/clock/clocktest"
 	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/protocol"
 	"github.com/stillpay/stillpay/terminal/agent"
@@ -16,10 +17,6 @@ import (
 	"github.com/stillpay/stillpay/terminal/offline"
 	"github.com/stillpay/stillpay/terminal/queue"
 )
-
-type fixedClock time.Time
-
-func (c fixedClock) Now() time.Time { return time.Time(c) }
 
 // TestPruneOverHTTP: POST /v1/queue-prune applies the agent's retention (dry run first), and keeps
 // what is still to be forwarded.
@@ -52,9 +49,9 @@ func TestPruneOverHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	ag := agent.New(agent.Options{Store: store, Server: decliningServer{}, Verifier: offline.NewVerifier(nil, protocol.TerminalLimits{}, false),
-		Identity: config.IdentityState{TerminalID: "T-1"}, Currency: "EUR", Clock: fixedClock(now)})
+		Identity: config.IdentityState{TerminalID: "T-1"}, Currency: "EUR", Clock: clocktest.NewFake(now)})
 	t.Cleanup(ag.Close)
-	srv := httptest.NewServer(NewServer(Deps{Agent: ag, Store: store, Currency: "EUR", Clock: fixedClock(now)}))
+	srv := httptest.NewServer(NewServer(Deps{Agent: ag, Store: store, Currency: "EUR", Clock: clocktest.NewFake(now)}))
 	defer srv.Close()
 	c := NewClient(strings.TrimPrefix(srv.URL, "http://"))
 

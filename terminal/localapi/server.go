@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stillpay/stillpay/shared/clock"
 	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/protocol"
 	"github.com/stillpay/stillpay/terminal/agent"
@@ -98,7 +99,7 @@ type Deps struct {
 	Currency  string
 	Version   string
 	Logger    *slog.Logger
-	Clock     agent.Clock
+	Clock     clock.Clock
 	// Listen is local_api.listen: its host is the one Host/Origin name allowed besides the
 	// loopback names. Token, when set, must come as "Authorization: Bearer TOKEN".
 	Listen string
@@ -119,9 +120,7 @@ func NewServer(d Deps) *Server {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	if d.Clock == nil {
-		d.Clock = agent.SystemClock{}
-	}
+	d.Clock = clock.Or(d.Clock)
 	s := &Server{d: d, mux: http.NewServeMux(), started: d.Clock.Now()}
 	s.handle("POST "+PathSales, s.startSale)
 	s.handle("GET "+PathSales, s.listSales)

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stillpay/stillpay/shared/clock"
 	"github.com/stillpay/stillpay/shared/credential"
 	"github.com/stillpay/stillpay/shared/protocol"
 )
@@ -27,13 +28,6 @@ type Server interface {
 	Keys(ctx context.Context) ([]protocol.ServerKey, error)
 }
 
-// Clock is the terminal clock.
-type Clock interface{ Now() time.Time }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
 // Options configures a Keyring.
 type Options struct {
 	// Trusted are the keys the terminal trusts now: those of its identity file.
@@ -42,7 +36,7 @@ type Options struct {
 	Server Server
 	// Save stores the trusted keys durably before they are used (config.SaveServerKeys).
 	Save   func(keys []protocol.ServerKey) error
-	Clock  Clock
+	Clock  clock.Clock
 	Logger *slog.Logger
 }
 
@@ -63,9 +57,7 @@ type Keyring struct {
 
 // New returns a Keyring trusting opt.Trusted.
 func New(opt Options) *Keyring {
-	if opt.Clock == nil {
-		opt.Clock = systemClock{}
-	}
+	opt.Clock = clock.Or(opt.Clock)
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stillpay/stillpay/shared/clock/clocktest"
 	"github.com/stillpay/stillpay/shared/protocol"
 	"github.com/stillpay/stillpay/terminal/client"
 	"github.com/stillpay/stillpay/terminal/config"
@@ -65,28 +66,11 @@ func (ks *keyServer) setDown(down bool) {
 	ks.mu.Unlock()
 }
 
-type manualClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *manualClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // rig is a terminal enrolled with enrolled's key: an identity file and a keyring saving to it.
 type rig struct {
 	ring     *Keyring
 	path     string
-	clock    *manualClock
+	clock    *clocktest.Fake
 	enrolled *paytest.Issuer
 }
 
@@ -97,7 +81,7 @@ func newRig(t *testing.T, srv *keyServer, enrolled *paytest.Issuer) *rig {
 	if err := config.SaveIdentity(path, id); err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{path: path, clock: &manualClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}, enrolled: enrolled}
+	r := &rig{path: path, clock: clocktest.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)), enrolled: enrolled}
 	api := client.New(client.Options{BaseURL: srv.url, TerminalID: "T-1", Timeout: 2 * time.Second})
 	r.ring = New(Options{Trusted: id.ServerKeys, Server: api, Clock: r.clock,
 		Save: func(k []protocol.ServerKey) error { return config.SaveServerKeys(path, k) }})
@@ -243,11 +227,11 @@ func TestRefreshIfDueAsksAtMostOncePerInterval(t *testing.T) {
 		t.Fatalf("after a failed fetch: added %v, err %v, %d calls; a failure must not count", added, err, srv.calls.Load())
 	}
 	srv.set(k1.ServerKey(), k2.ServerKey())
-	r.clock.advance(MinRefreshInterval - time.Second)
+	r.clock.Advance(MinRefreshInterval - time.Second)
 	if added, err := r.ring.RefreshIfDue(ctx, "back online"); err != nil || added != nil || srv.calls.Load() != 2 {
 		t.Fatalf("inside the interval: added %v, err %v, %d calls", added, err, srv.calls.Load())
 	}
-	r.clock.advance(time.Second)
+	r.clock.Advance(time.Second)
 	added, err := r.ring.RefreshIfDue(ctx, "back online")
 	if err != nil || len(added) != 1 || added[0] != "k2" || srv.calls.Load() != 3 {
 		t.Fatalf("after the interval: added %v, err %v, %d calls", added, err, srv.calls.Load())
