@@ -182,11 +182,11 @@ func TestConsoleScreens(t *testing.T) {
 	colour := startConsole(t, lab, "TERM=xterm")
 	colour.waitFor("amount> ", 1)
 	colour.typeLine("1,00")
-	colour.waitFor("scan the customer's code", 1)
+	colour.waitFor("— scan the customer's code (Enter", 1)
 	colour.typeLine("cancel")
 	colour.waitFor("CANCELLED", 1)
 	colour.typeLine("1,00")
-	colour.waitFor("scan the customer's code", 2)
+	colour.waitFor("— scan the customer's code (Enter", 2)
 	if err := lab.Scanner.Send(ctx, "SP2:not-a-code"); err != nil {
 		t.Fatal(err)
 	}
