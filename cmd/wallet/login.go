@@ -31,7 +31,7 @@ func (a *app) loginCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&server, "server", "", "settlement server URL, e.g. http://127.0.0.1:8080")
 	cmd.Flags().StringVar(&user, "user", "", "user id")
-	cmd.Flags().StringVar(&passwordFile, "password-file", "", "read the password from this file (mode 0600)")
+	cmd.Flags().StringVar(&passwordFile, "password-file", "", "read the password from this file (mode 0600), or - for standard input")
 	cmd.MarkFlagRequired("server")
 	cmd.MarkFlagRequired("user")
 	return cmd

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -20,6 +21,16 @@ var osGetenv = os.Getenv
 
 // password reads the password from the file, else the environment, else a prompt on the terminal.
 func (a *app) password(file string) (string, error) {
+	if file == "-" {
+		b, err := io.ReadAll(io.LimitReader(a.stdin, maxPasswordFile))
+		if err != nil {
+			return "", fmt.Errorf("password from standard input: %w", err)
+		}
+		if p := strings.TrimRight(string(b), "\r\n"); p != "" {
+			return p, nil
+		}
+		return "", errors.New("no password on standard input")
+	}
 	if file != "" {
 		b, err := keyfile.ReadSecret(file, maxPasswordFile)
 		if err != nil {

@@ -133,8 +133,8 @@ func NewLab(ctx context.Context, opt Options) (*Lab, error) {
 		return nil, err
 	}
 	out, err := l.Admin(ctx, "--json", "terminal", "add", "--id", TerminalID, "--merchant", MerchantID, "--name", "till 1",
-		"--floor-limit", fmt.Sprint(FloorLimit), "--offline-max-count", fmt.Sprint(OfflineMaxCount),
-		"--offline-max-minor", fmt.Sprint(OfflineMaxMinor), "--offline-max-age", fmt.Sprint(OfflineMaxAge))
+		"--floor-limit", decimalEUR(FloorLimit), "--offline-max-count", fmt.Sprint(OfflineMaxCount),
+		"--offline-max", decimalEUR(OfflineMaxMinor), "--offline-max-age", fmt.Sprint(OfflineMaxAge)+"s")
 	if err != nil {
 		return nil, err
 	}
@@ -215,6 +215,12 @@ log:
 	l.API = localapi.NewClient(l.agentAPI)
 	ok = true
 	return l, nil
+}
+
+// decimalEUR writes minor units of EUR as the admin CLI takes them, e.g. 5000 → "50.00".
+func decimalEUR(minor int64) string {
+	a, _ := money.New(minor, "EUR")
+	return a.Decimal()
 }
 
 func indent(s string) string {
@@ -528,8 +534,8 @@ func (l *Lab) AddLane(ctx context.Context, id string) (*Terminal, error) {
 
 func (l *Lab) addTerminal(ctx context.Context, id string, withPrinter bool) (*Terminal, error) {
 	out, err := l.Admin(ctx, "--json", "terminal", "add", "--id", id, "--merchant", MerchantID,
-		"--floor-limit", fmt.Sprint(FloorLimit), "--offline-max-count", fmt.Sprint(OfflineMaxCount),
-		"--offline-max-minor", fmt.Sprint(OfflineMaxMinor), "--offline-max-age", fmt.Sprint(OfflineMaxAge))
+		"--floor-limit", decimalEUR(FloorLimit), "--offline-max-count", fmt.Sprint(OfflineMaxCount),
+		"--offline-max", decimalEUR(OfflineMaxMinor), "--offline-max-age", fmt.Sprint(OfflineMaxAge)+"s")
 	if err != nil {
 		return nil, err
 	}

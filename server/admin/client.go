@@ -15,6 +15,7 @@ import (
 	"github.com/stillpay/stillpay/server/store"
 	"github.com/stillpay/stillpay/shared/keyfile"
 	"github.com/stillpay/stillpay/shared/protocol"
+	"github.com/stillpay/stillpay/shared/tlsca"
 )
 
 // maxTokenFile bounds what LoadToken reads.
@@ -71,14 +72,17 @@ func CheckToken(tok string) error {
 type Client struct {
 	BaseURL string // e.g. http://127.0.0.1:8080
 	Token   string
-	HTTP    *http.Client // nil means a client with a 2-minute timeout
+	HTTP    *http.Client // nil means a client with DefaultTimeout
 }
+
+// DefaultTimeout bounds one admin call (a backup of a large store takes a while).
+const DefaultTimeout = 2 * time.Minute
 
 func (c *Client) httpClient() *http.Client {
 	if c.HTTP != nil {
 		return c.HTTP
 	}
-	return &http.Client{Timeout: 2 * time.Minute}
+	return &http.Client{Timeout: DefaultTimeout}
 }
 
 // do sends in (nil for none) and decodes the answer into out. A non-2xx answer is returned as a
@@ -105,6 +109,9 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.httpClient().Do(req)
+	if tlsca.Untrusted(err) {
+		return fmt.Errorf("admin: %s %s: %w", method, path, tlsca.Explain(err, "pass --ca-file with the CA that signed it (or SETTLEMENTD_CA_FILE)"))
+	}
 	if err != nil {
 		return fmt.Errorf("admin: %s %s: %w (is settlementd running there?)", method, path, err)
 	}
@@ -143,6 +150,38 @@ func (c *Client) AddMerchant(ctx context.Context, req MerchantRequest) (store.Me
 func (c *Client) AddTerminal(ctx context.Context, req TerminalRequest) (TerminalCreated, error) {
 	var t TerminalCreated
 	return t, c.do(ctx, http.MethodPost, PathTerminals, nil, req, &t)
+}
+
+// ReissueEnrollCode issues a new one-time enrollment code for an existing terminal; redeeming it
+// replaces the terminal's key.
+func (c *Client) ReissueEnrollCode(ctx context.Context, terminalID string) (TerminalCreated, error) {
+	var t TerminalCreated
+	path := strings.Replace(PathTerminalEnrollCode, "{id}", url.PathEscape(terminalID), 1)
+	return t, c.do(ctx, http.MethodPost, path, nil, nil, &t)
+}
+
+// ListMerchants pages through the merchants by id.
+func (c *Client) ListMerchants(ctx context.Context, f ListFilter) ([]store.Merchant, error) {
+	var out struct {
+		Merchants []store.Merchant `json:"merchants"`
+	}
+	return out.Merchants, c.do(ctx, http.MethodGet, PathMerchants, f.values(), nil, &out)
+}
+
+// ListTerminals pages through the terminals by id (of one merchant with f.MerchantID).
+func (c *Client) ListTerminals(ctx context.Context, f ListFilter) ([]store.Terminal, error) {
+	var out struct {
+		Terminals []store.Terminal `json:"terminals"`
+	}
+	return out.Terminals, c.do(ctx, http.MethodGet, PathTerminals, f.values(), nil, &out)
+}
+
+// ListUsers pages through the users by id.
+func (c *Client) ListUsers(ctx context.Context, f ListFilter) ([]User, error) {
+	var out struct {
+		Users []User `json:"users"`
+	}
+	return out.Users, c.do(ctx, http.MethodGet, PathUsers, f.values(), nil, &out)
 }
 
 // AddUser creates a wallet user.

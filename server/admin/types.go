@@ -10,18 +10,20 @@ import (
 
 // Admin API paths, under protocol.PathAdminPrefix.
 const (
-	PathMerchants      = "/v1/admin/merchants"      // POST create, GET list
-	PathTerminals      = "/v1/admin/terminals"      // POST create (answers the enrollment code), GET list
-	PathUsers          = "/v1/admin/users"          // POST create, GET list
-	PathAccounts       = "/v1/admin/accounts"       // POST create with opening balance, GET balances
-	PathTransactions   = "/v1/admin/transactions"   // GET
-	PathAuthorizations = "/v1/admin/authorizations" // GET
-	PathRevocations    = "/v1/admin/revocations"    // POST
-	PathCheck          = "/v1/admin/check"          // POST
-	PathRotateKey      = "/v1/admin/keys/rotate"    // POST
-	PathBackup         = "/v1/admin/backup"         // GET: a tar of the embedded store and its key files
-	PathImports        = "/v1/admin/imports"        // POST an export file (protocol.Export)
-	PathUnlock         = "/v1/admin/unlock"         // POST: clear a user's or terminal's code failures
+	PathMerchants = "/v1/admin/merchants" // POST create, GET list
+	PathTerminals = "/v1/admin/terminals" // POST create (answers the enrollment code), GET list
+	PathUsers     = "/v1/admin/users"     // POST create, GET list
+	// PathTerminalEnrollCode issues a new one-time enrollment code for an existing terminal (POST).
+	PathTerminalEnrollCode = "/v1/admin/terminals/{id}/enroll-code"
+	PathAccounts           = "/v1/admin/accounts"       // POST create with opening balance, GET balances
+	PathTransactions       = "/v1/admin/transactions"   // GET
+	PathAuthorizations     = "/v1/admin/authorizations" // GET
+	PathRevocations        = "/v1/admin/revocations"    // POST
+	PathCheck              = "/v1/admin/check"          // POST
+	PathRotateKey          = "/v1/admin/keys/rotate"    // POST
+	PathBackup             = "/v1/admin/backup"         // GET: a tar of the embedded store and its key files
+	PathImports            = "/v1/admin/imports"        // POST an export file (protocol.Export)
+	PathUnlock             = "/v1/admin/unlock"         // POST: clear a user's or terminal's code failures
 )
 
 // MerchantRequest adds a merchant and its settlement account.

@@ -58,6 +58,15 @@ func (s *Server) adminListTerminals(w http.ResponseWriter, r *http.Request) {
 	s.answer(w, r, map[string]any{"terminals": nonNil(list)}, err)
 }
 
+func (s *Server) adminReissueEnrollCode(w http.ResponseWriter, r *http.Request) {
+	t, err := s.svc.ReissueEnrollCode(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, t)
+}
+
 func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request) {
 	if !s.passwordTransport(w, r) {
 		return

@@ -102,6 +102,7 @@ func (s *Server) routes() {
 		{"GET " + admin.PathMerchants, "admin_merchants", s.admin(s.adminListMerchants)},
 		{"POST " + admin.PathTerminals, "admin_terminals", s.admin(s.adminCreateTerminal)},
 		{"GET " + admin.PathTerminals, "admin_terminals", s.admin(s.adminListTerminals)},
+		{"POST " + admin.PathTerminalEnrollCode, "admin_terminal_enroll_code", s.admin(s.adminReissueEnrollCode)},
 		{"POST " + admin.PathUsers, "admin_users", s.admin(s.adminCreateUser)},
 		{"GET " + admin.PathUsers, "admin_users", s.admin(s.adminListUsers)},
 		{"POST " + admin.PathAccounts, "admin_accounts", s.admin(s.adminCreateAccount)},

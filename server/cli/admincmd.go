@@ -19,11 +19,12 @@ import (
 	"github.com/stillpay/stillpay/server/store"
 	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/protocol"
+	"github.com/stillpay/stillpay/shared/tlsca"
 )
 
 type adminFlags struct {
-	server, tokenFile, data string
-	json                    bool
+	server, tokenFile, data, caFile string
+	json                            bool
 }
 
 // client builds the admin client from the flags: --token-file, else DATA/admin.token with --data.
@@ -39,7 +40,11 @@ func (f *adminFlags) client() (*admin.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &admin.Client{BaseURL: f.server, Token: tok}, nil
+	hc, err := tlsca.HTTPClient(f.caFile, admin.DefaultTimeout)
+	if err != nil {
+		return nil, err
+	}
+	return &admin.Client{BaseURL: f.server, Token: tok, HTTP: hc}, nil
 }
 
 // print writes v as indented JSON with --json, else as text.
@@ -55,21 +60,18 @@ func (f *adminFlags) print(w io.Writer, v any, text func(io.Writer)) error {
 
 func newAdminCmd() *cobra.Command {
 	f := &adminFlags{}
-	cmd := &cobra.Command{
-		Use:   "admin",
-		Short: "Operate a running settlementd through its admin API",
-		Long: `Operate a running settlementd through its admin API. The client finds the server with --server
+	cmd := groupCmd("admin", "Operate a running settlementd through its admin API")
+	cmd.Long = `Operate a running settlementd through its admin API. The client finds the server with --server
 (SETTLEMENTD_SERVER) and the token with --token-file (SETTLEMENTD_TOKEN_FILE), or --data DIR for
-DIR/admin.token on the server's own machine. --json prints the answer as JSON.`,
-		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			// cmd is the subcommand being run; its flag set holds the inherited persistent flags too.
-			return bindEnv(cmd)
-		},
-	}
+DIR/admin.token on the server's own machine; --ca-file (SETTLEMENTD_CA_FILE) trusts a private CA.
+--json prints the answer as JSON.`
+	// cmd is the subcommand being run; its flag set holds the inherited persistent flags too.
+	cmd.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return bindEnv(cmd) }
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&f.server, "server", defaultServerURL, "settlementd base URL")
 	pf.StringVar(&f.tokenFile, "token-file", "", "admin token file (default DATA/admin.token with --data)")
 	pf.StringVar(&f.data, "data", "", "the server's data directory, to find admin.token")
+	pf.StringVar(&f.caFile, "ca-file", "", "PEM file of the CA that signed settlementd's certificate (a private CA)")
 	pf.BoolVar(&f.json, "json", false, "print JSON")
 	cmd.AddCommand(
 		newAdminMerchantCmd(f), newAdminTerminalCmd(f), newAdminUserCmd(f), newAdminAccountCmd(f),
@@ -82,7 +84,7 @@ DIR/admin.token on the server's own machine. --json prints the answer as JSON.`,
 }
 
 func newAdminMerchantCmd(f *adminFlags) *cobra.Command {
-	group := &cobra.Command{Use: "merchant", Short: "Merchants"}
+	group := groupCmd("merchant", "Merchants")
 	var req admin.MerchantRequest
 	add := &cobra.Command{
 		Use:   "add",
@@ -102,56 +104,19 @@ func newAdminMerchantCmd(f *adminFlags) *cobra.Command {
 			})
 		},
 	}
-	add.Flags().StringVar(&req.MerchantID, "id", "", "merchant id")
-	add.Flags().StringVar(&req.Name, "name", "", "merchant name, printed on receipts")
+	add.Flags().StringVar(&req.MerchantID, "id", "", "merchant id (required)")
+	add.Flags().StringVar(&req.Name, "name", "", "merchant name, printed on receipts (required)")
 	add.Flags().StringVar(&req.Currency, "currency", "EUR", "ISO 4217 currency of the settlement account")
 	add.Flags().StringArrayVar(&req.ReceiptHeader, "receipt-line", nil, "a receipt header line (repeat for more)")
 	add.Flags().StringVar(&req.MCC, "mcc", "", "merchant category code (ISO 18245, four digits), for offer screening")
-	group.AddCommand(add, newAdminMerchantTokenCmd(f))
-	return group
-}
-
-func newAdminTerminalCmd(f *adminFlags) *cobra.Command {
-	group := &cobra.Command{Use: "terminal", Short: "Terminals"}
-	var req admin.TerminalRequest
-	var limits protocol.TerminalLimits
-	add := &cobra.Command{
-		Use:   "add",
-		Short: "Add a terminal; prints its one-time enrollment code",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := f.client()
-			if err != nil {
-				return err
-			}
-			if cmd.Flags().Changed("floor-limit") || cmd.Flags().Changed("offline-max-count") ||
-				cmd.Flags().Changed("offline-max-minor") || cmd.Flags().Changed("offline-max-age") {
-				req.Limits = &limits
-			}
-			t, err := c.AddTerminal(cmd.Context(), req)
-			if err != nil {
-				return err
-			}
-			return f.print(cmd.OutOrStdout(), t, func(w io.Writer) {
-				fmt.Fprintf(w, "terminal %s added for merchant %s\nenrollment code: %s\n(shown once; valid until %s; on the terminal run: posagent provision)\n",
-					t.TerminalID, t.MerchantID, t.EnrollCode, t.EnrollExpiresAt.Format("2006-01-02 15:04 MST"))
-			})
-		},
-	}
-	fl := add.Flags()
-	fl.StringVar(&req.TerminalID, "id", "", "terminal id")
-	fl.StringVar(&req.MerchantID, "merchant", "", "merchant id")
-	fl.StringVar(&req.Name, "name", "", "terminal name (e.g. till 2)")
-	fl.Int64Var(&limits.FloorLimitMinor, "floor-limit", 0, "largest single offline approval, minor units (default: server policy)")
-	fl.IntVar(&limits.OfflineMaxCount, "offline-max-count", 0, "offline approvals pending at once")
-	fl.Int64Var(&limits.OfflineMaxMinor, "offline-max-minor", 0, "total of pending offline approvals, minor units")
-	fl.Int64Var(&limits.OfflineMaxAgeSecs, "offline-max-age", 0, "oldest pending offline approval, seconds")
-	group.AddCommand(add)
+	add.MarkFlagRequired("id")
+	add.MarkFlagRequired("name")
+	group.AddCommand(add, newAdminMerchantTokenCmd(f), newAdminListMerchantsCmd(f))
 	return group
 }
 
 func newAdminUserCmd(f *adminFlags) *cobra.Command {
-	group := &cobra.Command{Use: "user", Short: "Wallet users"}
+	group := groupCmd("user", "Wallet users")
 	var req admin.UserRequest
 	var passwordFile string
 	add := &cobra.Command{
@@ -174,10 +139,12 @@ func newAdminUserCmd(f *adminFlags) *cobra.Command {
 			return f.print(cmd.OutOrStdout(), u, func(w io.Writer) { fmt.Fprintf(w, "user %s added\n", u.UserID) })
 		},
 	}
-	add.Flags().StringVar(&req.UserID, "id", "", "user id")
+	add.Flags().StringVar(&req.UserID, "id", "", "user id (required)")
 	add.Flags().StringVar(&req.Name, "name", "", "display name")
-	add.Flags().StringVar(&passwordFile, "password-file", "", "file holding the password, or - for standard input")
-	group.AddCommand(add)
+	add.Flags().StringVar(&passwordFile, "password-file", "", "file holding the password, or - for standard input (required)")
+	add.MarkFlagRequired("id")
+	add.MarkFlagRequired("password-file")
+	group.AddCommand(add, newAdminListUsersCmd(f))
 	return group
 }
 
@@ -207,7 +174,7 @@ func readPassword(stdin io.Reader, path string) (string, error) {
 }
 
 func newAdminAccountCmd(f *adminFlags) *cobra.Command {
-	group := &cobra.Command{Use: "account", Short: "Funding accounts"}
+	group := groupCmd("account", "Funding accounts")
 	var req admin.AccountRequest
 	var opening, currency string
 	add := &cobra.Command{
@@ -231,10 +198,12 @@ func newAdminAccountCmd(f *adminFlags) *cobra.Command {
 			})
 		},
 	}
-	add.Flags().StringVar(&req.AccountID, "id", "", "account id")
-	add.Flags().StringVar(&req.UserID, "user", "", "owner user id")
+	add.Flags().StringVar(&req.AccountID, "id", "", "account id (required)")
+	add.Flags().StringVar(&req.UserID, "user", "", "owner user id (required)")
 	add.Flags().StringVar(&opening, "opening", "0", "opening balance, e.g. 100.00")
 	add.Flags().StringVar(&currency, "currency", "EUR", "ISO 4217 currency")
+	add.MarkFlagRequired("id")
+	add.MarkFlagRequired("user")
 	group.AddCommand(add)
 	return group
 }

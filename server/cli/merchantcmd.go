@@ -53,7 +53,7 @@ func newMerchantCmd() *cobra.Command {
 	pf.StringVar(&f.server, "server", defaultServerURL, "settlementd base URL")
 	pf.StringVar(&f.tokenFile, "token-file", "", "merchant token file (mode 0600)")
 	pf.BoolVar(&f.json, "json", false, "print JSON")
-	group := &cobra.Command{Use: "campaign", Short: "Screened offer campaigns (docs/offers.md)"}
+	group := groupCmd("campaign", "Screened offer campaigns (docs/offers.md)")
 	group.AddCommand(newCampaignCreateCmd(f), newCampaignListCmd(f), newCampaignShowCmd(f), newCampaignReportCmd(f), newCampaignCancelCmd(f))
 	cmd.AddCommand(group)
 	return cmd

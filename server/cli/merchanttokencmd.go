@@ -13,7 +13,7 @@ import (
 
 // newAdminMerchantTokenCmd issues, rotates, lists and revokes merchant API tokens.
 func newAdminMerchantTokenCmd(f *adminFlags) *cobra.Command {
-	group := &cobra.Command{Use: "token", Short: "Merchant API tokens (stored hashed; shown once)"}
+	group := groupCmd("token", "Merchant API tokens (stored hashed; shown once)")
 	var req admin.MerchantTokenRequest
 	issue := &cobra.Command{
 		Use:   "issue",

@@ -77,7 +77,7 @@ func Apply(tx Tx, op store.PaymentOp) (store.Outcome, error) {
 		return record(tx, op, decline(o, protocol.CodeTerminalUnknown, "terminal "+op.Key.TerminalID+" is not known"), nil)
 	case term.State == store.TerminalRevoked:
 		return record(tx, op, decline(o, protocol.CodeTerminalRevoked, "terminal "+term.ID+" is revoked"), nil)
-	case term.State != store.TerminalActive:
+	case !term.Enrolled():
 		return record(tx, op, decline(o, protocol.CodeTerminalUnknown, "terminal "+term.ID+" is not enrolled"), nil)
 	}
 	merchant, err := tx.Merchant(term.MerchantID)

@@ -102,10 +102,29 @@ func Enroll(t store.Terminal, e store.Enrollment, at time.Time) (_ store.Termina
 	case !t.EnrollExpiresAt.IsZero() && !at.Before(t.EnrollExpiresAt):
 		return t, false, fmt.Errorf("%w: terminal %s", store.ErrEnrollCodeExpired, t.ID)
 	}
+	// Pending, or rekeying: the new key replaces the old one, which the server refuses from now on.
 	t.State = store.TerminalActive
 	t.PublicKey = append([]byte(nil), e.PublicKey...)
 	t.Hostname, t.Version, t.EnrolledAt = e.Hostname, e.Version, at
 	return t, true, nil
+}
+
+// Reissue gives terminal t a new one-time enrollment code (its hash, valid until expiresAt). A
+// pending terminal just gets the new code in place of the old; an enrolled one becomes
+// TerminalRekeying, its key working until the code is redeemed. ErrRevoked for a revoked terminal.
+func Reissue(t store.Terminal, codeHash []byte, expiresAt time.Time) (store.Terminal, error) {
+	if err := ValidHash("enrollment code hash", codeHash); err != nil {
+		return t, err
+	}
+	switch t.State {
+	case store.TerminalRevoked:
+		return t, fmt.Errorf("%w: terminal %s", store.ErrRevoked, t.ID)
+	case store.TerminalActive, store.TerminalRekeying:
+		t.State = store.TerminalRekeying
+	}
+	t.EnrollCodeHash = append([]byte(nil), codeHash...)
+	t.EnrollExpiresAt = Norm(expiresAt)
+	return t, nil
 }
 
 // PrepareUser checks a new user.

@@ -90,6 +90,25 @@ func (s *Service) CreateTerminal(ctx context.Context, req admin.TerminalRequest)
 	return admin.TerminalCreated{TerminalID: t.ID, MerchantID: t.MerchantID, EnrollCode: code, EnrollExpiresAt: t.EnrollExpiresAt.UTC()}, nil
 }
 
+// ReissueEnrollCode gives an existing terminal a new one-time enrollment code (a box replaced, or
+// re-keying after a compromise). The old code stops working; the terminal's current key works
+// until a box redeems the new code, and is refused from then on.
+func (s *Service) ReissueEnrollCode(ctx context.Context, terminalID string) (admin.TerminalCreated, error) {
+	if err := checkID("terminal_id", terminalID); err != nil {
+		return admin.TerminalCreated{}, err
+	}
+	code, err := newEnrollCode()
+	if err != nil {
+		return admin.TerminalCreated{}, err
+	}
+	t, err := s.store.ReissueEnrollCode(ctx, terminalID, enrollCodeHash(code), s.clock.Now().Add(s.policy.EnrollCodeTTL))
+	if err != nil {
+		return admin.TerminalCreated{}, storeProblem(err, "terminal "+terminalID)
+	}
+	s.log.Info("terminal enrollment code issued", "terminal_id", t.ID, "merchant_id", t.MerchantID, "state", string(t.State)) // never the code
+	return admin.TerminalCreated{TerminalID: t.ID, MerchantID: t.MerchantID, EnrollCode: code, EnrollExpiresAt: t.EnrollExpiresAt.UTC()}, nil
+}
+
 // CreateUser adds a wallet user with an argon2id password hash.
 func (s *Service) CreateUser(ctx context.Context, req admin.UserRequest) (admin.User, error) {
 	if err := checkID("user_id", req.UserID); err != nil {

@@ -195,7 +195,7 @@ func (s *Service) PayStatic(ctx context.Context, bearer string, req protocol.Sta
 		return protocol.Order{}, stickerInvalid("the sticker's lane is unknown")
 	case err != nil:
 		return protocol.Order{}, fmt.Errorf("service: sticker terminal: %w", err)
-	case t.State != store.TerminalActive || t.MerchantID != st.MerchantID:
+	case !t.Enrolled() || t.MerchantID != st.MerchantID:
 		return protocol.Order{}, stickerInvalid("the sticker's lane is no longer in service")
 	}
 	sigHash := st.SignatureSHA256()

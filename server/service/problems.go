@@ -42,6 +42,8 @@ func storeProblem(err error, what string) error {
 		return problem(http.StatusPaymentRequired, protocol.CodeInsufficientFunds, "the account balance does not cover it")
 	case errors.Is(err, store.ErrNotOwner):
 		return problem(http.StatusForbidden, protocol.CodeAccountNotFound, "the account does not belong to this user")
+	case errors.Is(err, store.ErrRevoked):
+		return problem(http.StatusConflict, protocol.CodeTerminalRevoked, "%s is revoked", what)
 	case errors.Is(err, store.ErrClosed):
 		return problem(http.StatusServiceUnavailable, protocol.CodeUnavailable, "the server is shutting down")
 	}

@@ -133,7 +133,7 @@ func (s *Service) CheckTerminalHeaders(ctx context.Context, h http.Header) (stor
 		return store.Terminal{}, sr, fmt.Errorf("service: terminal %s: %w", sr.TerminalID, err)
 	case t.State == store.TerminalRevoked:
 		return store.Terminal{}, sr, problem(http.StatusForbidden, protocol.CodeTerminalRevoked, "the terminal was revoked")
-	case t.State != store.TerminalActive:
+	case !t.Enrolled():
 		return store.Terminal{}, sr, problem(http.StatusUnauthorized, protocol.CodeTerminalUnknown, "the terminal is not enrolled yet")
 	}
 	if err := protocol.CheckRequestTime(sr, s.clock.Now()); err != nil {

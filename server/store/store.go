@@ -61,6 +61,10 @@ type Store interface {
 	EnrollTerminal(ctx context.Context, e Enrollment) (Terminal, error)
 	GetTerminal(ctx context.Context, id string) (Terminal, error)
 	ListTerminals(ctx context.Context, f TerminalFilter) ([]Terminal, error)
+	// ReissueEnrollCode gives a terminal a new one-time enrollment code (ledger.Reissue): the old
+	// code stops working, and an enrolled terminal's key is replaced when the new code is redeemed.
+	// ErrNotFound for an unknown terminal, ErrRevoked for a revoked one, ErrExists if the hash is taken.
+	ReissueEnrollCode(ctx context.Context, id string, codeHash []byte, expiresAt time.Time) (Terminal, error)
 	// RevokeTerminal marks a terminal revoked at the given time. Revoking twice keeps the first time.
 	RevokeTerminal(ctx context.Context, id string, at time.Time) (Terminal, error)
 

@@ -53,6 +53,10 @@ const (
 	TerminalPending TerminalState = "pending" // created, enrollment code not yet redeemed
 	TerminalActive  TerminalState = "active"
 	TerminalRevoked TerminalState = "revoked"
+	// TerminalRekeying is enrolled, with a new one-time enrollment code issued and not yet redeemed
+	// (a box replaced, or re-keying after a compromise): the current key keeps working until a box
+	// redeems the code; from then on only that box's key does.
+	TerminalRekeying TerminalState = "rekeying"
 )
 
 // Terminal is a POS terminal of a merchant.
@@ -70,6 +74,12 @@ type Terminal struct {
 	CreatedAt       time.Time               `json:"created_at"`
 	EnrolledAt      time.Time               `json:"enrolled_at,omitzero"`
 	RevokedAt       time.Time               `json:"revoked_at,omitzero"`
+}
+
+// Enrolled reports whether the terminal's key signs requests: active, or active with a new
+// enrollment code outstanding.
+func (t Terminal) Enrolled() bool {
+	return t.State == TerminalActive || t.State == TerminalRekeying
 }
 
 // Enrollment is a terminal redeeming its one-time code.

@@ -134,6 +134,35 @@ func (s *Store) ListTerminals(ctx context.Context, f store.TerminalFilter) ([]st
 	return out, err
 }
 
+func (s *Store) ReissueEnrollCode(ctx context.Context, id string, codeHash []byte, expiresAt time.Time) (store.Terminal, error) {
+	var t store.Terminal
+	err := s.w.do(ctx, 1, func(tx *bolt.Tx) error {
+		var cur store.Terminal
+		if err := getJSON(tx.Bucket(bktTerminals), []byte(id), "terminal "+id, &cur); err != nil {
+			return err
+		}
+		byCode := tx.Bucket(bktTerminalByCode)
+		if other := byCode.Get(codeHash); other != nil && string(other) != id {
+			return fmt.Errorf("%w: enrollment code hash already in use", store.ErrExists)
+		}
+		var err error
+		if t, err = ledger.Reissue(cur, codeHash, expiresAt); err != nil {
+			return err
+		}
+		if err := abort(byCode.Delete(cur.EnrollCodeHash)); err != nil {
+			return err
+		}
+		if err := abort(byCode.Put(t.EnrollCodeHash, []byte(id))); err != nil {
+			return err
+		}
+		return putJSON(tx.Bucket(bktTerminals), []byte(id), t)
+	})
+	if err != nil {
+		return store.Terminal{}, err
+	}
+	return t, nil
+}
+
 func (s *Store) RevokeTerminal(ctx context.Context, id string, at time.Time) (store.Terminal, error) {
 	at = ledger.Now(at)
 	var t store.Terminal

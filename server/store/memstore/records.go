@@ -86,6 +86,28 @@ func (s *Store) EnrollTerminal(ctx context.Context, e store.Enrollment) (store.T
 	return cloneTerminal(t), nil
 }
 
+func (s *Store) ReissueEnrollCode(ctx context.Context, id string, codeHash []byte, expiresAt time.Time) (store.Terminal, error) {
+	if err := s.lock(ctx); err != nil {
+		return store.Terminal{}, err
+	}
+	defer s.mu.Unlock()
+	cur, ok := s.terminals[id]
+	if !ok {
+		return store.Terminal{}, notFound("terminal %s", id)
+	}
+	if other, ok := s.termByCode[string(codeHash)]; ok && other != id {
+		return store.Terminal{}, exists("enrollment code hash already in use")
+	}
+	t, err := ledger.Reissue(cur, codeHash, expiresAt)
+	if err != nil {
+		return store.Terminal{}, err
+	}
+	delete(s.termByCode, string(cur.EnrollCodeHash))
+	s.termByCode[string(t.EnrollCodeHash)] = id
+	s.terminals[id] = cloneTerminal(t)
+	return cloneTerminal(t), nil
+}
+
 func (s *Store) GetTerminal(ctx context.Context, id string) (store.Terminal, error) {
 	return get(s, ctx, s.terminals, "terminal", id, cloneTerminal)
 }

@@ -1,7 +1,6 @@
 package pgstore
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -130,19 +129,11 @@ func (s *Store) EnrollTerminal(ctx context.Context, e store.Enrollment) (store.T
 		if err != nil {
 			return notFound(err, "enrollment code")
 		}
-		switch {
-		case t.State == store.TerminalRevoked:
-			return fmt.Errorf("%w: terminal %s", store.ErrRevoked, t.ID)
-		case t.State == store.TerminalActive && bytes.Equal(t.PublicKey, e.PublicKey):
-			return nil // the same terminal retrying an enrollment whose answer it lost
-		case t.State == store.TerminalActive:
-			return fmt.Errorf("%w: terminal %s is already enrolled", store.ErrEnrollCodeUsed, t.ID)
-		case !t.EnrollExpiresAt.IsZero() && !at.Before(t.EnrollExpiresAt):
-			return fmt.Errorf("%w: terminal %s", store.ErrEnrollCodeExpired, t.ID)
+		enrolled, changed, err := ledger.Enroll(t, e, at)
+		t = enrolled
+		if err != nil || !changed {
+			return err // !changed: the same terminal retrying an enrollment whose answer it lost
 		}
-		t.State = store.TerminalActive
-		t.PublicKey = bytes.Clone(e.PublicKey)
-		t.Hostname, t.Version, t.EnrolledAt = e.Hostname, e.Version, at
 		_, err = tx.Exec(ctx, `UPDATE terminals SET state = $2, public_key = $3, hostname = $4, version = $5, enrolled_at = $6 WHERE id = $1`,
 			t.ID, string(t.State), t.PublicKey, t.Hostname, t.Version, ts(t.EnrolledAt))
 		return err
@@ -178,6 +169,30 @@ func (s *Store) ListTerminals(ctx context.Context, f store.TerminalFilter) ([]st
 	}
 	out, err := collect(rows, scanTerminal)
 	return out, mapErr(err)
+}
+
+func (s *Store) ReissueEnrollCode(ctx context.Context, id string, codeHash []byte, expiresAt time.Time) (store.Terminal, error) {
+	var t store.Terminal
+	err := s.inTx(ctx, func(tx pgx.Tx) (err error) {
+		cur, err := scanTerminal(tx.QueryRow(ctx, `SELECT `+terminalCols+` FROM terminals WHERE id = $1 FOR UPDATE`, id))
+		if err != nil {
+			return notFound(err, "terminal "+id)
+		}
+		if t, err = ledger.Reissue(cur, codeHash, expiresAt); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE terminals SET state = $2, enroll_code_hash = $3, enroll_expires_at = $4 WHERE id = $1`,
+			id, string(t.State), t.EnrollCodeHash, ts(t.EnrollExpiresAt))
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == sqlUniqueViolation {
+			return fmt.Errorf("%w: enrollment code hash already in use", store.ErrExists)
+		}
+		return err
+	})
+	if err != nil {
+		return store.Terminal{}, err
+	}
+	return t, nil
 }
 
 func (s *Store) RevokeTerminal(ctx context.Context, id string, at time.Time) (store.Terminal, error) {

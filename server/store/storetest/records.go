@@ -122,6 +122,30 @@ func testTerminals(t *testing.T, open func(t *testing.T) store.Store) {
 		wantErr(t, "EnrollTerminal "+tc.name, err, tc.want)
 	}
 
+	// A box replaced: a new code for enrolled T1. The old key works until the code is redeemed.
+	rekey, err := f.s.ReissueEnrollCode(f.ctx, "T1", hash("c1-new"), t0.Add(time.Hour))
+	if err != nil || rekey.State != store.TerminalRekeying || !rekey.Enrolled() || string(rekey.PublicKey) != string(pubKey(1)) {
+		t.Errorf("ReissueEnrollCode = %+v, %v; want rekeying with the old key", rekey, err)
+	}
+	if got, err := f.s.GetTerminal(f.ctx, "T1"); err != nil || got.State != store.TerminalRekeying {
+		t.Errorf("GetTerminal after reissue = %+v, %v", got, err)
+	}
+	_, err = f.s.EnrollTerminal(f.ctx, store.Enrollment{CodeHash: hash("c1"), PublicKey: pubKey(8), At: t0.Add(3 * time.Minute)})
+	wantErr(t, "EnrollTerminal with the replaced code", err, store.ErrNotFound)
+	_, err = f.s.ReissueEnrollCode(f.ctx, "T1", hash("c2"), t0.Add(time.Hour))
+	wantErr(t, "ReissueEnrollCode with another terminal's code", err, store.ErrExists)
+	_, err = f.s.ReissueEnrollCode(f.ctx, "nope", hash("c9"), t0.Add(time.Hour))
+	wantErr(t, "ReissueEnrollCode unknown", err, store.ErrNotFound)
+	rekeyed, err := f.s.EnrollTerminal(f.ctx, store.Enrollment{CodeHash: hash("c1-new"), PublicKey: pubKey(8), Hostname: "pos-1b", At: t0.Add(4 * time.Minute)})
+	if err != nil || rekeyed.State != store.TerminalActive || string(rekeyed.PublicKey) != string(pubKey(8)) || rekeyed.Hostname != "pos-1b" {
+		t.Errorf("EnrollTerminal with the new code = %+v, %v; want active with the new key", rekeyed, err)
+	}
+	if got, err := f.s.GetTerminal(f.ctx, "T1"); err != nil || string(got.PublicKey) != string(pubKey(8)) {
+		t.Errorf("GetTerminal after re-enrollment = %+v, %v; want the new key", got, err)
+	}
+	_, err = f.s.EnrollTerminal(f.ctx, store.Enrollment{CodeHash: hash("c1-new"), PublicKey: pubKey(6), At: t0.Add(5 * time.Minute)})
+	wantErr(t, "EnrollTerminal with the new code twice", err, store.ErrEnrollCodeUsed)
+
 	revoked, err := f.s.RevokeTerminal(f.ctx, "T2", t0.Add(time.Hour))
 	if err != nil || revoked.State != store.TerminalRevoked || !revoked.RevokedAt.Equal(t0.Add(time.Hour)) {
 		t.Errorf("RevokeTerminal = %+v, %v", revoked, err)
@@ -132,6 +156,8 @@ func testTerminals(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	_, err = f.s.EnrollTerminal(f.ctx, store.Enrollment{CodeHash: hash("c2"), PublicKey: pubKey(7), At: t0})
 	wantErr(t, "EnrollTerminal revoked", err, store.ErrRevoked)
+	_, err = f.s.ReissueEnrollCode(f.ctx, "T2", hash("c2-new"), t0.Add(time.Hour))
+	wantErr(t, "ReissueEnrollCode revoked", err, store.ErrRevoked)
 	_, err = f.s.RevokeTerminal(f.ctx, "nope", t0)
 	wantErr(t, "RevokeTerminal unknown", err, store.ErrNotFound)
 
