@@ -157,7 +157,6 @@ func checkEnrollment(r protocol.EnrollResponse) error {
 
 func printIdentity(w io.Writer, cfg config.Config, id config.IdentityState) {
 	fmt.Fprintf(w, "enrolled: terminal %s of merchant %s (%s)\n", id.TerminalID, id.MerchantName, id.MerchantID)
-	fmt.Fprintf(w, "offline limits: floor %d, at most %d approvals / %d pending, oldest %ds (%s minor units)\n",
-		id.Limits.FloorLimitMinor, id.Limits.OfflineMaxCount, id.Limits.OfflineMaxMinor, id.Limits.OfflineMaxAgeSecs, id.Limits.Currency)
+	fmt.Fprintf(w, "offline limits: %s\n", id.Limits.Text())
 	fmt.Fprintf(w, "key: %s\nidentity: %s\nnext: posagent run --config %s\n", cfg.Identity.KeyFile, cfg.Identity.StateFile, cfg.Path)
 }
