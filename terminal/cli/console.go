@@ -197,7 +197,7 @@ func (k *console) order(ctx context.Context, amount, reference string) {
 		fmt.Fprintln(k.out, `type "o 12.50" (amount, then an optional reference)`)
 		return
 	}
-	v, err := consoleOrder(ctx, k.c, k.scr.typedAmount(amount), reference, k.lines, k.out)
+	v, err := consoleOrder(ctx, k.c, k.scr.typedAmount(amount), reference, k.lines, k.sigs, k.out)
 	if err != nil {
 		fmt.Fprintln(k.out, "order:", err)
 		return

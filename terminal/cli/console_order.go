@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/stillpay/stillpay/terminal/agent"
@@ -28,8 +29,8 @@ func orderLine(line, lastDeclined string) (amount, reference string, ok bool) {
 }
 
 // consoleOrder creates an order, shows its progress and waits for its outcome; Enter (an empty
-// line) asks for it to be cancelled.
-func consoleOrder(ctx context.Context, c *localapi.Client, amount, reference string, lines <-chan string, out io.Writer) (agent.OrderView, error) {
+// line) or Ctrl-C asks for it to be cancelled, at the server too.
+func consoleOrder(ctx context.Context, c *localapi.Client, amount, reference string, lines <-chan string, sigs <-chan os.Signal, out io.Writer) (agent.OrderView, error) {
 	v, err := c.StartOrder(ctx, localapi.StartOrderRequest{Amount: amount, Reference: reference})
 	if err != nil {
 		return v, err
@@ -57,6 +58,10 @@ func consoleOrder(ctx context.Context, c *localapi.Client, amount, reference str
 				printOrderOutcome(out, r.v)
 			}
 			return r.v, r.err
+		case <-sigs:
+			if _, err := c.CancelOrder(bg(), v.ID); err != nil {
+				fmt.Fprintln(out, "cancel:", err)
+			}
 		case line, ok := <-lines:
 			if !ok {
 				lines = nil
