@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +12,7 @@ import (
 	"github.com/stillpay/stillpay/internal/demo"
 	"github.com/stillpay/stillpay/terminal/agent"
 	"github.com/stillpay/stillpay/terminal/localapi"
+	"github.com/stillpay/stillpay/terminal/pin"
 )
 
 // money moved so far: the merchant's and alice's balances in minor units.
@@ -104,5 +108,50 @@ func TestRefundAndVoidThroughTheLocalAPI(t *testing.T) {
 	}
 	if m, _ := balances(t, lab); m != m0 {
 		t.Fatalf("after the offline sale and its void: merchant %+d, want 0", m-m0)
+	}
+}
+
+// TestRefundNeedsTheSupervisorPIN: with refunds.pin_hash set, `posagent refund` without the PIN is
+// refused and nothing reaches the server; with the PIN (from a file) the refund is made and its slip
+// prints; the PIN never appears in the agent's log.
+func TestRefundNeedsTheSupervisorPIN(t *testing.T) {
+	lab := newLab(t)
+	ctx := context.Background()
+	w, err := lab.NewWallet(ctx, "phone", "20.00", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, err := pin.New("246813")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab.StopAgent()
+	f, err := os.OpenFile(lab.AgentConfig, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(f, "refunds:\n  pin_hash: %q\n", hash)
+	f.Close()
+	if err := lab.StartAgent(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sale := mustSale(t, lab, "6.00", mustCode(t, w))
+	m0, _ := balances(t, lab)
+	out, err := lab.Posagent(ctx, "refund", sale.ID, "--amount", "2.00")
+	if err == nil || !strings.Contains(out+err.Error(), "PIN") {
+		t.Fatalf("refund without the PIN: %v\n%s", err, out)
+	}
+	pinFile := filepath.Join(t.TempDir(), "pin")
+	os.WriteFile(pinFile, []byte("246813\n"), 0o600)
+	out, err = lab.Posagent(ctx, "refund", sale.ID, "--amount", "2.00", "--pin-file", pinFile)
+	if err != nil || !strings.Contains(out, "REFUND 2.00 EUR") || !strings.Contains(out, "CONFIRMED BY THE SERVER") {
+		t.Fatalf("refund with the PIN: %v\n%s", err, out)
+	}
+	waitSlip(t, lab, "REFUND", "-€2.00")
+	if m, _ := balances(t, lab); m0-m != 200 {
+		t.Fatalf("merchant -%d, want 200 (one refund)", m0-m)
+	}
+	if strings.Contains(agentLog(t, lab), "246813") {
+		t.Fatal("the PIN is in the agent's log")
 	}
 }
