@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stillpay/stillpay/shared/tlsca"
 	"github.com/stillpay/stillpay/shared/wallet"
 )
 
@@ -16,7 +17,7 @@ import (
 type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
-	home           string
+	home, caFile   string
 	verbose        bool
 	env            func(string) string
 }
@@ -34,8 +35,19 @@ func (a *app) open() (*wallet.Wallet, error) {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
-	return wallet.Open(home, log), nil
+	caFile := a.caFile
+	if caFile == "" {
+		caFile = a.env(CAFileEnv)
+	}
+	hc, err := tlsca.HTTPClient(caFile, wallet.DefaultHTTPTimeout)
+	if err != nil {
+		return nil, err
+	}
+	return wallet.New(wallet.Config{Store: wallet.DirStore{Home: home}, Logger: log, HTTPClient: hc}), nil
 }
+
+// CAFileEnv names the environment variable that sets --ca-file.
+const CAFileEnv = "STILLPAY_CA_FILE"
 
 // run executes the wallet command line and returns the process exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -62,6 +74,7 @@ State lives in --home (default $STILLPAY_WALLET_HOME or ~/.stillpay-wallet), fil
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&a.home, "home", "", "wallet state directory (default $STILLPAY_WALLET_HOME or ~/.stillpay-wallet)")
+	root.PersistentFlags().StringVar(&a.caFile, "ca-file", "", "PEM file of the CA that signed the server's certificate (default $"+CAFileEnv+")")
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log what the wallet does to stderr")
 	root.AddCommand(a.loginCommand(), a.authorizeCommand(), a.codeCommand(), a.statusCommand(), a.payCommand(),
 		a.inboxCommand(), a.offersCommand(), a.settingsCommand())
@@ -70,6 +83,7 @@ State lives in --home (default $STILLPAY_WALLET_HOME or ~/.stillpay-wallet), fil
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	if err := root.ExecuteContext(ctx); err != nil {
+		err = tlsca.Explain(err, "pass --ca-file with the CA that signed it")
 		msg := err.Error()
 		if !strings.HasPrefix(msg, "wallet: ") {
 			msg = "wallet: " + msg

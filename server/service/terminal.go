@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -82,7 +83,27 @@ func (s *Service) Enroll(ctx context.Context, req protocol.EnrollRequest) (proto
 		return protocol.EnrollResponse{}, fmt.Errorf("service: enroll: %w", err)
 	}
 	s.log.Info("terminal enrolled", "terminal_id", t.ID, "merchant_id", t.MerchantID, "hostname", t.Hostname)
-	return s.TerminalConfig(ctx, t)
+	resp, err := s.TerminalConfig(ctx, t)
+	if err != nil {
+		return resp, err
+	}
+	resp.SeqFloor, err = s.seqFloor(ctx, t.ID)
+	return resp, err
+}
+
+// seqFloor is where a box enrolling for terminal id starts numbering: 0 for a terminal without
+// transactions, else protocol.ReplacedBoxSeqMargin above the sequence of its newest transaction.
+func (s *Service) seqFloor(ctx context.Context, id string) (uint64, error) {
+	txns, err := s.store.ListTxns(ctx, store.TxnFilter{TerminalID: id, Limit: 1})
+	if err != nil || len(txns) == 0 {
+		return 0, err
+	}
+	txnID := txns[0].Key.TerminalTxnID
+	n, err := strconv.ParseUint(txnID[strings.LastIndexByte(txnID, '-')+1:], 10, 64)
+	if err != nil {
+		n = 0 // an id not of the form TERMINAL-SEQ: the margin alone
+	}
+	return n + protocol.ReplacedBoxSeqMargin, nil
 }
 
 // TerminalConfig is a terminal's identity, limits and the server keys (also the enrollment answer).

@@ -104,7 +104,14 @@ type EnrollResponse struct {
 	Limits        TerminalLimits `json:"limits"`
 	ServerKeys    []ServerKey    `json:"server_keys"`
 	ServerTime    time.Time      `json:"server_time"`
+	// SeqFloor is set when a box enrolls for a terminal that had one before (a box replaced): the
+	// new box numbers its transactions above it, so that its ids never repeat the old box's.
+	SeqFloor uint64 `json:"seq_floor,omitempty"`
 }
+
+// ReplacedBoxSeqMargin is how far above the last transaction the server has seen from a terminal
+// a replacement box starts numbering: room for the old box's sales not yet forwarded.
+const ReplacedBoxSeqMargin = 1_000_000
 
 // TransactionRequest is an online payment (second approval). TerminalTxnID is the idempotency key
 // within the terminal: the terminal id plus a monotonic sequence, e.g. "T-0001-000000042".

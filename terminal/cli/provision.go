@@ -14,6 +14,7 @@ import (
 
 	"github.com/stillpay/stillpay/shared/keyfile"
 	"github.com/stillpay/stillpay/shared/protocol"
+	"github.com/stillpay/stillpay/shared/tlsca"
 	"github.com/stillpay/stillpay/terminal/client"
 	"github.com/stillpay/stillpay/terminal/config"
 )
@@ -32,7 +33,7 @@ const maxTerminalIDLen = protocol.MaxIDLen - 10
 const provisionTimeout = 30 * time.Second
 
 func provisionCommand(g *globals) *cobra.Command {
-	var server, code string
+	var server, code, caFile string
 	var force bool
 	cmd := &cobra.Command{
 		Use:   "provision --server URL --enroll-code CODE",
@@ -50,6 +51,9 @@ func provisionCommand(g *globals) *cobra.Command {
 			if server == "" {
 				server = cfg.Server.URL
 			}
+			if caFile != "" {
+				cfg.Server.CAFile = caFile
+			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), provisionTimeout)
 			defer cancel()
 			id, err := Provision(ctx, cfg, server, code, force)
@@ -62,6 +66,7 @@ func provisionCommand(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&server, "server", "", "settlement server URL (default: server.url of the config)")
 	cmd.Flags().StringVar(&code, "enroll-code", "", "one-time enrollment code from the operator (required)")
+	cmd.Flags().StringVar(&caFile, "ca-file", "", "PEM file of the CA that signed the server's certificate (default: server.ca_file of the config)")
 	cmd.Flags().BoolVar(&force, "force", false, "replace an existing identity (a new key is made; the old terminal id stops working here)")
 	cmd.MarkFlagRequired("enroll-code")
 	return cmd
@@ -96,7 +101,11 @@ func Provision(ctx context.Context, cfg config.Config, serverURL, code string, f
 	}
 
 	host, _ := os.Hostname()
-	c := client.New(client.Options{BaseURL: serverURL, Timeout: 10 * time.Second})
+	tlsCfg, err := tlsca.Config(cfg.Server.CAFile)
+	if err != nil {
+		return config.IdentityState{}, fmt.Errorf("provision: %w", err)
+	}
+	c := client.New(client.Options{BaseURL: serverURL, Timeout: 10 * time.Second, TLS: tlsCfg})
 	resp, err := c.Enroll(ctx, protocol.EnrollRequest{EnrollCode: code, PublicKey: key.Public().(ed25519.PublicKey), Hostname: host, Version: version})
 	if err != nil {
 		return config.IdentityState{}, enrollError(serverURL, err)
@@ -107,7 +116,7 @@ func Provision(ctx context.Context, cfg config.Config, serverURL, code string, f
 	id := config.IdentityState{
 		TerminalID: resp.TerminalID, MerchantID: resp.MerchantID, MerchantName: resp.MerchantName,
 		ReceiptHeader: resp.ReceiptHeader, Limits: resp.Limits, ServerKeys: resp.ServerKeys,
-		ServerURL: serverURL, EnrolledAt: time.Now().UTC(),
+		ServerURL: serverURL, EnrolledAt: time.Now().UTC(), SeqFloor: resp.SeqFloor,
 	}
 	if err := config.SaveIdentity(cfg.Identity.StateFile, id); err != nil {
 		return id, fmt.Errorf("provision: enrolled as %s but could not write %s: %w; fix the disk and ask the operator for a new enrollment code",
@@ -128,6 +137,9 @@ func enrollError(server string, err error) error {
 	case "":
 	default:
 		return fmt.Errorf("%w: %w", ErrEnrollRefused, err)
+	}
+	if tlsca.Untrusted(err) {
+		return fmt.Errorf("provision: %s: %w", server, tlsca.Explain(err, config.TrustHint))
 	}
 	if errors.Is(err, client.ErrUnreachable) {
 		return fmt.Errorf("provision: cannot reach the settlement server at %s: check the URL, the network and the firewall, then rerun (the key is kept): %w", server, err)

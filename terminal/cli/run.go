@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/stillpay/stillpay/shared/tlsca"
 	"github.com/stillpay/stillpay/terminal/pin"
 
 	"context"
@@ -90,8 +91,17 @@ func runAgent(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return fmt.Errorf("cannot start: %w", err)
 	}
 	defer store.Close()
+	if id.SeqFloor > 0 {
+		if err := store.Update(ctx, func(tx queue.Tx) error { return tx.RaiseSeq(id.SeqFloor) }); err != nil {
+			return fmt.Errorf("cannot start: queue: %w", err)
+		}
+	}
 
-	api := client.New(client.Options{BaseURL: serverURL(cfg, id), TerminalID: id.TerminalID, Key: key, Timeout: cfg.Server.Timeout, Logger: log})
+	tlsCfg, err := tlsca.Config(cfg.Server.CAFile)
+	if err != nil {
+		return fmt.Errorf("server.ca_file: %w", err)
+	}
+	api := client.New(client.Options{BaseURL: serverURL(cfg, id), TerminalID: id.TerminalID, Key: key, Timeout: cfg.Server.Timeout, Logger: log, TLS: tlsCfg})
 	prn, err := openPrinter(ctx, cfg.Printer, log)
 	if err != nil {
 		log.Warn("printer unavailable; sales go on and receipts can be reprinted", "err", err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,6 +62,8 @@ type Options struct {
 	Clock   clock.Clock
 	// HTTP is the transport; nil uses a dedicated client.
 	HTTP *http.Client
+	// TLS configures the dedicated client's TLS (tlsca.Config: a private CA); nil is Go's default.
+	TLS *tls.Config
 }
 
 // Client talks to settlementd. It is safe for concurrent use.
@@ -86,6 +89,7 @@ func New(opt Options) *Client {
 			DialContext:         (&net.Dialer{Timeout: opt.Timeout, KeepAlive: 30 * time.Second}).DialContext,
 			MaxIdleConnsPerHost: 4,
 			IdleConnTimeout:     90 * time.Second,
+			TLSClientConfig:     opt.TLS,
 		}}
 	}
 	return &Client{opt: opt, http: hc, base: strings.TrimRight(opt.BaseURL, "/")}

@@ -53,7 +53,13 @@ type Server struct {
 	URL string `yaml:"url"`
 	// Timeout bounds one HTTP attempt; a sale makes at most client.MaxSendAttempts of them.
 	Timeout time.Duration `yaml:"timeout"`
+	// CAFile is a PEM file of the CA that signed the server's certificate, for a server with a
+	// certificate of a private CA (the system's roots are trusted too).
+	CAFile string `yaml:"ca_file"`
 }
+
+// TrustHint is what to do when the server's certificate is not trusted.
+const TrustHint = "pass --ca-file with the CA that signed it, or set server.ca_file in the config"
 
 // Identity names the terminal's key and the identity file provision writes.
 type Identity struct {
@@ -317,7 +323,7 @@ func Load(path string) (Config, error) {
 
 // ResolvePaths makes the file paths in c absolute relative to dir.
 func (c *Config) ResolvePaths(dir string) {
-	for _, p := range []*string{&c.Identity.KeyFile, &c.Identity.StateFile, &c.Queue.Path, &c.Scanner.Dir, &c.LocalAPI.TokenFile} {
+	for _, p := range []*string{&c.Identity.KeyFile, &c.Identity.StateFile, &c.Queue.Path, &c.Scanner.Dir, &c.LocalAPI.TokenFile, &c.Server.CAFile} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}

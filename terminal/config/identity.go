@@ -29,6 +29,8 @@ type IdentityState struct {
 	ServerKeys    []protocol.ServerKey    `json:"server_keys"`
 	ServerURL     string                  `json:"server_url"`
 	EnrolledAt    time.Time               `json:"enrolled_at"`
+	// SeqFloor: this box numbers its transactions above it (a replaced box's successor).
+	SeqFloor uint64 `json:"seq_floor,omitempty"`
 }
 
 // LoadIdentity reads the identity file at path.

@@ -12,7 +12,9 @@ import (
 
 	"github.com/stillpay/stillpay/shared/otp"
 	"github.com/stillpay/stillpay/shared/protocol"
+	"github.com/stillpay/stillpay/shared/tlsca"
 	"github.com/stillpay/stillpay/terminal/client"
+	"github.com/stillpay/stillpay/terminal/config"
 	"github.com/stillpay/stillpay/terminal/localapi"
 )
 
@@ -52,12 +54,23 @@ func (r *run) checkServer(ctx context.Context) Result {
 	if r.cfg == nil {
 		return skip("needs a valid config")
 	}
-	opt := client.Options{BaseURL: r.cfg.Server.URL, Timeout: r.cfg.Server.Timeout, Clock: r.opt.Clock}
+	if r.opt.CAFile != "" {
+		r.cfg.Server.CAFile = r.opt.CAFile
+	}
+	tlsCfg, err := tlsca.Config(r.cfg.Server.CAFile)
+	if err != nil {
+		return fail("give server.ca_file (or --ca-file) a PEM file of the CA that signed the server's certificate", "%v", err)
+	}
+	r.tls = tlsCfg
+	opt := client.Options{BaseURL: r.cfg.Server.URL, Timeout: r.cfg.Server.Timeout, Clock: r.opt.Clock, TLS: tlsCfg}
 	if r.identity != nil {
 		opt.TerminalID, opt.Key = r.identity.TerminalID, r.key
 	}
 	r.server = client.New(opt)
 	if err := r.server.Health(ctx); err != nil {
+		if tlsca.Untrusted(err) {
+			return fail(config.TrustHint, "%s answers, but %v", r.cfg.Server.URL, tlsca.Explain(err, "pass --ca-file"))
+		}
 		var p *protocol.Problem
 		if errors.As(err, &p) {
 			return fail("the server is up but unhealthy: tell the operator (settlementd logs)", "%s answers but is not healthy: %v", r.cfg.Server.URL, err)
@@ -113,7 +126,7 @@ func (r *run) terminalSelf(ctx context.Context) (protocol.EnrollResponse, error)
 	if err := protocol.SignRequest(req, r.identity.TerminalID, r.key, r.opt.Clock.Now(), nil); err != nil {
 		return protocol.EnrollResponse{}, err
 	}
-	hc := &http.Client{Timeout: r.cfg.Server.Timeout, Transport: &http.Transport{Proxy: nil}}
+	hc := &http.Client{Timeout: r.cfg.Server.Timeout, Transport: &http.Transport{Proxy: nil, TLSClientConfig: r.tls}}
 	resp, err := hc.Do(req)
 	if err != nil {
 		return protocol.EnrollResponse{}, err

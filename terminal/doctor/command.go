@@ -64,5 +64,6 @@ The exit status is non-zero when any check fails (warnings do not fail).`,
 	f.DurationVar(&opt.ScanTimeout, "scan-timeout", DefaultScanTimeout, "how long --scan waits")
 	f.BoolVar(&opt.Print, "print", false, "print a test page with a QR code")
 	f.BoolVar(&asJSON, "json", false, "write the report as JSON")
+	f.StringVar(&opt.CAFile, "ca-file", "", "PEM file of the CA that signed the server's certificate (default: server.ca_file of the config)")
 	return cmd
 }

@@ -3,6 +3,7 @@ package doctor
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/tls"
 	"io"
 	"log/slog"
 	"time"
@@ -29,6 +30,7 @@ type Options struct {
 	Scan        bool          // wait for a test scan
 	ScanTimeout time.Duration // default DefaultScanTimeout
 	Print       bool          // print a test page with a QR code
+	CAFile      string        // overrides server.ca_file
 	Version     string        // printed on the test page
 	Clock       clock.Clock
 	Disk        DiskSpace // nil: the file system's statfs
@@ -45,7 +47,8 @@ type run struct {
 	key      ed25519.PrivateKey
 	agent    *localapi.Status // set when the agent answers on its local API
 	server   *client.Client
-	reached  bool // the server answered
+	reached  bool        // the server answered
+	tls      *tls.Config // the server's trust (server.ca_file), once checkServer ran
 }
 
 // check is one named step.

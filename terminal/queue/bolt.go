@@ -197,6 +197,14 @@ func (t *boltTx) NextSeq() (uint64, error) {
 	return seq, meta.Put(keySeq, seqKey(seq))
 }
 
+func (t *boltTx) RaiseSeq(floor uint64) error {
+	meta := t.tx.Bucket(bucketMeta)
+	if v := meta.Get(keySeq); len(v) == 8 && binary.BigEndian.Uint64(v) >= floor {
+		return nil
+	}
+	return meta.Put(keySeq, seqKey(floor))
+}
+
 func (t *boltTx) Get(txnID string) (Record, error) {
 	k := t.tx.Bucket(bucketIDs).Get([]byte(txnID))
 	if k == nil {

@@ -98,6 +98,14 @@ func (t *memTx) NextSeq() (uint64, error) {
 	return t.st.seq, nil
 }
 
+func (t *memTx) RaiseSeq(floor uint64) error {
+	if !t.writable {
+		return errReadOnly
+	}
+	t.st.seq = max(t.st.seq, floor)
+	return nil
+}
+
 func (t *memTx) getSeq(seq uint64) (Record, error) {
 	v, ok := t.st.recs[seq]
 	if !ok {

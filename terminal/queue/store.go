@@ -48,6 +48,9 @@ type Store interface {
 type Tx interface {
 	// NextSeq allocates the next sequence number; sequences never repeat, even across crashes.
 	NextSeq() (uint64, error)
+	// RaiseSeq makes the next sequence at least floor+1 (a replacement box continues above its
+	// predecessor's); a sequence already above it is kept.
+	RaiseSeq(floor uint64) error
 	Get(txnID string) (Record, error)
 	// Put inserts or replaces r, keeping the outbox, open and follow-up indexes in step with r.
 	Put(r Record) error
