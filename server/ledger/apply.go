@@ -294,21 +294,52 @@ func PaymentLegs(hold, customer, merchant string, slot, amount int64) []store.Le
 	return append(legs, store.Leg{AccountID: customer, Delta: -amount}, store.Leg{AccountID: merchant, Delta: amount})
 }
 
-// target finds the payment a void or refund names; same terminal, by its terminal txn id.
-func target(tx Tx, op store.PaymentOp) (store.Txn, bool, error) {
-	t, err := tx.Txn(store.TxnKey{TerminalID: op.Key.TerminalID, TerminalTxnID: op.TargetTxnID})
-	if errors.Is(err, store.ErrNotFound) {
-		return store.Txn{}, false, nil
+// target finds the payment a void or refund names: this terminal's transaction with that terminal
+// txn id or, when the id names another terminal (posagent's form TERMINAL-NNNNNNNNN, as printed on
+// the receipt), that terminal's transaction if it belongs to the same merchant (a refund at another
+// lane of the shop). foreign reports an id of another terminal; another merchant's transaction is
+// not found.
+func target(tx Tx, op store.PaymentOp, merchantID string) (t store.Txn, found, foreign bool, err error) {
+	t, err = tx.Txn(store.TxnKey{TerminalID: op.Key.TerminalID, TerminalTxnID: op.TargetTxnID})
+	if err == nil || !errors.Is(err, store.ErrNotFound) {
+		return t, err == nil, false, err
 	}
-	return t, err == nil, err
+	other := TerminalOf(op.TargetTxnID)
+	if other == "" || other == op.Key.TerminalID {
+		return store.Txn{}, false, false, nil
+	}
+	t, err = tx.Txn(store.TxnKey{TerminalID: other, TerminalTxnID: op.TargetTxnID})
+	if errors.Is(err, store.ErrNotFound) || (err == nil && t.MerchantID != merchantID) {
+		return store.Txn{}, false, true, nil
+	}
+	return t, err == nil, true, err
+}
+
+// TerminalOf returns the terminal id in a terminal txn id of posagent's form TERMINAL-NNNNNNNNN (nine
+// digits), or "".
+func TerminalOf(txnID string) string {
+	n := len(txnID)
+	if n < 11 || txnID[n-10] != '-' {
+		return ""
+	}
+	for _, c := range txnID[n-9:] {
+		if c < '0' || c > '9' {
+			return ""
+		}
+	}
+	return txnID[:n-10]
 }
 
 func applyVoid(tx Tx, op store.PaymentOp, o store.Outcome, merchant store.Merchant) (store.Outcome, error) {
 	// A void's amount is what it gives back, whatever the request said.
 	o.Amount = money.Amount{Currency: merchant.Currency}
-	t, found, err := target(tx, op)
+	t, found, foreign, err := target(tx, op, merchant.ID)
 	if err != nil {
 		return store.Outcome{}, err
+	}
+	if !found && foreign {
+		// Another terminal's id: only its own terminal may tombstone an id it has not sent yet.
+		return record(tx, op, decline(o, protocol.CodeTransactionUnknown, "no payment "+op.TargetTxnID+" of this merchant"), nil)
 	}
 	if !found {
 		// Never seen: a tombstone makes sure the target can never apply later.
@@ -357,7 +388,7 @@ func applyVoid(tx Tx, op store.PaymentOp, o store.Outcome, merchant store.Mercha
 }
 
 func applyRefund(tx Tx, op store.PaymentOp, o store.Outcome, merchant store.Merchant) (store.Outcome, error) {
-	t, found, err := target(tx, op)
+	t, found, _, err := target(tx, op, merchant.ID)
 	if err != nil {
 		return store.Outcome{}, err
 	}

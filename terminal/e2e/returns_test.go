@@ -155,3 +155,35 @@ func TestRefundNeedsTheSupervisorPIN(t *testing.T) {
 		t.Fatal("the PIN is in the agent's log")
 	}
 }
+
+// TestRefundAtAnotherLane: a sale made at one lane is refunded in part, then voided, at another lane
+// of the same shop by the transaction id on its receipt; the merchant's balance comes back exactly.
+func TestRefundAtAnotherLane(t *testing.T) {
+	lab := newLab(t)
+	ctx := context.Background()
+	w, err := lab.NewWallet(ctx, "phone", "20.00", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := lab.AddTerminal(ctx, "T-DEMO-02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m0, _ := balances(t, lab)
+	sale := mustSale(t, lab, "5.00", mustCode(t, w))
+	rf, err := other.API.Refund(ctx, localapi.ReturnRequestBody{SaleID: sale.ID, Amount: "1.20"})
+	if err != nil || rf.State != agent.ReturnApproved || rf.Amount.Minor != 120 || !strings.HasPrefix(rf.ID, "T-DEMO-02-") {
+		t.Fatalf("refund at the other lane: %+v %v", rf, err)
+	}
+	vd, err := other.API.Void(ctx, localapi.ReturnRequestBody{SaleID: sale.ID})
+	if err != nil || vd.State != agent.ReturnApproved || vd.Amount.Minor != 380 {
+		t.Fatalf("void at the other lane: %+v %v", vd, err)
+	}
+	if m, _ := balances(t, lab); m != m0 {
+		t.Fatalf("merchant %+d after the sale, its refund and its void, want 0", m-m0)
+	}
+	// An id of no sale is refused, and the other lane's id space is not tombstoned.
+	if v, err := other.API.Void(ctx, localapi.ReturnRequestBody{SaleID: "T-DEMO-01-000000999"}); err != nil || v.State != agent.ReturnDeclined || v.Code != "transaction_unknown" {
+		t.Fatalf("void of an unknown sale of another lane: %+v %v", v, err)
+	}
+}
