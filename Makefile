@@ -5,7 +5,8 @@ BIN     ?= bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 PKG     := github.com/stillpay/stillpay
-LDFLAGS := -X $(PKG)/terminal/cli.version=$(VERSION) -X $(PKG)/terminal/cli.commit=$(COMMIT)
+LDFLAGS := -X $(PKG)/terminal/cli.version=$(VERSION) -X $(PKG)/terminal/cli.commit=$(COMMIT) \
+           -X $(PKG)/server/cli.version=$(VERSION) -X $(PKG)/server/cli.commit=$(COMMIT)
 # Release public keys (comma-separated, from `stillbundle pubkey`) that `posagent update` trusts
 # without --trusted-key; empty builds trust only keys the technician supplies.
 RELEASE_PUBKEYS ?=

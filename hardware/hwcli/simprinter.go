@@ -33,8 +33,8 @@ func SimPrinterCommand() *cobra.Command {
 		Use:   "printer",
 		Short: "Run a simulated ESC/POS receipt printer on a pty or TCP port",
 		Long: `Runs a virtual ESC/POS receipt printer and prints where to reach it: the pty
-device path (configure printer.transport: serial, printer.serial.path) or, with
---tcp, the listening address (printer.transport: tcp, printer.addr).
+device path (configure printer.type: serial, printer.port: PATH) or, with
+--tcp, the listening address (printer.type: tcp, printer.address: HOST:PORT).
 
 Every cut receipt is written to --out as receipt-NNNN.txt (the text, as golden
 files have it), receipt-NNNN.png (QR codes redrawn so they can be scanned) and

@@ -8,7 +8,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stillpay/stillpay/server/keys"
+	"github.com/stillpay/stillpay/server/store/boltstore"
 )
+
+// errDataInUse: a command that needs the server stopped found it running.
+var errDataInUse = errors.New("the data directory is in use")
 
 func newKeysCmd() *cobra.Command {
 	var data string
@@ -31,6 +35,13 @@ func newKeysCmd() *cobra.Command {
 		Short: "Create a new signing key and make it current; older keys keep verifying",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			busy, err := boltstore.InUse(data)
+			if err != nil {
+				return err
+			}
+			if busy {
+				return fmt.Errorf("%w: %s is held by a running settlementd; rotate with: settlementd admin rotate-key", errDataInUse, data)
+			}
 			r, err := keys.Open(filepath.Join(data, keysDirName), nil)
 			if err != nil {
 				return err

@@ -44,6 +44,24 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	return 1
 }
 
+// Stamped by the Makefile with -ldflags "-X .../server/cli.version=... -X .../server/cli.commit=...".
+var (
+	version = "dev"
+	commit  = "unknown"
+)
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version and commit",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(cmd.OutOrStdout(), "settlementd %s (commit %s)\n", version, commit)
+			return nil
+		},
+	}
+}
+
 // exitCoder lets a command choose its exit code (admin check exits 2 when the ledger is wrong).
 type exitCoder interface{ ExitCode() int }
 
@@ -56,7 +74,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newServeCmd(), newAdminCmd(), newKeysCmd(), newBenchCmd(), newMerchantCmd())
+	root.AddCommand(newServeCmd(), newAdminCmd(), newKeysCmd(), newBenchCmd(), newMerchantCmd(), newVersionCmd())
 	return root
 }
 

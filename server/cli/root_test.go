@@ -53,3 +53,20 @@ func TestMainReportsProblemsAndExitCodes(t *testing.T) {
 		t.Fatalf("admin without a token: exit %d, %q", code, errb.String())
 	}
 }
+
+func TestVersion(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := Main([]string{"version"}, &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "settlementd dev (commit unknown)") {
+		t.Errorf("version: exit %d, %q %q", code, out.String(), errOut.String())
+	}
+}
+
+func TestUnknownSubcommandFails(t *testing.T) {
+	for _, args := range [][]string{{"admin", "merchant", "frobnicate"}, {"admin", "terminal"}, {"admin", "nope"}} {
+		var out, errOut bytes.Buffer
+		code := Main(args, &out, &errOut)
+		if code == 0 || !strings.Contains(errOut.String(), "Usage:") || !strings.Contains(errOut.String(), "subcommand") {
+			t.Errorf("%v: exit %d, stderr %q; want a failure with the usage", args, code, errOut.String())
+		}
+	}
+}

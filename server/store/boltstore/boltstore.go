@@ -2,6 +2,7 @@ package boltstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/stillpay/stillpay/server/store"
 )
@@ -134,4 +136,22 @@ func (s *Store) WriteBackupSized(ctx context.Context, start func(size int64) (io
 		return n, fmt.Errorf("boltstore: backup: %w", err)
 	}
 	return n, nil
+}
+
+// InUse reports whether another open store (a running settlementd) holds the store file in dir;
+// false when there is no store file. Commands that change the data directory behind a server's
+// back (keys rotate) refuse then.
+func InUse(dir string) (bool, error) {
+	path := filepath.Join(dir, FileName)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: 200 * time.Millisecond})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("boltstore: %w", err)
+	}
+	return false, db.Close()
 }
