@@ -224,6 +224,9 @@ func (s *Service) Authorize(ctx context.Context, bearer string, req protocol.Aut
 		CreatedAt:       now,
 		ExpiresAt:       cred.ExpiresAt,
 	})
+	if errors.Is(err, store.ErrInsufficientFunds) {
+		return protocol.AuthorizationResponse{}, s.holdShort(ctx, acct.ID, acct.Currency, req.CapPerPayment.Minor, req.MaxCodes)
+	}
 	if err != nil {
 		return protocol.AuthorizationResponse{}, storeProblem(err, "authorization")
 	}
@@ -273,4 +276,18 @@ func sourceSubject(source string) (store.Subject, bool) {
 		a = netip.PrefixFrom(a, 64).Masked().Addr()
 	}
 	return store.Subject{Kind: store.SubjectSource, ID: a.String()}, true
+}
+
+// holdShort is the insufficient_funds answer of an authorization: the hold it needs (cap × codes)
+// and the balance it found, so that the customer can ask for fewer codes or a lower cap.
+func (s *Service) holdShort(ctx context.Context, accountID, currency string, capMinor int64, codes int) error {
+	hold := money.Amount{Minor: capMinor * int64(codes), Currency: currency}
+	capAmt := money.Amount{Minor: capMinor, Currency: currency}
+	found := "less"
+	if a, err := s.store.GetAccount(ctx, accountID); err == nil {
+		found = money.Amount{Minor: a.Balance, Currency: currency}.String()
+	}
+	return problem(http.StatusPaymentRequired, protocol.CodeInsufficientFunds,
+		"the authorization needs a hold of %s (%d codes × %s) but the account's balance is %s; ask for fewer codes or a lower cap",
+		hold, codes, capAmt, found)
 }
