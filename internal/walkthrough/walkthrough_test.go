@@ -116,7 +116,8 @@ func TestReadmeWalkthrough(t *testing.T) {
 			t.Errorf("the walk-through output lacks %q", want)
 		}
 	}
-	for _, re := range []string{`(?m)^ACC-1\s+customer\s+alice\s+65\.80 EUR$`, `(?m)^merchant:M-1\s+merchant\s+M-1\s+4\.20 EUR$`, `(?m)^hold:\S+\s+hold\s+\S+\s+180\.00 EUR$`} {
+	for _, re := range []string{`(?m)^ACC-1\s+customer\s+alice\s+65\.80 EUR$`, `(?m)^merchant:M-1\s+merchant\s+M-1\s+4\.20 EUR$`, `(?m)^hold:\S+\s+hold\s+\S+\s+180\.00 EUR$`,
+		`(?m)^au_\S+\s+alice\s+ACC-1\s+20\.00 EUR\s+1/10\s+200\.00 EUR\s+180\.00 EUR\s`} {
 		if !regexp.MustCompile(re).MatchString(got) {
 			t.Errorf("admin balances has no line matching %s", re)
 		}

@@ -121,6 +121,7 @@ type Authorization struct {
 	CapPerPayment   money.Amount `json:"cap_per_payment"`
 	MaxCodes        int          `json:"max_codes"`
 	Hold            money.Amount `json:"hold"`
+	HoldLeft        money.Amount `json:"hold_left"` // the hold not yet used or released
 	UsedCodes       int          `json:"used_codes"`
 	ReplayedCodes   int          `json:"replayed_codes"`
 	ReleasedMinor   int64        `json:"released_minor"`

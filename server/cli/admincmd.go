@@ -295,14 +295,14 @@ func newAdminAuthorizationsCmd(f *adminFlags) *cobra.Command {
 			}
 			return f.print(cmd.OutOrStdout(), a, func(w io.Writer) {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "AUTHORIZATION\tUSER\tACCOUNT\tCAP\tCODES USED\tHOLD\tEXPIRES\tREVOKED")
+				fmt.Fprintln(tw, "AUTHORIZATION\tUSER\tACCOUNT\tCAP\tCODES USED\tHOLD\tHOLD LEFT\tEXPIRES\tREVOKED")
 				for _, x := range a.Authorizations {
 					revoked := ""
 					if !x.RevokedAt.IsZero() {
 						revoked = x.RevokedAt.Format("2006-01-02 15:04")
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\t%s\n", x.AuthorizationID, x.UserID, x.AccountID, x.CapPerPayment,
-						x.UsedCodes, x.MaxCodes, x.Hold, x.ExpiresAt.Format("2006-01-02 15:04"), revoked)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\t%s\t%s\n", x.AuthorizationID, x.UserID, x.AccountID, x.CapPerPayment,
+						x.UsedCodes, x.MaxCodes, x.Hold, x.HoldLeft, x.ExpiresAt.Format("2006-01-02 15:04"), revoked)
 				}
 				tw.Flush()
 			})
@@ -310,7 +310,7 @@ func newAdminAuthorizationsCmd(f *adminFlags) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&lf.UserID, "user", "", "only this user's")
 	cmd.Flags().StringVar(&lf.AccountID, "account", "", "only this account's")
-	cmd.Flags().IntVar(&lf.Limit, "limit", 0, "page size")
+	pageFlags(cmd, &lf)
 	return cmd
 }
 

@@ -256,7 +256,14 @@ func (s *Service) Authorizations(ctx context.Context, f store.AuthorizationFilte
 	}
 	out := admin.Authorizations{Authorizations: make([]admin.Authorization, 0, len(list))}
 	for _, a := range list {
-		out.Authorizations = append(out.Authorizations, toAdminAuthorization(a))
+		x := toAdminAuthorization(a)
+		// What is left of the hold: the balance of its hold account.
+		hold, err := s.store.GetAccount(ctx, store.HoldAccountID(a.ID))
+		if err != nil {
+			return admin.Authorizations{}, storeProblem(err, "hold account of "+a.ID)
+		}
+		x.HoldLeft = money.Amount{Minor: hold.Balance, Currency: a.Currency}
+		out.Authorizations = append(out.Authorizations, x)
 	}
 	return out, nil
 }

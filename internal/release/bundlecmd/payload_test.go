@@ -116,3 +116,30 @@ func TestInstallScriptParses(t *testing.T) {
 		t.Fatalf("sh -n install.sh: %v\n%s", err, out)
 	}
 }
+
+func TestSettlementdSystemdUnit(t *testing.T) {
+	unit := repoFile(t, "configs/systemd/settlementd.service")
+	for _, want := range []string{
+		"User=settlementd", "StateDirectory=settlementd", "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes",
+		"PrivateTmp=yes", "PrivateDevices=yes", "ReadWritePaths=/var/lib/settlementd", "CapabilityBoundingSet=",
+		"SystemCallFilter=@system-service", "ExecStart=/opt/stillpay/bin/settlementd serve --data /var/lib/settlementd",
+	} {
+		if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(want)).MatchString(unit) {
+			t.Errorf("settlementd.service lacks %q", want)
+		}
+	}
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Log("systemd-analyze not installed: the unit's syntax was not checked by systemd")
+		return
+	}
+	dir := t.TempDir()
+	exe := filepath.Join(dir, "settlementd")
+	os.WriteFile(exe, []byte("#!/bin/sh\n"), 0o755)
+	unitPath := filepath.Join(dir, "settlementd.service")
+	os.WriteFile(unitPath, []byte(strings.ReplaceAll(unit, "/opt/stillpay/bin/settlementd", exe)), 0o644)
+	out, err := exec.Command(analyze, "verify", unitPath).CombinedOutput()
+	if err != nil || strings.Contains(string(out), "Unknown key") || strings.Contains(string(out), "Unknown lvalue") {
+		t.Fatalf("systemd-analyze verify: %v\n%s", err, out)
+	}
+}
