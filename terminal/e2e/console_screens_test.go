@@ -180,6 +180,27 @@ func TestConsoleScreens(t *testing.T) {
 	}
 	pc.typeLine("q")
 
+	// `posagent sale` shows a receipt that did not print with the sale; `posagent reprint ID` prints
+	// it once, as the original.
+	lab.Printer.SetPaperOut(true)
+	before = len(lab.Printer.Receipts())
+	out, err := lab.Posagent(ctx, "sale", "--amount", "1.10", "--code", mustCode(t, w))
+	if err != nil || !strings.Contains(out, "APPROVED") || !strings.Contains(out, "RECEIPT NOT PRINTED — load paper, then reprint (posagent reprint ") {
+		t.Fatalf("posagent sale with the paper out: %v\n%s", err, out)
+	}
+	id := out[strings.Index(out, "(posagent reprint ")+len("(posagent reprint "):]
+	id = id[:strings.Index(id, ")")]
+	lab.Printer.SetPaperOut(false)
+	if out, err := lab.Posagent(ctx, "reprint", id); err != nil || !strings.Contains(out, "printed") {
+		t.Fatalf("posagent reprint %s: %v\n%s", id, err, out)
+	}
+	if _, err := lab.Printer.WaitReceipts(wctx, before+1); err != nil {
+		t.Fatal(err)
+	}
+	if rs := lab.Printer.Receipts(); len(rs) != before+1 || strings.Contains(rs[before].Text, "COPY") || !strings.Contains(rs[before].Text, "€1.10") {
+		t.Fatalf("posagent reprint after paper in: %d receipts, want one without COPY", len(rs)-before)
+	}
+
 	colour := startConsole(t, lab, "TERM=xterm")
 	colour.waitFor("amount> ", 1)
 	colour.typeLine("1,00")
