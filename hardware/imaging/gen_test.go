@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stillpay/stillpay/hardware/imaging/internal/gen"
+	"github.com/stillpay/stillpay/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "regenerate testdata/qr from hardware/imaging/internal/gen")
@@ -21,6 +22,7 @@ const minDecodeRate = 0.95
 // of those with a code must read back their exact text, and none of those
 // without a code may yield one. Run with -update to regenerate the images.
 func TestCameraImages(t *testing.T) {
+	testenv.SkipIfShort(t, "decodes every committed camera image")
 	if *update {
 		if _, err := gen.Write(qrDir, gen.Scenes()); err != nil {
 			t.Fatal(err)

@@ -7,12 +7,14 @@ import (
 	"github.com/stillpay/stillpay/hardware/printer"
 	"github.com/stillpay/stillpay/hardware/receipt/receipttest"
 	"github.com/stillpay/stillpay/hardware/sim/simprinter"
+	"github.com/stillpay/stillpay/internal/testenv"
 )
 
 // A printer that answers DLE EOT but never GS r: the first job waits the confirmation budget with
 // backed-off status polls and gives Unknown (sent, never NotPrinted); the driver then knows the
 // printer cannot confirm, so the next job waits one status timeout and polls nothing.
 func TestPrinterWithoutGSr(t *testing.T) {
+	testenv.SkipIfShort(t, "waits the 3 s confirmation budget")
 	ctx := testContext(t)
 	sim := newPTYSim(t, simprinter.Options{Profile: "generic-80mm", NoTransmitStatus: true})
 	const confirm = 3 * time.Second

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/stillpay/stillpay/internal/testenv"
 )
 
 // target is one `make cross` target.
@@ -36,6 +38,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	testenv.MainSkipIfShort(m, "cross-compiles posagent for every target and runs it")
 	dir, err := os.MkdirTemp("", "stillpay-crosstest-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stillpay/stillpay/internal/testenv"
 	"github.com/stillpay/stillpay/server/admin"
 	"github.com/stillpay/stillpay/server/bench"
 	"github.com/stillpay/stillpay/server/store"
@@ -368,6 +369,7 @@ var orderCreateCases = []struct {
 // TestSixtyFourPhonesConfirmOneOrder: 64 phones of 64 users confirm one order at the same moment
 // through the real HTTP server; exactly one pays, the others are told it is paid, money moves once.
 func TestSixtyFourPhonesConfirmOneOrder(t *testing.T) {
+	testenv.SkipIfShort(t, "64 concurrent phones on both stores")
 	eachStore(t, func(t *testing.T, s *stack) {
 		const phones = 64
 		ctx := context.Background()

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stillpay/stillpay/internal/testenv"
 	"github.com/stillpay/stillpay/server/admin"
 	"github.com/stillpay/stillpay/server/service"
 	"github.com/stillpay/stillpay/server/store"
@@ -49,6 +50,7 @@ func (s *stack) from(remote string, overTLS bool, path, bearerToken string, body
 // even for a right password; another address still logs the same users in; an IPv6 client counts
 // per /64; an operator can unlock an address.
 func TestFailedLoginsAreLimitedPerSource(t *testing.T) {
+	testenv.SkipIfShort(t, "runs logins until the per-source limit, with password hashing")
 	s := newStack(t)
 	ctx := context.Background()
 	for _, u := range []string{"u0", "u1", "u2"} {

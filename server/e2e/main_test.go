@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stillpay/stillpay/internal/testenv"
 	"github.com/stillpay/stillpay/server/admin"
 	"github.com/stillpay/stillpay/server/internal/loadtest"
 )
@@ -18,6 +19,7 @@ import (
 var bins = loadtest.NewBinaries(filepath.Join("..", ".."), "settlementd", "wallet")
 
 func TestMain(m *testing.M) {
+	testenv.MainSkipIfShort(m, "builds and starts the real settlementd binary")
 	os.Exit(bins.RunTests(m))
 }
 

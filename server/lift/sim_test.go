@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stillpay/stillpay/internal/testenv"
 	"github.com/stillpay/stillpay/server/screen"
 )
 
@@ -99,10 +100,8 @@ func poisson(rng *rand.Rand, lambda float64) int {
 func ptr(v int64) *int64 { return &v }
 
 func TestSimulatedCoverage(t *testing.T) {
+	testenv.SkipIfShort(t, "simulates 200 seeded campaigns")
 	seeds := 200
-	if testing.Short() {
-		seeds = 20
-	}
 	for _, effect := range []float64{0.06, 0} {
 		covered, zeroCovered := 0, 0
 		var members, holdout int

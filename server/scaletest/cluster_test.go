@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stillpay/stillpay/internal/testenv"
 	"github.com/stillpay/stillpay/server/internal/loadtest"
 )
 
@@ -16,6 +17,7 @@ import (
 var bins = loadtest.NewBinaries(filepath.Join("..", ".."), "settlementd")
 
 func TestMain(m *testing.M) {
+	testenv.MainSkipIfShort(m, "starts several settlementd processes under load")
 	os.Exit(bins.RunTests(m))
 }
 

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stillpay/stillpay/internal/testenv"
 	"github.com/stillpay/stillpay/shared/protocol"
 	"github.com/stillpay/stillpay/terminal/queue"
 )
@@ -68,6 +69,7 @@ func TestOpenBreakerStillAsksForWhatOfflineRefuses(t *testing.T) {
 // A hung server holds the online attempt at most the sale budget, less the reserve for the
 // offline decision; the budget is the agent's option (sale.wait_budget).
 func TestHungServerBoundedByBudget(t *testing.T) {
+	testenv.SkipIfShort(t, "waits out the sale budget against a hung server, twice")
 	for _, budget := range []time.Duration{0, 1500 * time.Millisecond} {
 		r := newRig(t, "hang", func(_ *rig, o *Options) { o.SaleBudget = budget })
 		v := r.sell(t, 1250, r.wallet.Code(now))

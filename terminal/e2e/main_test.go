@@ -11,11 +11,13 @@ import (
 	"testing"
 
 	"github.com/stillpay/stillpay/internal/demo"
+	"github.com/stillpay/stillpay/internal/testenv"
 )
 
 var binDir string
 
 func TestMain(m *testing.M) {
+	testenv.MainSkipIfShort(m, "builds and starts the real settlementd, posagent and wallet binaries")
 	dir, err := os.MkdirTemp("", "posagent-e2e-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/stillpay/stillpay/internal/testenv"
 	"github.com/stillpay/stillpay/server/store"
 	"github.com/stillpay/stillpay/server/store/pgstore"
 	"github.com/stillpay/stillpay/server/store/pgstore/pgtest"
@@ -112,6 +113,7 @@ const maxTripsPerCall = 3
 
 // TestBatchIsSetBased applies 1,000 ops in one call and counts the round trips to the database.
 func TestBatchIsSetBased(t *testing.T) {
+	testenv.SkipIfShort(t, "large batches counted in round trips")
 	trips := &roundTrips{}
 	s := openDSN(t, pgtest.DSN(t), pgstore.Options{Tracer: trips})
 	ctx := t.Context()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/stillpay/stillpay/internal/testenv"
 	"github.com/stillpay/stillpay/server/store"
 	"github.com/stillpay/stillpay/server/store/pgstore"
 	"github.com/stillpay/stillpay/server/store/pgstore/pgtest"
@@ -27,6 +28,7 @@ func open(t *testing.T) *pgstore.Store {
 }
 
 func TestConformance(t *testing.T) {
+	testenv.SkipIfShort(t, "the whole store conformance suite, a fresh PostgreSQL schema per subtest (memstore and boltstore run it under -short)")
 	pgtest.Require(t)
 	storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
 }
