@@ -49,8 +49,19 @@ func NewMetrics() *Metrics {
 		}),
 	}
 	m.registry.MustRegister(m.requests, m.latency, m.approvals, m.declines, m.batchSize,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewBuildInfoCollector())
 	return m
+}
+
+// SetBuildInfo exports settlementd_build_info{version,commit} 1, the series dashboards join on.
+func (m *Metrics) SetBuildInfo(version, commit string) {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "settlementd_build_info",
+		Help:        "The running settlementd's version and commit; always 1.",
+		ConstLabels: prometheus.Labels{"version": version, "commit": commit},
+	})
+	g.Set(1)
+	m.registry.MustRegister(g)
 }
 
 // Handler serves the registry in the Prometheus text format.

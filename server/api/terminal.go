@@ -147,6 +147,8 @@ func (s *Server) count(res service.Result) {
 		s.metrics.outcome(false, res.Kind, string(res.Problem.Code))
 	case res.Response.Status == protocol.StatusDeclined:
 		s.metrics.outcome(false, res.Kind, string(res.Response.Code))
+		// The id, kind and reason; never the payment code or the customer's credential.
+		s.log.Info("payment declined", "terminal_txn_id", res.Response.TerminalTxnID, "kind", res.Kind, "code", string(res.Response.Code))
 	default:
 		s.metrics.outcome(true, res.Kind, "")
 	}

@@ -96,13 +96,22 @@ func bindEnv(cmd *cobra.Command) error {
 	return errors.Join(errs...)
 }
 
+// durationSeconds logs a time.Duration as seconds (a float), not nanoseconds: "timeout":3 rather
+// than "timeout":3000000000 in JSON logs.
+func durationSeconds(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.Float64(a.Key, a.Value.Duration().Seconds())
+	}
+	return a
+}
+
 // newLogger builds the process logger on stderr.
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
 	}
-	opts := &slog.HandlerOptions{Level: lv}
+	opts := &slog.HandlerOptions{Level: lv, ReplaceAttr: durationSeconds}
 	switch format {
 	case "text":
 		return slog.New(slog.NewTextHandler(w, opts)), nil

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"strings"
+	"time"
 	"testing"
 
 	"github.com/spf13/cobra"
@@ -68,5 +69,17 @@ func TestUnknownSubcommandFails(t *testing.T) {
 		if code == 0 || !strings.Contains(errOut.String(), "Usage:") || !strings.Contains(errOut.String(), "subcommand") {
 			t.Errorf("%v: exit %d, stderr %q; want a failure with the usage", args, code, errOut.String())
 		}
+	}
+}
+
+func TestJSONLogDurationsInSeconds(t *testing.T) {
+	var buf bytes.Buffer
+	log, err := newLogger(&buf, "json", "info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Info("x", "wait", 1500*time.Millisecond)
+	if !strings.Contains(buf.String(), `"wait":1.5`) {
+		t.Errorf("log line %q: want the duration as 1.5 seconds", buf.String())
 	}
 }

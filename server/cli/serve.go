@@ -210,6 +210,10 @@ func openApp(ctx context.Context, data, storeSpec, tokenFile string, keyPoll tim
 		return nil, err
 	}
 	h.Service, h.AdminTokenFile, h.Log = s, tokenFile, log
+	if h.Metrics == nil {
+		h.Metrics = api.NewMetrics()
+		h.Metrics.SetBuildInfo(version, commit)
+	}
 	if bs, ok := st.(*boltstore.Store); ok {
 		h.Backup = func(ctx context.Context, w io.Writer) error { return backup.Write(ctx, w, bs, data) }
 	}

@@ -86,6 +86,8 @@ func (s *Service) Login(ctx context.Context, source string, req protocol.Session
 		if _, err := s.store.RecordCodeFailures(ctx, counted, now, now.Add(-LoginLockout)); err != nil {
 			return protocol.SessionResponse{}, fmt.Errorf("service: login throttle: %w", err)
 		}
+		// Who and from where, never the password.
+		s.log.Warn("login failed", "user_id", req.UserID, "known_user", u.ID != "", "source", source, "failures_in_window", fails.InWindow+1)
 		return protocol.SessionResponse{}, problem(http.StatusUnauthorized, protocol.CodeBadCredentials, "unknown user or wrong password")
 	}
 	if fails.InWindow > 0 {
