@@ -3,8 +3,8 @@ package cli
 import (
 	"bytes"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 )
