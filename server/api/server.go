@@ -28,6 +28,9 @@ type Config struct {
 	AllowPlainPasswords bool
 	Log                 *slog.Logger
 	Metrics             *Metrics // nil makes a fresh registry
+	// MetricsElsewhere leaves /metrics off this handler: it is served on its own address
+	// (serve --metrics-listen), e.g. one only the monitoring network reaches.
+	MetricsElsewhere bool
 	// Backup writes GET /v1/admin/backup; nil (PostgreSQL) answers 404 with where to look instead.
 	Backup BackupFunc
 }
@@ -43,11 +46,14 @@ type Server struct {
 	// batchSlots holds a token per batch or import being processed (maxConcurrentBatches).
 	batchSlots chan struct{}
 	backup     BackupFunc
+	// metricsElsewhere: /metrics is not served here (Config.MetricsElsewhere).
+	metricsElsewhere bool
 }
 
 // New builds the handler tree.
 func New(cfg Config) *Server {
-	s := &Server{svc: cfg.Service, log: cfg.Log, metrics: cfg.Metrics, batchSlots: make(chan struct{}, maxConcurrentBatches), backup: cfg.Backup}
+	s := &Server{svc: cfg.Service, log: cfg.Log, metrics: cfg.Metrics, batchSlots: make(chan struct{}, maxConcurrentBatches), backup: cfg.Backup,
+		metricsElsewhere: cfg.MetricsElsewhere}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -59,6 +65,13 @@ func New(cfg Config) *Server {
 	s.mux = http.NewServeMux()
 	s.routes()
 	return s
+}
+
+// MetricsHandler serves the metrics registry: for a listener of its own (Config.MetricsElsewhere).
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET "+protocol.PathMetrics, s.metrics.Handler())
+	return mux
 }
 
 // ServeHTTP makes Server an http.Handler.
@@ -130,7 +143,9 @@ func (s *Server) routes() {
 	for path := range paths {
 		s.mux.Handle(path, s.metrics.instrument("other", http.HandlerFunc(s.methodNotAllowed)))
 	}
-	s.mux.Handle("GET "+protocol.PathMetrics, s.metrics.Handler())
+	if !s.metricsElsewhere {
+		s.mux.Handle("GET "+protocol.PathMetrics, s.metrics.Handler())
+	}
 	// Everything else: a problem document instead of the mux's plain-text 404/405.
 	s.mux.Handle("/", s.metrics.instrument("other", http.HandlerFunc(s.notFound)))
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -36,6 +37,7 @@ const (
 )
 
 type serveFlags struct {
+	metricsListen                                           string
 	data, listen, tlsCert, tlsKey, adminTokenFile, addrFile string
 	logFormat, logLevel                                     string
 	grace                                                   time.Duration
@@ -77,6 +79,7 @@ SIGINT or SIGTERM shut down gracefully: in-flight requests finish first.`,
 	fl.StringVar(&f.data, "data", "", "data directory (required)")
 	addStoreFlag(fl, &f.store)
 	fl.StringVar(&f.listen, "listen", defaultListen, "address to listen on, host:port")
+	fl.StringVar(&f.metricsListen, "metrics-listen", "", "serve /metrics on this address only (plain HTTP, e.g. 10.0.0.5:9464), not on --listen (env SETTLEMENTD_METRICS_LISTEN)")
 	fl.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS")
 	fl.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fl.StringVar(&f.adminTokenFile, "admin-token-file", "", "admin token file, created 0600 if missing (default DATA/admin.token)")
@@ -110,7 +113,7 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	pol.Offers = f.offers
 	app, err := openApp(cmd.Context(), f.data, f.store, tokenFile, f.keySync,
 		service.Config{Policy: pol, PasswordHashes: f.passwordHashes, PasswordQueue: f.passwordQueue},
-		api.Config{AllowPlainPasswords: f.allowPlainPasswords}, log)
+		api.Config{AllowPlainPasswords: f.allowPlainPasswords, MetricsElsewhere: f.metricsListen != ""}, log)
 	if err != nil {
 		return err
 	}
@@ -133,6 +136,17 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	}
 	if f.tlsCert == "" {
 		warnPlainHTTP(log, addr, f.allowPlainPasswords)
+	}
+	if f.metricsListen != "" {
+		mln, err := net.Listen("tcp", f.metricsListen)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("--metrics-listen: %w", err)
+		}
+		msrv := &http.Server{Handler: app.handler.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go msrv.Serve(mln)
+		defer msrv.Close()
+		log.Info("metrics listening", "addr", mln.Addr().String())
 	}
 	keyID, _ := app.ring.Current()
 	log.Info("settlementd listening", "addr", addr, "tls", f.tlsCert != "", "data", f.data, "key_id", keyID, "admin_token_file", tokenFile)
