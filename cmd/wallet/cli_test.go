@@ -53,7 +53,7 @@ func TestCommandLine(t *testing.T) {
 
 	png := filepath.Join(t.TempDir(), "code.png")
 	out, errOut, code = cli(t, nil, "", "--home", home, "code", "--png", png)
-	if code != 0 || !strings.Contains(out, "code 1, 1 left") || !strings.ContainsAny(out, "▀▄█") {
+	if code != 0 || !strings.Contains(out, "code 2 of 3, 1 left") || !strings.ContainsAny(out, "▀▄█") {
 		t.Fatalf("code: %d %q %q", code, out, errOut)
 	}
 	if fi, err := os.Stat(png); err != nil || fi.Size() == 0 {

@@ -45,7 +45,8 @@ shown twice. A code is good for 30 to 60 seconds; ask for a new one rather than 
 				return err
 			}
 			fmt.Fprint(a.stdout, art)
-			fmt.Fprintf(a.stdout, "code %d, %d left, show it before %s\n", c.Counter, c.CodesLeft, c.ValidUntil.Local().Format("15:04:05"))
+			// People count from 1: the first code is "code 1 of 10" (its counter in the payload is 0).
+			fmt.Fprintf(a.stdout, "code %d of %d, %d left, show it before %s\n", c.Counter+1, c.Counter+1+c.CodesLeft, c.CodesLeft, c.ValidUntil.Local().Format("15:04:05"))
 			if pngFile != "" {
 				fmt.Fprintf(a.stdout, "written to %s\n", pngFile)
 			}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -42,12 +41,10 @@ func (a *app) password(file string) (string, error) {
 		return p, nil
 	}
 	fmt.Fprint(a.stderr, "password: ")
-	restore := noEcho(a.stdin)
-	line, err := bufio.NewReader(a.stdin).ReadString('\n')
-	restore()
+	line, err := readHidden(a.stdin)
 	fmt.Fprintln(a.stderr)
-	if err != nil && line == "" {
+	if err != nil || line == "" {
 		return "", errors.New("no password: use --password-file, $" + PasswordEnv + " or type it")
 	}
-	return strings.TrimRight(line, "\r\n"), nil
+	return line, nil
 }
