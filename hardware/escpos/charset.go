@@ -7,26 +7,11 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
-	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/unicode/norm"
 	"golang.org/x/text/width"
 )
-
-// charmaps are the single-byte code pages a profile may list.
-var charmaps = map[string]*charmap.Charmap{
-	"cp437":      charmap.CodePage437,
-	"cp850":      charmap.CodePage850,
-	"cp852":      charmap.CodePage852,
-	"cp858":      charmap.CodePage858,
-	"cp860":      charmap.CodePage860,
-	"cp863":      charmap.CodePage863,
-	"cp865":      charmap.CodePage865,
-	"cp866":      charmap.CodePage866,
-	"cp1252":     charmap.Windows1252,
-	"iso8859-15": charmap.ISO8859_15,
-}
 
 // cjkEncodings are the double-byte encodings of Chinese and Japanese
 // firmware, used between FS & and FS . (Kanji mode).
@@ -190,7 +175,7 @@ type Glyph struct {
 // FS & / FS . the way a printer does. The simulator uses it.
 type TextDecoder struct {
 	profile Profile
-	page    *charmap.Charmap
+	page    Page
 	kanji   bool
 	lead    byte // first byte of a double-byte character split across calls
 }

@@ -15,13 +15,17 @@ func TestMapText(t *testing.T) {
 		{"generic-80mm", "€ 5", "€ 5"},         // cp1252 has it
 		{"generic-58mm", "Łódź", "Lódz"},       // ł by table, ó kept, ź loses accent
 		{"generic-58mm", "“quoted” — ok…", `"quoted" - ok...`},
-		{"generic-58mm", "☃", "?"},                    // nothing to do
-		{"generic-58mm", "a\tb\x00c\u200bd", "a bcd"}, // tab, NUL, zero-width space
-		{"generic-58mm", "咖啡", "??"},                  // CJK on a Latin printer
-		{"xprinter-xp-58", "咖啡", "咖啡"},                // CJK printer
-		{"xprinter-xp-58", "λ", "?"},                  // Greek: not wide, so no GB18030 mode
-		{"epson-tm-t88vi", "Straße", "Straße"},        // ß in cp437
-		{"generic-58mm", "\xff", ""},                  // invalid UTF-8 dropped
+		{"generic-58mm", "☃", "?"},                                 // nothing to do
+		{"generic-58mm", "a\tb\x00c\u200bd", "a bcd"},              // tab, NUL, zero-width space
+		{"generic-58mm", "咖啡", "??"},                               // CJK on a Latin printer
+		{"xprinter-xp-58", "咖啡", "咖啡"},                             // CJK printer
+		{"xprinter-xp-58", "λ", "λ"},                               // Greek: CP737, not the GB18030 mode
+		{"generic-80mm", "λ", "?"},                                 // no Greek page
+		{"star-tsp650-escpos", "İstanbul şişli", "İstanbul şişli"}, // CP857
+		{"epson-tm-t88vi", "שלום سلام", "שלום سلام"},               // CP862, CP864
+		{"pos-5890", "Łódź Ђ", "Łódź Ђ"},                           // CP852, CP1251
+		{"epson-tm-t88vi", "Straße", "Straße"},                     // ß in cp437
+		{"generic-58mm", "\xff", ""},                               // invalid UTF-8 dropped
 	}
 	for _, tt := range tests {
 		if got := MapText(mustProfile(t, tt.profile), tt.in); got != tt.want {

@@ -12,6 +12,7 @@ var (
 	ErrInvalidArgument = errors.New("invalid ESC/POS argument")
 	ErrQRTooLarge      = errors.New("QR content too large")
 	ErrImageTooWide    = errors.New("image wider than the paper")
+	ErrNoDrawer        = errors.New("no cash drawer port")
 )
 
 // Encoder builds the bytes of one print job for one printer profile. Its
@@ -187,19 +188,30 @@ func (e *Encoder) LineSpacing(dots int) *Encoder {
 }
 
 // Cut feeds the paper to the cutter and cuts (GS V 66 0, partial, where the
-// profile has it; GS V 65 0, full, otherwise).
+// profile has it; GS V 65 0, full, otherwise). On a profile without a cutter
+// it feeds the receipt past the tear bar (ESC d 3) and sends no cut.
 func (e *Encoder) Cut() *Encoder {
+	if !e.p.Cutter {
+		return e.Feed(TearFeedLines)
+	}
 	if e.p.PartialCut {
 		return e.Raw(GS, 'V', 66, 0)
 	}
 	return e.Raw(GS, 'V', 65, 0)
 }
 
+// TearFeedLines is the feed that brings the last line past the tear bar on a
+// printer without a cutter.
+const TearFeedLines = 3
+
 // KickDrawer pulses a cash drawer pin (DrawerPin2 or DrawerPin5) with the
 // given on and off times (ESC p m t1 t2; units of 2 ms, up to 510 ms).
 func (e *Encoder) KickDrawer(pin int, on, off int) *Encoder {
 	if pin != DrawerPin2 && pin != DrawerPin5 {
 		return e.fail(fmt.Errorf("escpos: %w: drawer pin %d", ErrInvalidArgument, pin))
+	}
+	if !e.p.Drawer {
+		return e.fail(fmt.Errorf("escpos: %w: profile %s has no cash drawer port", ErrNoDrawer, e.p.Name))
 	}
 	t1, t2 := clampPulse(on), clampPulse(off)
 	return e.Raw(ESC, 'p', byte(pin), t1, t2)

@@ -39,10 +39,10 @@ func TestEncoder(t *testing.T) {
 		{"line", "generic-80mm", func(e *Encoder) { e.Line("Hi") }, []byte("Hi\n")},
 		{"accent in first page", "generic-80mm", func(e *Encoder) { e.Init().Text("é") },
 			[]byte{0x1b, 0x40, 0x1b, 0x74, 0, 0x82}},
-		{"euro switches to cp1252", "generic-80mm", func(e *Encoder) { e.Init().Text("€ é") },
-			// € is not in cp437 nor cp850; cp1252 (ESC t 16) has it at 0x80
-			// and é at 0xe9, so the page stays.
-			[]byte{0x1b, 0x40, 0x1b, 0x74, 0, 0x1b, 0x74, 16, 0x80, ' ', 0xe9}},
+		{"euro switches to cp858", "generic-80mm", func(e *Encoder) { e.Init().Text("€ é") },
+			// € is not in cp437; cp858 (Epson ESC t 19) has it at 0xd5
+			// and é at 0x82, so the page stays.
+			[]byte{0x1b, 0x40, 0x1b, 0x74, 0, 0x1b, 0x74, 19, 0xd5, ' ', 0x82}},
 		{"euro transliterated without a page for it", "generic-58mm", func(e *Encoder) { e.Init().Text("€5") },
 			[]byte{0x1b, 0x40, 0x1b, 0x74, 0, 'E', 'U', 'R', '5'}},
 		{"cyrillic via cp866", "epson-tm-t88vi", func(e *Encoder) { e.Init().Text("Ж") },
@@ -55,7 +55,15 @@ func TestEncoder(t *testing.T) {
 		{"line spacing", "generic-80mm", func(e *Encoder) { e.LineSpacing(40).LineSpacing(0) },
 			[]byte{0x1b, '3', 40, 0x1b, '2'}},
 		{"partial cut", "epson-tm-t88vi", func(e *Encoder) { e.Cut() }, []byte{0x1d, 'V', 66, 0}},
-		{"full cut", "generic-58mm", func(e *Encoder) { e.Cut() }, []byte{0x1d, 'V', 65, 0}},
+		{"no cutter: tear feed, no GS V", "generic-58mm", func(e *Encoder) { e.Cut() }, []byte{0x1b, 'd', 3}},
+		{"euro on Star emulation is page 4", "star-tsp650-escpos", func(e *Encoder) { e.Init().Text("€") },
+			[]byte{0x1b, 0x40, 0x1b, 0x74, 0, 0x1b, 0x74, 4, 0xd5}},
+		{"euro on a POS-5890 clone is page 53", "pos-5890", func(e *Encoder) { e.Init().Text("€") },
+			[]byte{0x1b, 0x40, 0x1c, '.', 0x1b, 0x74, 0, 0x1b, 0x74, 53, 0xd5}},
+		{"Turkish on Epson is CP857 (13)", "epson-tm-t88vi", func(e *Encoder) { e.Init().Text("ğ") },
+			[]byte{0x1b, 0x40, 0x1b, 0x74, 0, 0x1b, 0x74, 13, 0xa7}},
+		{"Greek on Star is CP737 (15)", "star-tsp650-escpos", func(e *Encoder) { e.Init().Text("λ") },
+			[]byte{0x1b, 0x40, 0x1b, 0x74, 0, 0x1b, 0x74, 15, 0xa2}},
 		{"drawer kick pin 2, 100/200 ms", "generic-80mm", func(e *Encoder) { e.KickDrawer(DrawerPin2, 100, 200) },
 			[]byte{0x1b, 'p', 0, 50, 100}},
 		{"native QR", "epson-tm-t88vi", func(e *Encoder) { e.QR("AB", 4, QRLevelM) }, []byte{
@@ -89,6 +97,7 @@ func TestEncoderErrors(t *testing.T) {
 		{"size too big", func(e *Encoder) { e.Size(9, 1) }, ErrInvalidArgument},
 		{"bad alignment", func(e *Encoder) { e.Align(3) }, ErrInvalidArgument},
 		{"bad drawer pin", func(e *Encoder) { e.KickDrawer(2, 100, 100) }, ErrInvalidArgument},
+		{"drawer on a profile without a drawer port", func(e *Encoder) { e.KickDrawer(DrawerPin2, 100, 100) }, ErrNoDrawer},
 		{"negative feed", func(e *Encoder) { e.Feed(-1) }, ErrInvalidArgument},
 		{"empty QR", func(e *Encoder) { e.QR("", 0, QRLevelM) }, ErrInvalidArgument},
 		{"bad QR level", func(e *Encoder) { e.QR("x", 0, 7) }, ErrInvalidArgument},

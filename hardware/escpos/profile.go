@@ -17,7 +17,7 @@ var ErrInvalidProfile = errors.New("invalid printer profile")
 // CodePage is one character table a printer can switch to with ESC t.
 type CodePage struct {
 	Number byte   // the n of ESC t n on this model
-	Name   string // a name known to this package: cp437, cp850, cp852, cp858, cp860, cp863, cp865, cp866, cp1252, iso8859-15
+	Name   string // a name known to this package (CodePageNames), e.g. cp858, cp1250, iso8859-2
 }
 
 // Profile describes what one printer model can do. The encoder, the receipt
@@ -37,7 +37,9 @@ type Profile struct {
 	CJKEncoding    string     // "gb18030" or "shift_jis" when CJK
 	ASB            bool       // sends Automatic Status Back when GS a enables it
 	TransmitStatus bool       // answers GS r (the "printed" confirmation)
+	Cutter         bool       // has an autocutter; without one no GS V is sent
 	PartialCut     bool       // the cutter can leave a hinge; otherwise full cut
+	Drawer         bool       // has a cash drawer port (ESC p)
 	MaxStripRows   int        // rows per GS v 0 strip; smaller for small receive buffers
 }
 
@@ -49,55 +51,6 @@ const (
 	// DefaultLineSpacing is ESC 2: 1/6 inch on a 180/203 dpi head, in dots.
 	DefaultLineSpacing = 30
 )
-
-var builtinProfiles = []Profile{
-	{
-		Name: "generic-58mm", Model: "Generic 58 mm ESC/POS printer",
-		PaperMM: 58, Dots: 384, DPI: 203, Columns: 32,
-		// Cheap 58 mm printers often lack GS ( k: QR codes go out as raster.
-		NativeQR:  false,
-		CodePages: []CodePage{{0, "cp437"}},
-		// Many cannot report status at all; those that can answer DLE EOT.
-		TransmitStatus: true,
-		MaxStripRows:   64,
-	},
-	{
-		Name: "generic-80mm", Model: "Generic 80 mm ESC/POS printer",
-		PaperMM: 80, Dots: 576, DPI: 203, Columns: 48,
-		NativeQR:       true,
-		CodePages:      []CodePage{{0, "cp437"}, {2, "cp850"}, {16, "cp1252"}, {19, "cp858"}},
-		TransmitStatus: true, PartialCut: true,
-		MaxStripRows: 128,
-	},
-	{
-		Name: "epson-tm-t88vi", Model: "Epson TM-T88VI",
-		PaperMM: 80, Dots: 512, DPI: 180, Columns: 42,
-		NativeQR: true,
-		CodePages: []CodePage{{0, "cp437"}, {2, "cp850"}, {16, "cp1252"}, {19, "cp858"},
-			{18, "cp852"}, {17, "cp866"}, {3, "cp860"}, {4, "cp863"}, {5, "cp865"}, {40, "iso8859-15"}},
-		ASB: true, TransmitStatus: true, PartialCut: true,
-		MaxStripRows: 256,
-	},
-	{
-		Name: "epson-tm-t20iii", Model: "Epson TM-T20III",
-		PaperMM: 80, Dots: 576, DPI: 203, Columns: 48,
-		NativeQR: true,
-		CodePages: []CodePage{{0, "cp437"}, {2, "cp850"}, {16, "cp1252"}, {19, "cp858"},
-			{18, "cp852"}, {17, "cp866"}, {3, "cp860"}, {4, "cp863"}, {5, "cp865"}},
-		ASB: true, TransmitStatus: true, PartialCut: true,
-		MaxStripRows: 256,
-	},
-	{
-		Name: "xprinter-xp-58", Model: "Xprinter XP-58 (Chinese firmware)",
-		PaperMM: 58, Dots: 384, DPI: 203, Columns: 32,
-		// The common XP-58 firmware has no GS ( k; raster QR it is.
-		NativeQR:  false,
-		CodePages: []CodePage{{0, "cp437"}, {2, "cp850"}, {16, "cp1252"}, {17, "cp866"}},
-		CJK:       true, CJKEncoding: "gb18030",
-		TransmitStatus: true,
-		MaxStripRows:   32,
-	},
-}
 
 // Profiles returns the built-in profiles, sorted by name.
 func Profiles() []Profile {

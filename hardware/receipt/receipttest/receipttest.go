@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/stillpay/stillpay/hardware/escpos"
 	"github.com/stillpay/stillpay/hardware/receipt"
 )
 
@@ -47,6 +48,31 @@ func Chinese() receipt.Receipt {
 	)
 }
 
+// IntlChinese and IntlEuro are lines of Intl that every profile's golden
+// receipt must print exactly where the profile can (the independent check
+// decodes them back).
+const (
+	IntlEuro    = "€ 12.40"
+	IntlChinese = "谢谢惠顾 拿铁"
+)
+
+// Intl is a receipt in several scripts: the euro sign, a Chinese line,
+// Polish, Turkish, Greek and Cyrillic, so that each profile's golden file
+// shows which code page (or replacement) it uses for each.
+func Intl() receipt.Receipt {
+	return receipt.New(
+		receipt.Title("Stillpay"),
+		receipt.Pair("Kawa Łódź", "3.10"),
+		receipt.Pair("Çay İstanbul ğş", "2.80"),
+		receipt.Pair("Καφές", "3.50"),
+		receipt.Pair("Чай", "3.00"),
+		receipt.Text(IntlChinese),
+		receipt.DoubleRule(),
+		receipt.Total("TOTAL", IntlEuro),
+		receipt.QR("stillpay:tx:T-0099:000042"),
+	)
+}
+
 // Golden is one golden file pair: a receipt printed for a profile.
 type Golden struct {
 	Name    string // file base name in testdata/receipts
@@ -56,16 +82,24 @@ type Golden struct {
 
 // Goldens lists every golden receipt: the sale on each built-in profile
 // (native QR and raster QR, 32, 42 and 48 columns, code pages with and
-// without the euro sign) and the Chinese sale on the CJK printer.
+// without the euro sign), the Chinese sale on the CJK printers, and Intl on
+// every profile.
 func Goldens() []Golden {
-	return []Golden{
+	g := []Golden{
 		{"sale-generic-58mm", "generic-58mm", Sale()},
 		{"sale-generic-80mm", "generic-80mm", Sale()},
 		{"sale-epson-tm-t88vi", "epson-tm-t88vi", Sale()},
 		{"sale-epson-tm-t20iii", "epson-tm-t20iii", Sale()},
 		{"sale-xprinter-xp-58", "xprinter-xp-58", Sale()},
 		{"chinese-xprinter-xp-58", "xprinter-xp-58", Chinese()},
+		{"sale-star-tsp650-escpos", "star-tsp650-escpos", Sale()},
+		{"sale-pos-5890", "pos-5890", Sale()},
+		{"chinese-pos-5890", "pos-5890", Chinese()},
 	}
+	for _, p := range escpos.ProfileNames() {
+		g = append(g, Golden{"intl-" + p, p, Intl()})
+	}
+	return g
 }
 
 // Dir is the absolute path of testdata/receipts.

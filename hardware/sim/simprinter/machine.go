@@ -188,6 +188,10 @@ func (m *machine) exec(cmd escpos.Command) *page {
 		m.page.drawerKicks++
 		m.log.Info("cash drawer kicked", "pin", a(0))
 	case escpos.OpCut:
+		if !m.profile.Cutter {
+			m.skip(cmd, "profile %s has no cutter", m.profile.Name)
+			break
+		}
 		if len(m.line) > 0 {
 			m.printLine()
 		}
@@ -215,6 +219,22 @@ func (m *machine) exec(cmd escpos.Command) *page {
 		return m.cut()
 	}
 	return nil
+}
+
+// tear is the cashier tearing a receipt off a printer without a cutter: at
+// the end of a job (the driver's GS r) or when the next job starts (ESC @).
+// It returns the page if anything was printed on it.
+func (m *machine) tear() *page {
+	if m.profile.Cutter {
+		return nil
+	}
+	if len(m.line) > 0 {
+		m.printLine()
+	}
+	if len(m.page.blocks) == 0 {
+		return nil
+	}
+	return m.cut()
 }
 
 func (m *machine) cut() *page {

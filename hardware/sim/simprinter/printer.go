@@ -271,6 +271,11 @@ func (p *Printer) runHeld() {
 
 // execute runs one buffered command in order.
 func (p *Printer) execute(cmd escpos.Command) {
+	if cmd.Op == escpos.OpTransmitStatus || cmd.Op == escpos.OpInit {
+		if done := p.m.tear(); done != nil {
+			p.finish(done, false)
+		}
+	}
 	switch cmd.Op {
 	case escpos.OpTransmitStatus:
 		if p.opts.NoTransmitStatus {
