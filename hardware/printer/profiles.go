@@ -7,8 +7,8 @@ import "github.com/stillpay/stillpay/hardware/escpos"
 // looked up here drives the encoder and the receipt layout directly.
 type Profile = escpos.Profile
 
-// LookupProfile returns a built-in profile: generic-58mm, generic-80mm,
-// epson-tm-t88vi, epson-tm-t20iii or xprinter-xp-58.
+// LookupProfile returns a built-in profile (see ProfileNames and
+// docs/hardware.md).
 func LookupProfile(name string) (Profile, error) { return escpos.LookupProfile(name) }
 
 // ProfileNames lists the built-in profiles.
