@@ -106,6 +106,7 @@ func (s *Server) routes() {
 		{"POST " + protocol.PathAuthorizations, "authorizations", s.authorize},
 		{"POST " + protocol.PathEnroll, "enroll", s.enroll},
 		{"GET " + protocol.PathTerminalConfig, "terminal_self", s.terminal(0, s.terminalSelf)},
+		{"POST " + protocol.PathTerminalSession, "terminal_session", s.terminal(protocol.MaxBodyBytes, s.terminalSession)},
 		{"POST " + protocol.PathTransactions, "transactions", s.terminal(protocol.MaxBodyBytes, singleRequest(s, service.FromTransaction))},
 		{"POST " + protocol.PathBatches, "batches", s.terminal(protocol.MaxBatchBodyBytes, s.batch)},
 		{"POST " + protocol.PathVoids, "voids", s.terminal(protocol.MaxBodyBytes, singleRequest(s, service.FromVoid))},

@@ -62,6 +62,21 @@ func (s *Server) terminalSelf(w http.ResponseWriter, r *http.Request, t store.Te
 	writeJSON(w, http.StatusOK, resp)
 }
 
+// terminalSession opens a session whose key MACs the terminal's later requests (service.OpenSession).
+func (s *Server) terminalSession(w http.ResponseWriter, r *http.Request, t store.Terminal, sr protocol.SignedRequest, body []byte) {
+	var req protocol.TerminalSessionRequest
+	if p := decodeStrict(body, &req); p != nil {
+		writeProblem(w, p)
+		return
+	}
+	resp, err := s.svc.OpenSession(r.Context(), t, sr, req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
 // singleRequest makes the handler of a one-request endpoint: decode its body strictly into T, turn it
 // into a service request and answer it with single.
 func singleRequest[T any](s *Server, convert func(T) service.Request) func(http.ResponseWriter, *http.Request, store.Terminal, protocol.SignedRequest, []byte) {

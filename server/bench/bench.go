@@ -59,6 +59,9 @@ type Config struct {
 	// CPU µs per payment. In process it covers the server and the driver; under load from other
 	// programs it is steadier than payments per second.
 	CPUTime func() time.Duration
+	// SignEveryRequest makes the terminals sign each request with Ed25519 instead of MACing it under
+	// a session key (the way before terminal sessions), for comparison.
+	SignEveryRequest bool
 }
 
 // Row is one measured phase.
@@ -222,6 +225,11 @@ func setup(ctx context.Context, client *http.Client, cfg Config, codes int) (*fi
 		t, _, err := Enroll(ctx, client, cfg.BaseURL, tc.EnrollCode)
 		if err != nil {
 			return nil, fmt.Errorf("bench: enroll: %w", err)
+		}
+		if !cfg.SignEveryRequest {
+			if err := t.OpenSession(ctx); err != nil {
+				return nil, fmt.Errorf("bench: open session: %w", err)
+			}
 		}
 		f.terms = append(f.terms, t)
 	}

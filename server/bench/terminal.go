@@ -3,7 +3,9 @@ package bench
 import (
 	"bytes"
 	"context"
+	"crypto/ecdh"
 	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,6 +27,49 @@ type Terminal struct {
 	HTTP    *http.Client
 	// Now is the terminal clock used to sign; nil means time.Now. Tests move it with a fake server clock.
 	Now func() time.Time
+	// Session and SessionKey, once OpenSession set them, MAC each request instead of signing it
+	// (docs/protocol.md, "Terminal sessions").
+	Session    string
+	SessionKey []byte
+}
+
+// OpenSession opens a terminal session (an Ed25519-signed request with a fresh X25519 key) and MACs
+// every later request under its key.
+func (t *Terminal) OpenSession(ctx context.Context) error {
+	priv, err := ecdh.X25519().GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	raw, err := json.Marshal(protocol.TerminalSessionRequest{PublicKey: priv.PublicKey().Bytes()})
+	if err != nil {
+		return err
+	}
+	t.Session, t.SessionKey = "", nil
+	ans, err := t.PostRaw(ctx, protocol.PathTerminalSession, raw)
+	if err != nil {
+		return err
+	}
+	if p := ans.Problem(); p != nil {
+		return p
+	}
+	var resp protocol.TerminalSessionResponse
+	if err := ans.Decode(&resp); err != nil {
+		return err
+	}
+	key, err := protocol.OpenSessionKey(priv, t.ID, resp)
+	if err != nil {
+		return err
+	}
+	t.Session, t.SessionKey = resp.SessionID, key
+	return nil
+}
+
+// authenticate MACs req under the session, or signs it without one.
+func (t *Terminal) authenticate(req *http.Request, raw []byte) error {
+	if t.Session != "" {
+		return protocol.MACRequest(req, t.ID, t.Session, t.SessionKey, t.now(), raw)
+	}
+	return protocol.SignRequest(req, t.ID, t.Key, t.now(), raw)
 }
 
 func (t *Terminal) now() time.Time {
@@ -83,7 +128,7 @@ func (t *Terminal) SignedPost(ctx context.Context, path string, raw []byte) (*ht
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if err := protocol.SignRequest(req, t.ID, t.Key, t.now(), raw); err != nil {
+	if err := t.authenticate(req, raw); err != nil {
 		return nil, err
 	}
 	return req, nil
@@ -98,7 +143,7 @@ func (t *Terminal) Get(ctx context.Context, path string) (Answer, error) {
 	if err != nil {
 		return Answer{}, err
 	}
-	if err := protocol.SignRequest(req, t.ID, t.Key, t.now(), nil); err != nil {
+	if err := t.authenticate(req, nil); err != nil {
 		return Answer{}, err
 	}
 	return send(t.client(), req)

@@ -3,11 +3,15 @@ package keys
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 
 	"github.com/stillpay/stillpay/shared/keyfile"
+	"github.com/stillpay/stillpay/shared/protocol"
 )
 
 // ErrSealed is returned when sealed bytes do not open: wrong key, or damaged.
@@ -24,9 +28,16 @@ var keyContext = []byte("stillpay-server-key-v1")
 
 // Sealer encrypts the per-authorization OTP secrets before they reach the store, so a copy of the
 // database (a backup, a PostgreSQL replica) holds no usable secret without the data dir's seal key.
+//
+// The same seal key also yields the secret that terminal session keys are derived from
+// (TerminalSessionKey), so those too exist only where the seal key is.
 type Sealer struct {
-	aead cipher.AEAD
+	aead    cipher.AEAD
+	session []byte // HKDF of the seal key for terminal sessions
 }
+
+// sessionSecretInfo is the HKDF label of the terminal-session secret.
+const sessionSecretInfo = "stillpay-terminal-session-secret-v1"
 
 // OpenSealer loads the seal key at path, creating a random one (mode 0600) the first time.
 func OpenSealer(path string) (*Sealer, error) {
@@ -53,7 +64,11 @@ func OpenSealer(path string) (*Sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keys: seal key: %w", err)
 	}
-	return &Sealer{aead: aead}, nil
+	session, err := hkdf.Key(sha256.New, key, nil, sessionSecretInfo, 32)
+	if err != nil {
+		return nil, fmt.Errorf("keys: seal key: %w", err)
+	}
+	return &Sealer{aead: aead, session: session}, nil
 }
 
 // Seal encrypts plain with a fresh random nonce, which it prepends.
@@ -87,4 +102,13 @@ func (s *Sealer) open(sealed, context []byte) ([]byte, error) {
 		return nil, ErrSealed
 	}
 	return plain, nil
+}
+
+// TerminalSessionKey is the key of a terminal's session (docs/protocol.md, "Terminal sessions"):
+// HMAC-SHA-256 under the session secret of the terminal id, its Ed25519 public key and the session
+// id. Nothing of it is stored: whoever holds the seal key can derive it, nobody else can.
+func (s *Sealer) TerminalSessionKey(terminalID string, terminalKey []byte, sessionID string) []byte {
+	m := hmac.New(sha256.New, s.session)
+	m.Write(protocol.SessionKeyInput(terminalID, terminalKey, sessionID))
+	return m.Sum(nil)
 }

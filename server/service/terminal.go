@@ -158,22 +158,39 @@ func (s *Service) CheckTerminalHeaders(ctx context.Context, h http.Header) (stor
 		return store.Terminal{}, sr, problem(http.StatusUnauthorized, protocol.CodeTerminalUnknown, "the terminal is not enrolled yet")
 	}
 	if err := protocol.CheckRequestTime(sr, s.clock.Now()); err != nil {
-		return store.Terminal{}, sr, problem(http.StatusUnauthorized, protocol.CodeRequestStale, "%v; check the terminal clock (GET /v1/time)", err)
+		return store.Terminal{}, sr, staleProblem(err)
+	}
+	if sr.HasMAC() {
+		if err := protocol.CheckSession(sr.Session, s.clock.Now()); err != nil {
+			return store.Terminal{}, sr, problem(http.StatusUnauthorized, protocol.CodeSessionExpired, "%v; open a new session (POST %s)", err, protocol.PathTerminalSession)
+		}
 	}
 	return t, sr, nil
 }
 
-// VerifyTerminalRequest checks the signature of a request whose headers CheckTerminalHeaders
-// accepted, over its method, path and exact body bytes.
+// VerifyTerminalRequest checks the signature (or the session MAC, session.go) of a request whose
+// headers CheckTerminalHeaders accepted, over its method, path and exact body bytes.
 func (s *Service) VerifyTerminalRequest(t store.Terminal, sr protocol.SignedRequest, method, path string, body []byte) (store.Terminal, protocol.SignedRequest, error) {
+	if sr.HasMAC() {
+		return s.verifyRequestMAC(t, sr, method, path, body)
+	}
 	err := protocol.VerifyRequest(sr, ed25519.PublicKey(t.PublicKey), method, path, body, s.clock.Now())
-	switch {
-	case errors.Is(err, protocol.ErrRequestStale):
-		return store.Terminal{}, sr, problem(http.StatusUnauthorized, protocol.CodeRequestStale, "%v; check the terminal clock (GET /v1/time)", err)
-	case err != nil:
+	if p := staleProblem(err); p != nil {
+		return store.Terminal{}, sr, p
+	}
+	if err != nil {
 		return store.Terminal{}, sr, problem(http.StatusUnauthorized, protocol.CodeSignatureInvalid, "the request signature does not verify")
 	}
 	return t, sr, nil
+}
+
+// staleProblem is the request_stale problem of a timestamp outside the skew, or nil for any other
+// error.
+func staleProblem(err error) *protocol.Problem {
+	if errors.Is(err, protocol.ErrRequestStale) {
+		return problem(http.StatusUnauthorized, protocol.CodeRequestStale, "%v; check the terminal clock (GET /v1/time)", err)
+	}
+	return nil
 }
 
 // UseNonce records the nonce of an authenticated request in the store (so a replay to another

@@ -9,20 +9,21 @@ import (
 
 // API paths, all under /v1.
 const (
-	PathHealth         = "/healthz"
-	PathReady          = "/readyz"
-	PathMetrics        = "/metrics"
-	PathSessions       = "/v1/sessions"       // POST: wallet login
-	PathAuthorizations = "/v1/authorizations" // POST: first approval
-	PathEnroll         = "/v1/terminals/enroll"
-	PathTerminalConfig = "/v1/terminals/self" // GET (signed): identity check, current keys and limits
-	PathTransactions   = "/v1/transactions"   // POST (signed): second approval, online
-	PathBatches        = "/v1/batches"        // POST (signed): queued requests
-	PathVoids          = "/v1/voids"          // POST (signed)
-	PathRefunds        = "/v1/refunds"        // POST (signed)
-	PathServerKeys     = "/v1/keys"           // GET: the server's public keys
-	PathTime           = "/v1/time"           // GET: server clock, for skew checks
-	PathAdminPrefix    = "/v1/admin/"         // operator API, bearer token
+	PathHealth          = "/healthz"
+	PathReady           = "/readyz"
+	PathMetrics         = "/metrics"
+	PathSessions        = "/v1/sessions"       // POST: wallet login
+	PathAuthorizations  = "/v1/authorizations" // POST: first approval
+	PathEnroll          = "/v1/terminals/enroll"
+	PathTerminalConfig  = "/v1/terminals/self"    // GET (signed): identity check, current keys and limits
+	PathTerminalSession = "/v1/terminals/session" // POST (Ed25519-signed): a session key for MAC'd requests
+	PathTransactions    = "/v1/transactions"      // POST (signed): second approval, online
+	PathBatches         = "/v1/batches"           // POST (signed): queued requests
+	PathVoids           = "/v1/voids"             // POST (signed)
+	PathRefunds         = "/v1/refunds"           // POST (signed)
+	PathServerKeys      = "/v1/keys"              // GET: the server's public keys
+	PathTime            = "/v1/time"              // GET: server clock, for skew checks
+	PathAdminPrefix     = "/v1/admin/"            // operator API, bearer token
 )
 
 // ServerKey is one of the server's Ed25519 public keys. Old keys stay listed after a rotation so that

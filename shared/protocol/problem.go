@@ -33,12 +33,21 @@ const (
 
 // Authentication errors for terminals, users and operators.
 const (
-	CodeUnauthenticated      Code = "unauthenticated"
-	CodeBadCredentials       Code = "bad_credentials"
-	CodeSignatureMissing     Code = "signature_missing"
-	CodeSignatureInvalid     Code = "signature_invalid"
-	CodeRequestStale         Code = "request_stale"
-	CodeNonceReplayed        Code = "nonce_replayed"
+	CodeUnauthenticated  Code = "unauthenticated"
+	CodeBadCredentials   Code = "bad_credentials"
+	CodeSignatureMissing Code = "signature_missing"
+	CodeSignatureInvalid Code = "signature_invalid"
+	CodeRequestStale     Code = "request_stale"
+	CodeNonceReplayed    Code = "nonce_replayed"
+	// CodeSessionExpired (401): a MAC'd request names a session that is malformed or past its
+	// expiry; the terminal opens a new session (PathTerminalSession) and sends the request again.
+	CodeSessionExpired Code = "session_expired"
+	// CodeSessionMACInvalid (401): the request's MAC does not verify under its session's key (forged,
+	// another terminal's session, or a server whose seal key changed); the terminal opens a new
+	// session once and sends the request again.
+	CodeSessionMACInvalid Code = "session_mac_invalid"
+	// CodeSessionsUnsupported (501): the server cannot issue session keys; sign requests with Ed25519.
+	CodeSessionsUnsupported  Code = "sessions_unsupported"
 	CodeTerminalUnknown      Code = "terminal_unknown"
 	CodeTerminalRevoked      Code = "terminal_revoked"
 	CodeEnrollCodeInvalid    Code = "enroll_code_invalid"

@@ -40,8 +40,15 @@ type SignedRequest struct {
 	TerminalID string
 	Timestamp  time.Time
 	Nonce      string
-	Signature  []byte
+	Signature  []byte // Ed25519; empty when the request carries a session MAC
+	// Session and MAC are set instead of Signature on a request MAC'd under a session key
+	// (session.go).
+	Session string
+	MAC     []byte
 }
+
+// HasMAC reports whether the request is authenticated by a session MAC rather than a signature.
+func (sr SignedRequest) HasMAC() bool { return sr.Session != "" }
 
 // signingBytes is the exact byte string a terminal signs.
 func signingBytes(method, path, terminalID string, tsMillis int64, nonce string, body []byte) []byte {
@@ -67,14 +74,19 @@ func SignRequest(req *http.Request, terminalID string, key ed25519.PrivateKey, n
 	return nil
 }
 
-// ParseSignedRequest reads the signature headers without checking the signature, so the server can
-// look up the terminal's key by id.
+// ParseSignedRequest reads the authentication headers without checking them, so the server can look
+// up the terminal by id: either an Ed25519 signature (HeaderSignature) or a session id and MAC
+// (HeaderSession, HeaderMAC), never both.
 func ParseSignedRequest(h http.Header) (SignedRequest, error) {
 	id, ts, nonce, sig := h.Get(HeaderTerminal), h.Get(HeaderTimestamp), h.Get(HeaderNonce), h.Get(HeaderSignature)
-	if id == "" || ts == "" || nonce == "" || sig == "" {
+	session, mac := h.Get(HeaderSession), h.Get(HeaderMAC)
+	if id == "" || ts == "" || nonce == "" || (sig == "" && session == "" && mac == "") {
 		return SignedRequest{}, ErrSignatureMissing
 	}
-	if len(id) > MaxIDLen || len(nonce) != 32 || len(sig) > 128 || len(ts) > 20 {
+	if sig != "" && (session != "" || mac != "") {
+		return SignedRequest{}, fmt.Errorf("%w: both a signature and a session MAC", ErrSignatureInvalid)
+	}
+	if len(id) > MaxIDLen || len(nonce) != 32 || len(sig) > 128 || len(ts) > 20 || len(session) > 64 || len(mac) > 64 {
 		return SignedRequest{}, fmt.Errorf("%w: malformed signature headers", ErrSignatureInvalid)
 	}
 	if _, err := hex.DecodeString(nonce); err != nil {
@@ -84,11 +96,24 @@ func ParseSignedRequest(h http.Header) (SignedRequest, error) {
 	if err != nil {
 		return SignedRequest{}, fmt.Errorf("%w: timestamp is not a number", ErrSignatureInvalid)
 	}
+	sr := SignedRequest{TerminalID: id, Timestamp: time.UnixMilli(ms), Nonce: nonce}
+	if sig == "" {
+		if session == "" || mac == "" {
+			return SignedRequest{}, fmt.Errorf("%w: a session MAC needs both %s and %s", ErrSignatureInvalid, HeaderSession, HeaderMAC)
+		}
+		raw, err := base64.StdEncoding.DecodeString(mac)
+		if err != nil || len(raw) != SessionKeySize {
+			return SignedRequest{}, fmt.Errorf("%w: MAC is not base64 HMAC-SHA-256", ErrSignatureInvalid)
+		}
+		sr.Session, sr.MAC = session, raw
+		return sr, nil
+	}
 	raw, err := base64.StdEncoding.DecodeString(sig)
 	if err != nil || len(raw) != ed25519.SignatureSize {
 		return SignedRequest{}, fmt.Errorf("%w: signature is not base64 Ed25519", ErrSignatureInvalid)
 	}
-	return SignedRequest{TerminalID: id, Timestamp: time.UnixMilli(ms), Nonce: nonce, Signature: raw}, nil
+	sr.Signature = raw
+	return sr, nil
 }
 
 // CheckRequestTime checks a parsed signature's timestamp against the server clock (ErrRequestStale).
@@ -105,6 +130,9 @@ func CheckRequestTime(sr SignedRequest, now time.Time) error {
 func VerifyRequest(sr SignedRequest, pub ed25519.PublicKey, method, path string, body []byte, now time.Time) error {
 	if err := CheckRequestTime(sr, now); err != nil {
 		return err
+	}
+	if sr.HasMAC() {
+		return ErrSignatureInvalid
 	}
 	if len(pub) != ed25519.PublicKeySize ||
 		!ed25519.Verify(pub, signingBytes(method, path, sr.TerminalID, sr.Timestamp.UnixMilli(), sr.Nonce, body), sr.Signature) {

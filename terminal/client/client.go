@@ -64,6 +64,9 @@ type Options struct {
 	HTTP *http.Client
 	// TLS configures the dedicated client's TLS (tlsca.Config: a private CA); nil is Go's default.
 	TLS *tls.Config
+	// SignEveryRequest turns terminal sessions off: every request is signed with Key (Ed25519)
+	// instead of MAC'd under a session key (docs/protocol.md, "Terminal sessions").
+	SignEveryRequest bool
 }
 
 // Client talks to settlementd. It is safe for concurrent use.
@@ -71,6 +74,7 @@ type Client struct {
 	opt  Options
 	http *http.Client
 	base string
+	sess sessionState // session.go
 }
 
 // New returns a Client.
@@ -101,6 +105,8 @@ type attempt struct {
 	body   []byte
 	sent   bool   // the connection was made, so the server may have seen the request
 	nonce  string // the signed request's nonce
+	// session is the id of the session whose key MAC'd the request; empty when it was signed.
+	session string
 }
 
 // do sends one request. signed adds the terminal signature.
@@ -109,7 +115,24 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, signe
 }
 
 // doWithin is do with its own bound on the exchange (a long poll is held longer than Timeout).
+// A signed request carries the session MAC when the client has a session (session.go), else an
+// Ed25519 signature; when the server refuses the session (expired, or a key it no longer derives),
+// the client opens a new one and sends the request once more.
 func (c *Client) doWithin(ctx context.Context, timeout time.Duration, method, path string, body []byte, signed bool) (attempt, error) {
+	auth := authNone
+	if signed {
+		auth = authSession
+	}
+	a, err := c.exchange(ctx, timeout, method, path, body, auth)
+	if err == nil && a.session != "" && sessionRefused(a) {
+		c.dropSession(a.session)
+		a, err = c.exchange(ctx, timeout, method, path, body, auth)
+	}
+	return a, err
+}
+
+// exchange sends one request, authenticated as auth says.
+func (c *Client) exchange(ctx context.Context, timeout time.Duration, method, path string, body []byte, auth authMode) (attempt, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
@@ -120,13 +143,18 @@ func (c *Client) doWithin(ctx context.Context, timeout time.Duration, method, pa
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
-	nonce := ""
-	if signed {
+	session := ""
+	switch auth {
+	case authSession:
+		if session, err = c.authenticate(ctx, req, body); err != nil {
+			return attempt{}, err
+		}
+	case authSignature:
 		if err := protocol.SignRequest(req, c.opt.TerminalID, c.opt.Key, c.opt.Clock.Now(), body); err != nil {
 			return attempt{}, err
 		}
-		nonce = req.Header.Get(protocol.HeaderNonce)
 	}
+	nonce := req.Header.Get(protocol.HeaderNonce)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return attempt{sent: !isDialError(err)}, err
@@ -139,7 +167,7 @@ func (c *Client) doWithin(ctx context.Context, timeout time.Duration, method, pa
 	if len(data) > maxResponseBytes {
 		return attempt{sent: true}, fmt.Errorf("%w: answer larger than %d bytes", ErrBadAnswer, maxResponseBytes)
 	}
-	return attempt{status: resp.StatusCode, body: data, sent: true, nonce: nonce}, nil
+	return attempt{status: resp.StatusCode, body: data, sent: true, nonce: nonce, session: session}, nil
 }
 
 // isDialError reports whether err happened before any byte could reach the server.
