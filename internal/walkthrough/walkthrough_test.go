@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stillpay/stillpay/internal/testenv"
 )
 
 // roles are the README's marked blocks, in the order the walk-through runs them.
@@ -56,6 +58,7 @@ func freeAddr(t *testing.T) string {
 // written, in one shell, in an empty directory. Only the two fixed addresses are changed to free
 // ports, so that parallel test runs do not collide.
 func TestReadmeWalkthrough(t *testing.T) {
+	testenv.SkipIfShort(t, "builds the real binaries and runs the README's walk-through")
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("bash not installed")
 	}
