@@ -121,8 +121,8 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 		return fmt.Errorf("admin: %s %s: read answer: %w", method, path, err)
 	}
 	if resp.StatusCode/100 != 2 {
-		p := &protocol.Problem{}
-		if json.Unmarshal(raw, p) != nil || p.Code == "" {
+		p, err := protocol.ParseProblem(resp.StatusCode, raw)
+		if err != nil {
 			return fmt.Errorf("admin: %s %s: HTTP %d: %.200s", method, path, resp.StatusCode, raw)
 		}
 		return p
@@ -299,8 +299,8 @@ func (c *Client) Backup(ctx context.Context, w io.Writer) (int64, error) {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
-		p := &protocol.Problem{}
-		if json.Unmarshal(raw, p) != nil || p.Code == "" {
+		p, err := protocol.ParseProblem(resp.StatusCode, raw)
+		if err != nil {
 			return 0, fmt.Errorf("admin: GET %s: HTTP %d: %.200s", PathBackup, resp.StatusCode, raw)
 		}
 		return 0, p

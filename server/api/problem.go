@@ -3,14 +3,13 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 
 	"github.com/stillpay/stillpay/shared/protocol"
 )
 
 // problem builds a problem document; the title is the HTTP status text.
 func problem(status int, code protocol.Code, detail string) *protocol.Problem {
-	return &protocol.Problem{Title: http.StatusText(status), Status: status, Code: code, Detail: detail}
+	return protocol.NewProblem(status, code, detail)
 }
 
 // RetryAfterUnavailable is the Retry-After of a 503: a failover of the database takes seconds, and
@@ -24,20 +23,12 @@ func unavailable(detail string) *protocol.Problem {
 	return p
 }
 
-// writeProblem sends p as application/problem+json, with Retry-After when it asks for one; every
-// 503 asks for one.
+// writeProblem sends p (protocol.WriteProblem); every 503 asks for a Retry-After.
 func writeProblem(w http.ResponseWriter, p *protocol.Problem) {
 	if p.Status == http.StatusServiceUnavailable && p.RetryAfterSeconds == 0 {
 		p.RetryAfterSeconds = RetryAfterUnavailable
 	}
-	h := w.Header()
-	h.Set("Content-Type", protocol.ContentTypeProblem)
-	h.Set("Cache-Control", "no-store")
-	if p.RetryAfterSeconds > 0 {
-		h.Set("Retry-After", strconv.Itoa(p.RetryAfterSeconds))
-	}
-	w.WriteHeader(p.Status)
-	json.NewEncoder(w).Encode(p) // a failed write means the client went away; nothing to do
+	protocol.WriteProblem(w, p)
 }
 
 // writeJSON sends v with status. Bodies are produced by encoding/json from fixed types, so encoding

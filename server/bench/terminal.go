@@ -94,8 +94,8 @@ func (a Answer) Problem() *protocol.Problem {
 	if a.Status/100 == 2 {
 		return nil
 	}
-	p := &protocol.Problem{}
-	if json.Unmarshal(a.Body, p) != nil {
+	p, err := protocol.ParseProblem(a.Status, a.Body)
+	if err != nil {
 		return &protocol.Problem{Status: a.Status, Detail: string(a.Body)}
 	}
 	return p

@@ -11,7 +11,7 @@ import (
 
 // problem builds a client-facing error.
 func problem(status int, code protocol.Code, format string, args ...any) *protocol.Problem {
-	return &protocol.Problem{Title: http.StatusText(status), Status: status, Code: code, Detail: fmt.Sprintf(format, args...)}
+	return protocol.NewProblem(status, code, fmt.Sprintf(format, args...))
 }
 
 func invalidField(field, format string, args ...any) *protocol.Problem {

@@ -216,12 +216,10 @@ func (w *Wallet) do(req *http.Request, out any) error {
 
 func problemFrom(resp *http.Response, raw []byte) error {
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	var p protocol.Problem
-	if (mt == protocol.ContentTypeProblem || mt == "application/json") && json.Unmarshal(raw, &p) == nil && p.Code != "" {
-		if p.Status == 0 {
-			p.Status = resp.StatusCode
+	if mt == protocol.ContentTypeProblem || mt == "application/json" {
+		if p, err := protocol.ParseProblem(resp.StatusCode, raw); err == nil {
+			return p
 		}
-		return &p
 	}
 	return fmt.Errorf("%w: HTTP %s", ErrBadResponse, resp.Status)
 }

@@ -183,8 +183,8 @@ func retryable(a attempt) bool {
 		return true
 	}
 	if a.status == http.StatusConflict {
-		var p protocol.Problem
-		return json.Unmarshal(a.body, &p) == nil && p.Code == protocol.CodeInProgress
+		p, err := protocol.ParseProblem(a.status, a.body)
+		return err == nil && p.Code == protocol.CodeInProgress
 	}
 	return false
 }
@@ -221,14 +221,11 @@ func (c *Client) send(ctx context.Context, path string, body []byte, attempts in
 
 // problem decodes a non-2xx answer.
 func problem(a attempt) error {
-	var p protocol.Problem
-	if err := json.Unmarshal(a.body, &p); err != nil || p.Code == "" {
-		return fmt.Errorf("%w: HTTP %d with a body that is not a problem document", ErrBadAnswer, a.status)
+	p, err := protocol.ParseProblem(a.status, a.body)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadAnswer, err)
 	}
-	if p.Status == 0 {
-		p.Status = a.status
-	}
-	return &p
+	return p
 }
 
 func decode[T any](a attempt) (T, error) {

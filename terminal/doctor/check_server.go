@@ -137,12 +137,8 @@ func (r *run) terminalSelf(ctx context.Context) (protocol.EnrollResponse, error)
 		return protocol.EnrollResponse{}, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		var p protocol.Problem
-		if json.Unmarshal(body, &p) == nil && p.Code != "" {
-			if p.Status == 0 {
-				p.Status = resp.StatusCode
-			}
-			return protocol.EnrollResponse{}, &p
+		if p, err := protocol.ParseProblem(resp.StatusCode, body); err == nil {
+			return protocol.EnrollResponse{}, p
 		}
 		return protocol.EnrollResponse{}, fmt.Errorf("HTTP %d", resp.StatusCode)
 	}

@@ -99,9 +99,8 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 		return err
 	}
 	if resp.StatusCode >= 300 {
-		var p protocol.Problem
-		if json.Unmarshal(data, &p) == nil && p.Code != "" {
-			return &p
+		if p, err := protocol.ParseProblem(resp.StatusCode, data); err == nil {
+			return p
 		}
 		return fmt.Errorf("local API: HTTP %d", resp.StatusCode)
 	}

@@ -195,9 +195,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeProblem(w http.ResponseWriter, status int, code protocol.Code, detail string) {
-	w.Header().Set("Content-Type", protocol.ContentTypeProblem)
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(protocol.Problem{Title: http.StatusText(status), Status: status, Code: code, Detail: detail})
+	protocol.WriteProblem(w, protocol.NewProblem(status, code, detail))
 }
 
 // writeError maps agent and queue errors to answers.

@@ -81,9 +81,7 @@ func (s *Server) Requests() []protocol.AuthorizationRequest {
 }
 
 func problem(w http.ResponseWriter, status int, code protocol.Code) {
-	w.Header().Set("Content-Type", protocol.ContentTypeProblem)
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(protocol.Problem{Title: http.StatusText(status), Status: status, Code: code})
+	protocol.WriteProblem(w, protocol.NewProblem(status, code, ""))
 }
 
 func (s *Server) sessions(w http.ResponseWriter, r *http.Request) {
