@@ -82,3 +82,9 @@ lint: ## gofmt, go vet, staticcheck, the go.mod tidy check and the dependency-la
 .PHONY: clean
 clean: ## Remove build output.
 	rm -rf $(BIN)
+
+.PHONY: wallet-vendor
+wallet-vendor: ## Re-fetch the web wallet's vendored QR library (needs npm; run only to upgrade it).
+	cd $$(mktemp -d) && npm pack qrcode-generator@2.0.4 >/dev/null && tar xzf qrcode-generator-2.0.4.tgz && \
+		cp package/dist/qrcode.mjs $(CURDIR)/server/webwallet/assets/vendor/qrcode-generator/qrcode.mjs
+	sha256sum server/webwallet/assets/vendor/qrcode-generator/qrcode.mjs
