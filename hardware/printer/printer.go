@@ -118,6 +118,9 @@ type Config struct {
 	// ASB turns on Automatic Status Back (GS a) so that paper out during a
 	// job is noticed at once instead of at the next status poll.
 	ASB bool `yaml:"asb" json:"asb,omitempty"`
+	// CashDrawer is the drawer port pin OpenDrawer pulses: pin2, pin5 or
+	// off (default). A pin on a profile without a drawer port is refused.
+	CashDrawer string `yaml:"cash_drawer" json:"cash_drawer,omitempty"`
 }
 
 // withDefaults fills zero fields and checks the rest.
@@ -159,6 +162,11 @@ func (c Config) withDefaults() (Config, Profile, error) {
 	p, err := LookupProfile(c.Profile)
 	if err != nil {
 		return c, Profile{}, fmt.Errorf("printer: %w: %w", ErrInvalidConfig, err)
+	}
+	if _, on, err := drawerPin(c.CashDrawer); err != nil {
+		return c, Profile{}, err
+	} else if on && !p.Drawer {
+		return c, Profile{}, bad("cash_drawer %s: profile %s has no cash drawer port", c.CashDrawer, p.Name)
 	}
 	return c, p, nil
 }

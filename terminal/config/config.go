@@ -129,6 +129,9 @@ type Printer struct {
 	ConfirmTimeout time.Duration `yaml:"confirm_timeout"`
 	// ASB turns on Automatic Status Back on profiles that have it.
 	ASB bool `yaml:"asb"`
+	// CashDrawer is the drawer the agent kicks on cash-like events (refund payout): pin2, pin5 or
+	// off (the default). A pin on a profile without a drawer port is refused.
+	CashDrawer string `yaml:"cash_drawer"`
 }
 
 // LocalAPI is where the cash register talks to the agent: "127.0.0.1:PORT" or "unix:/path/to.sock".

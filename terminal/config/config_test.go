@@ -66,6 +66,9 @@ var parseCases = []struct {
 	{name: "scanner and printer on one usb id", yaml: "server: {url: 'http://x'}\nscanner: {port: {usb: '0C2E:0B61'}}\nprinter: {port: {usb: '0c2e:0b61'}}\n", wantErr: ErrInvalid, wantText: "one device cannot be both scanner and printer"},
 	{name: "scanner on the usblp device", yaml: "server: {url: 'http://x'}\nscanner: {port: /dev/usb/lp0}\nprinter: {type: usblp, device: /dev/usb/lp0}\n", wantErr: ErrInvalid, wantText: "one device cannot be both"},
 	{name: "negative confirm timeout", yaml: minimal + "  confirm_timeout: -1s\n", wantErr: ErrInvalid, wantText: "printer.confirm_timeout"},
+	{name: "cash drawer pin2", yaml: minimal + "  cash_drawer: pin2\n"},
+	{name: "bad cash drawer", yaml: minimal + "  cash_drawer: pin3\n", wantErr: ErrInvalid, wantText: "printer.cash_drawer"},
+	{name: "cash drawer on a printer without a drawer port", yaml: minimal + "  profile: generic-58mm\n  cash_drawer: pin5\n", wantErr: ErrInvalid, wantText: "has no cash drawer port"},
 	{name: "too large", yaml: strings.Repeat("#", MaxConfigBytes+1), wantErr: ErrTooLarge},
 }
 

@@ -25,7 +25,7 @@ func (p Port) driver(baud int) serialport.Config {
 // PrinterDriver returns the printer driver's settings for p (the agent's and doctor's). Type none
 // gives a Config without a transport.
 func (p Printer) PrinterDriver() printer.Config {
-	c := printer.Config{Profile: p.Profile, StatusTimeout: p.StatusTimeout, ConfirmTimeout: p.ConfirmTimeout, ASB: p.ASB}
+	c := printer.Config{Profile: p.Profile, StatusTimeout: p.StatusTimeout, ConfirmTimeout: p.ConfirmTimeout, ASB: p.ASB, CashDrawer: p.CashDrawer}
 	switch p.Type {
 	case PrinterSerial:
 		c.Transport, c.Serial = printer.TransportSerial, p.Port.driver(p.Baud)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stillpay/stillpay/hardware/escpos"
+	"github.com/stillpay/stillpay/hardware/printer"
 	"github.com/stillpay/stillpay/shared/money"
 )
 
@@ -144,8 +145,18 @@ func (c *Config) Validate() error {
 	default:
 		add("printer.type", c.Printer.Type, "one of serial, tcp, usblp, none")
 	}
-	if _, err := escpos.LookupProfile(c.Printer.Profile); c.Printer.Type != PrinterNone && err != nil {
+	prof, err := escpos.LookupProfile(c.Printer.Profile)
+	if c.Printer.Type != PrinterNone && err != nil {
 		add("printer.profile", c.Printer.Profile, "one of "+strings.Join(escpos.ProfileNames(), ", "))
+	}
+	switch d := c.Printer.CashDrawer; d {
+	case "", printer.DrawerOff:
+	case printer.DrawerPin2, printer.DrawerPin5:
+		if err == nil && c.Printer.Type != PrinterNone && !prof.Drawer {
+			add("printer.cash_drawer", d, "off: printer profile "+prof.Name+" has no cash drawer port")
+		}
+	default:
+		add("printer.cash_drawer", d, "one of pin2, pin5, off")
 	}
 
 	if dev, same := c.sharedDevice(); same {
