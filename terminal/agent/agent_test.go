@@ -71,6 +71,14 @@ type fakePrinter struct {
 	// unconfirmed: the job is sent but the printer cannot confirm it; the driver ran out of time
 	// (Unknown with the context's error).
 	unconfirmed bool
+	drawerKicks int // OpenDrawer calls (cash_drawer configured)
+}
+
+func (p *fakePrinter) OpenDrawer(context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.drawerKicks++
+	return nil
 }
 
 func (p *fakePrinter) Print(_ context.Context, job []byte) (printer.Result, error) {

@@ -369,6 +369,9 @@ func (a *Agent) returnDone(ctx context.Context, rec queue.Record) ReturnView {
 		a.stats.Sales.Add(rec.Kind)
 		if a.opt.Printer != nil {
 			rec.PrintStatus = a.printReceipt(ctx, rec, false)
+			if rec.Kind == protocol.KindRefund {
+				a.refundPayout(ctx, rec)
+			}
 		} else {
 			rec.PrintStatus = PrintNoPrinter
 		}

@@ -96,6 +96,9 @@ func TestPartialRefundsThenVoid(t *testing.T) {
 	if v, _ := r.ag.Sale(ctx, sale.ID); v.Refunded != 300 {
 		t.Fatalf("sale after the refund: %+v", v)
 	}
+	if r.prn.drawerKicks != 1 {
+		t.Fatalf("cash drawer opened %d times for the refund payout, want 1", r.prn.drawerKicks)
+	}
 	// More than is left is refused here, before the server is asked.
 	n := len(fr.reqs)
 	if _, err := r.ag.Refund(ctx, ReturnRequest{Target: sale.ID, Amount: eur(800)}); !errors.Is(err, ErrNotReturnable) || len(fr.reqs) != n {
@@ -117,6 +120,9 @@ func TestPartialRefundsThenVoid(t *testing.T) {
 	}
 	if len(r.prn.jobs) != 3 {
 		t.Fatalf("%d slips printed, want the sale's, the refund's and the void's", len(r.prn.jobs))
+	}
+	if r.prn.drawerKicks != 1 {
+		t.Fatalf("cash drawer opened %d times, want once: for the refund, not for the sale or the void", r.prn.drawerKicks)
 	}
 }
 
