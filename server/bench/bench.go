@@ -59,6 +59,10 @@ type Config struct {
 	// CPU µs per payment. In process it covers the server and the driver; under load from other
 	// programs it is steadier than payments per second.
 	CPUTime func() time.Duration
+	// Repeats is how often each phase runs (default 1); the bbolt baseline is measured before and
+	// after each run, each run's ratio is to the mean of those two, and Print adds each phase's
+	// medians and spread.
+	Repeats int
 	// SignEveryRequest makes the terminals sign each request with Ed25519 instead of MACing it under
 	// a session key (the way before terminal sessions), for comparison.
 	SignEveryRequest bool
@@ -77,6 +81,9 @@ type Row struct {
 	WritesPerCommit float64 `json:"writes_per_commit,omitempty"`
 	// CPUMicrosPerPayment is the process's CPU time during the phase per payment (with Config.CPUTime).
 	CPUMicrosPerPayment float64 `json:"cpu_us_per_payment,omitempty"`
+	// Baseline is the baseline this row's Ratio is to: the mean of the runs just before and after
+	// it (with Config.Repeats), else the run's one baseline.
+	Baseline float64 `json:"baseline_payments_per_second,omitempty"`
 }
 
 // Report is a whole run.
@@ -114,6 +121,7 @@ func (r Report) Print(w io.Writer) {
 		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.0f\t%s\t%s\t%s\t%s\t\n", row.Name, row.Payments, row.Seconds, row.PerSec, ratio, goal, perCommit, cpu)
 	}
 	tw.Flush()
+	r.printMedians(w)
 }
 
 // Run sets up a merchant, the terminals and enough funded credentials on the server, then measures
@@ -136,7 +144,8 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		Timeout:   5 * time.Minute,
 		Transport: &http.Transport{MaxIdleConns: 4 * cfg.Terminals, MaxIdleConnsPerHost: 4 * cfg.Terminals},
 	}
-	codesNeeded := cfg.Terminals * (cfg.SinglePerTerminal + 100*cfg.Batch100PerTerminal + 1000*cfg.Batch1000PerTerminal)
+	repeats := max(cfg.Repeats, 1)
+	codesNeeded := repeats * cfg.Terminals * (cfg.SinglePerTerminal + 100*cfg.Batch100PerTerminal + 1000*cfg.Batch1000PerTerminal)
 	fmt.Fprintf(progress, "setup: %d terminals, credentials for %d payments...\n", cfg.Terminals, codesNeeded)
 	f, err := setup(ctx, client, cfg, codesNeeded)
 	if err != nil {
@@ -153,7 +162,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		{"HTTP, batches of 1,000", cfg.Batch1000PerTerminal, 1000, GoalBatch1000},
 	}
 	// measure runs one phase and adds its row, with the store's commits and the ratio to the baseline.
+	lastBaseline := rep.BaselinePerSec
 	measure := func(goal float64, run func() (Row, error)) error {
+		base := lastBaseline
 		var c0, w0 uint64
 		if cfg.Commits != nil {
 			c0, w0 = cfg.Commits()
@@ -169,8 +180,16 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 			}
 		}
 		row.Goal = goal
-		if rep.BaselinePerSec > 0 {
-			row.Ratio = row.PerSec / rep.BaselinePerSec
+		if cfg.Repeats > 1 && cfg.BaselineOps > 0 {
+			after, err := BaselineBBolt(cfg.BaselineDir, cfg.BaselineOps)
+			if err != nil {
+				return err
+			}
+			base, lastBaseline = (base+after)/2, after
+		}
+		row.Baseline = base
+		if base > 0 {
+			row.Ratio = row.PerSec / base
 		}
 		rep.Rows = append(rep.Rows, row)
 		return nil
@@ -179,9 +198,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		if ph.perTerm == 0 {
 			continue
 		}
-		fmt.Fprintf(progress, "%s: %d terminals x %d requests...\n", ph.name, cfg.Terminals, ph.perTerm)
-		if err := measure(ph.goal, func() (Row, error) { return f.phase(ctx, ph.name, ph.perTerm, ph.size) }); err != nil {
-			return rep, err
+		for i := range repeats {
+			fmt.Fprintf(progress, "%s (%d of %d): %d terminals x %d requests...\n", ph.name, i+1, repeats, cfg.Terminals, ph.perTerm)
+			if err := measure(ph.goal, func() (Row, error) { return f.phase(ctx, ph.name, ph.perTerm, ph.size) }); err != nil {
+				return rep, err
+			}
 		}
 	}
 	if cfg.OrdersPerTerminal > 0 {
@@ -200,6 +221,7 @@ type fixture struct {
 	wallets []*Wallet
 	mu      sync.Mutex
 	next    int // wallet to take codes from
+	runs    int // phases run so far, so the ids of a repeated phase are new
 }
 
 func setup(ctx context.Context, client *http.Client, cfg Config, codes int) (*fixture, error) {
@@ -281,6 +303,8 @@ func (f *fixture) code(now time.Time) (string, error) {
 // signatures made before it are still fresh when they arrive.
 func (f *fixture) phase(ctx context.Context, name string, perTerm, size int) (Row, error) {
 	now := time.Now()
+	f.runs++
+	run := f.runs
 	path := protocol.PathTransactions
 	if size > 1 {
 		path = protocol.PathBatches
@@ -294,15 +318,15 @@ func (f *fixture) phase(ctx context.Context, name string, perTerm, size int) (Ro
 				if err != nil {
 					return Row{}, err
 				}
-				body = protocol.TransactionRequest{TerminalTxnID: fmt.Sprintf("%s-s%d", t.ID, r), Amount: money.Amount{Minor: 1 + int64(r%benchCapMinor), Currency: "EUR"}, Payload: code}
+				body = protocol.TransactionRequest{TerminalTxnID: fmt.Sprintf("%s-r%d-s%d", t.ID, run, r), Amount: money.Amount{Minor: 1 + int64(r%benchCapMinor), Currency: "EUR"}, Payload: code}
 			} else {
-				b := protocol.BatchRequest{BatchID: fmt.Sprintf("%s-b%d-%d", t.ID, size, r)}
+				b := protocol.BatchRequest{BatchID: fmt.Sprintf("%s-r%d-b%d-%d", t.ID, run, size, r)}
 				for i := range size {
 					code, err := f.code(now)
 					if err != nil {
 						return Row{}, err
 					}
-					b.Items = append(b.Items, protocol.BatchItem{Kind: protocol.KindOffline, TerminalTxnID: fmt.Sprintf("%s-b%d-%d-%d", t.ID, size, r, i),
+					b.Items = append(b.Items, protocol.BatchItem{Kind: protocol.KindOffline, TerminalTxnID: fmt.Sprintf("%s-r%d-b%d-%d-%d", t.ID, run, size, r, i),
 						Amount: money.Amount{Minor: 1 + int64(i%benchCapMinor), Currency: "EUR"}, Payload: code, ApprovedAt: now.UTC()})
 				}
 				body = b

@@ -99,6 +99,7 @@ settlementd (any store) and writes the baseline file in --data (default a tempor
 	fl.IntVar(&cfg.Batch1000PerTerminal, "batch1000", cfg.Batch1000PerTerminal, "batches of 1,000 per terminal (0 skips)")
 	fl.IntVar(&cfg.OrdersPerTerminal, "orders", cfg.OrdersPerTerminal, "flow 2 orders per terminal, each created and confirmed by a phone through HTTP (0 skips)")
 	fl.IntVar(&cfg.BaselineOps, "baseline", cfg.BaselineOps, "updates in the bbolt baseline loop (0 skips)")
+	fl.IntVar(&cfg.Repeats, "repeats", 3, "runs of each phase, each between two baselines; medians and spread are printed")
 	fl.BoolVar(&cfg.SignEveryRequest, "sign-every-request", false, "terminals sign each request with Ed25519 instead of MACing it under a session key (the way before sessions)")
 	fl.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	addGCFlag(fl, &gcPercent)
