@@ -136,8 +136,8 @@ func sessionRefused(a attempt) bool {
 	if a.status != http.StatusUnauthorized {
 		return false
 	}
-	var p protocol.Problem
-	return json.Unmarshal(a.body, &p) == nil && (p.Code == protocol.CodeSessionExpired || p.Code == protocol.CodeSessionMACInvalid)
+	p, err := protocol.ParseProblem(a.status, a.body)
+	return err == nil && (p.Code == protocol.CodeSessionExpired || p.Code == protocol.CodeSessionMACInvalid)
 }
 
 // dropSession forgets the session id unless another request already replaced it.
