@@ -39,6 +39,19 @@ fi
 echo
 echo "== hardware: QR decode of a 640x480 camera frame (median, p99) and receipt encoding"
 gobench -bench 'Decode640x480|DecodeNoCode' ./hardware/imaging/
+echo "   issue #16: 1280x960 corpus frames of real payloads, every distortion (goal: median <= 10 ms, p99 <= 50 ms)"
+gobench -bench 'DecodeCorpus1280x960' -benchtime 300x ./hardware/imaging/
+echo "   issue #16: the 540-photo corpus of real payloads read by 'posagent decode' (goal: >= 95 %, no wrong text)"
+corpus=$(mktemp -d)
+go test -count=1 -run '^TestDecodeCorpus$' ./hardware/imaging/ -corpus-out="$corpus" >/dev/null || true
+"$BIN/posagent" decode --json "$corpus"/*.jpg >"$corpus/decoded.jsonl" || true
+jq -rs --slurpfile m "$corpus/manifest.json" '
+  ($m[0] | map({key: .file, value: .}) | from_entries) as $want
+  | map(. + {want: $want[.file | split("/") | last]})
+  | (group_by(.want.desc) + [.])
+  | map("   \(if length > 100 then "all" else .[0].want.desc end): \(map(select(.ok and .text == .want.text)) | length)/\(length) decoded, \(map(select(.ok and .text != .want.text)) | length) wrong")
+  | .[]' "$corpus/decoded.jsonl"
+rm -rf "$corpus"
 gobench -bench 'ReceiptEncode' ./hardware/receipt/
 
 echo

@@ -1,6 +1,7 @@
 package imaging
 
 import (
+	"bytes"
 	"image"
 	"slices"
 	"testing"
@@ -73,4 +74,52 @@ func benchDecode(b *testing.B, imgs []image.Image, texts []string, opts Options)
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	b.ReportMetric(ms(durations[len(durations)/2]), "median-ms")
 	b.ReportMetric(ms(durations[min(len(durations)-1, len(durations)*99/100)]), "p99-ms")
+}
+
+// BenchmarkDecodeCorpus1280x960 decodes the 1280×960 photos of the corpus (gen.CorpusSeed, every
+// kind of distortion, failures included) with DefaultOptions and reports the median and p99 time
+// per frame (issue #16's goal: median ≤ 10 ms, p99 ≤ 50 ms) and the share decoded.
+func BenchmarkDecodeCorpus1280x960(b *testing.B) {
+	photos, _ := buildCorpus(b, gen.CorpusSeed, corpusPerKind)
+	var imgs []image.Image
+	var texts []string
+	for i, p := range photos {
+		// Every third 1280×960 photo keeps the set (about 90 frames) quick to render.
+		if p.Scene.W != 1280 || i%3 != 0 {
+			continue
+		}
+		data, _, err := gen.Encode(p.Scene)
+		if err != nil {
+			b.Fatal(err)
+		}
+		img, err := LoadImage(bytes.NewReader(data))
+		if err != nil {
+			b.Fatal(err)
+		}
+		imgs, texts = append(imgs, img), append(texts, p.Scene.Text)
+	}
+	durations := make([]time.Duration, 0, b.N)
+	decoded := 0
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		k := i % len(imgs)
+		start := time.Now()
+		res, err := Decode(imgs[k], DefaultOptions())
+		durations = append(durations, time.Since(start))
+		if err == nil && res.Text != texts[k] {
+			b.Fatalf("frame %d decoded a wrong text", k)
+		}
+		if err == nil && i < len(imgs) {
+			decoded++
+		}
+	}
+	b.StopTimer()
+	slices.Sort(durations)
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	b.ReportMetric(ms(durations[len(durations)/2]), "median-ms")
+	b.ReportMetric(ms(durations[min(len(durations)-1, len(durations)*99/100)]), "p99-ms")
+	b.ReportMetric(float64(len(imgs)), "frames")
+	if b.N >= len(imgs) {
+		b.ReportMetric(100*float64(decoded)/float64(len(imgs)), "decoded-%")
+	}
 }

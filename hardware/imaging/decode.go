@@ -87,10 +87,19 @@ func Decode(img image.Image, opts Options) (Result, error) {
 	}
 	// The first pass saw a smaller picture than the camera took: look again
 	// at (up to) RetrySide, where a small code still has whole modules.
-	if retry := downscale(full, opts.RetrySide); retry.w > g.w {
-		if res, rerr := decodeGray(retry, opts.TryInverted, deadline); rerr == nil {
+	retry := downscale(full, opts.RetrySide)
+	if retry.w <= g.w {
+		return res, err
+	}
+	// Then between the two: a code whose modules the first pass merged and whose blur or
+	// perspective the full-resolution pass sampled badly is often read at a third pixel grid.
+	mid := (max(g.w, g.h) + max(retry.w, retry.h)) / 2
+	for _, pass := range []grayImage{retry, downscale(full, mid)} {
+		if res, rerr := decodeGray(pass, opts.TryInverted, deadline); rerr == nil {
 			res.Retried = true
 			return res, nil
+		} else if errors.Is(rerr, ErrBudget) {
+			return res, rerr
 		} else if errors.Is(rerr, ErrUnreadable) && !errors.Is(err, ErrUnreadable) {
 			err = rerr
 		}

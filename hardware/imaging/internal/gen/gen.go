@@ -38,6 +38,21 @@ type Scene struct {
 	Noise    float64 // sensor noise standard deviation, in grey levels
 	JPEG     int     // JPEG quality; 0 writes PNG
 	Seed     uint64
+
+	// What counter cameras and phone screens add (issue #16's corpus).
+
+	// Pitch and Yaw tilt the phone about its horizontal and vertical axis, in degrees, as seen by a
+	// pinhole camera Distance code sides away (default 2.5): true perspective, up to 30° and more.
+	Pitch, Yaw, Distance float64
+	// Moire is the strength (0..1) of the screen's pixel grid, ScreenPx screen pixels per module
+	// (default 4.5): photographed at about one camera pixel per screen pixel it aliases into bands.
+	Moire, ScreenPx float64
+	// Shutter is a rolling shutter's shear: the phone moved this many pixels sideways per row read;
+	// Wobble adds a hand tremor of this amplitude in pixels along the rows.
+	Shutter, Wobble float64
+	// Banding is the depth (0..1) of the dark horizontal bands a PWM-dimmed screen leaves under a
+	// rolling shutter.
+	Banding float64
 }
 
 // supersample is the samples per pixel side when drawing the code.
@@ -47,11 +62,12 @@ const supersample = 3
 type canvas struct {
 	w, h    int
 	r, g, b []float64
+	gray    bool // the three planes are equal: filters work on r only and finish reads r
 }
 
-func newCanvas(w, h int) *canvas {
+func newCanvas(w, h int, gray bool) *canvas {
 	n := w * h
-	return &canvas{w: w, h: h, r: make([]float64, n), g: make([]float64, n), b: make([]float64, n)}
+	return &canvas{w: w, h: h, r: make([]float64, n), g: make([]float64, n), b: make([]float64, n), gray: gray}
 }
 
 func (c *canvas) set(i int, r, g, b float64) { c.r[i], c.g[i], c.b[i] = r, g, b }
@@ -71,7 +87,7 @@ func Render(s Scene) (image.Image, error) {
 		s.CY = 0.5
 	}
 	rng := rand.New(rand.NewPCG(s.Seed, 0x51ee))
-	c := newCanvas(s.W, s.H)
+	c := newCanvas(s.W, s.H, !s.Color)
 	background(c, s, rng)
 	if s.Text != "" {
 		q, err := qrcode.New(s.Text, s.Level)
@@ -102,12 +118,18 @@ func background(c *canvas, s Scene, rng *rand.Rand) {
 		tint = [3]float64{0.8 + 0.4*rng.Float64(), 0.8 + 0.4*rng.Float64(), 0.8 + 0.4*rng.Float64()}
 	}
 	gx, gy := (rng.Float64()-0.5)*60, (rng.Float64()-0.5)*60
+	// A wooden counter under a phone: soft bands 110 + 25 sin(0.05 x + 3 sin(0.01 y)), with the
+	// sine of the sum expanded so that the per-pixel work is two products.
+	sinX, cosX := make([]float64, c.w), make([]float64, c.w)
+	for x := range c.w {
+		sinX[x], cosX[x] = math.Sincos(float64(x) * 0.05)
+	}
 	for y := 0; y < c.h; y++ {
+		sinP, cosP := math.Sincos(3 * math.Sin(float64(y)*0.01))
 		for x := 0; x < c.w; x++ {
 			v := base + gx*float64(x)/float64(c.w) + gy*float64(y)/float64(c.h)
 			if s.Phone && !s.Busy {
-				// A wooden counter: soft bands.
-				v = 110 + 25*math.Sin(float64(x)*0.05+3*math.Sin(float64(y)*0.01))
+				v = 110 + 25*(sinX[x]*cosP+cosX[x]*sinP)
 			}
 			c.set(y*c.w+x, v*tint[0], v*tint[1], v*tint[2])
 		}
@@ -179,14 +201,36 @@ func drawCode(c *canvas, s Scene, bits [][]bool, rng *rand.Rand) {
 	// Bounding box of the code, grown to hold the phone body.
 	const bezelX, bezelTop, bezelBottom = 0.12, 0.22, 0.35
 	corners := []([2]float64){h.apply(-bezelX, -bezelTop), h.apply(1+bezelX, -bezelTop), h.apply(1+bezelX, 1+bezelBottom), h.apply(-bezelX, 1+bezelBottom)}
+	// A rolling shutter reads row y when the phone has moved by shift(y).
+	cy := s.CY * float64(s.H)
+	wobblePeriod, wobblePhase := 1.0, 0.0
+	if s.Wobble != 0 { // draw from rng only for the new effects: older scenes keep their pixels
+		wobblePeriod, wobblePhase = float64(s.H)/(2+2*rng.Float64()), rng.Float64()*2*math.Pi
+	}
+	shift := func(y float64) float64 {
+		d := s.Shutter * (y - cy)
+		if s.Wobble != 0 {
+			d += s.Wobble * math.Sin(2*math.Pi*y/wobblePeriod+wobblePhase)
+		}
+		return d
+	}
 	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
 	for _, p := range corners {
-		minX, maxX = math.Min(minX, p[0]), math.Max(maxX, p[0])
+		d := math.Abs(shift(p[1])) + math.Abs(s.Wobble)
+		minX, maxX = math.Min(minX, p[0]-d), math.Max(maxX, p[0]+d)
 		minY, maxY = math.Min(minY, p[1]), math.Max(maxY, p[1])
 	}
 	dark, light := s.Dark, s.Light
 	if s.Inverted {
 		dark, light = light, dark
+	}
+	screenPx := s.ScreenPx
+	if screenPx == 0 {
+		screenPx = 4.5
+	}
+	bandPeriod, bandPhase := 1.0, 0.0
+	if s.Banding > 0 {
+		bandPeriod, bandPhase = float64(s.H)/(3+4*rng.Float64()), rng.Float64()*2*math.Pi
 	}
 	bezel := 18.0
 	for y := max(0, int(minY)); y < min(c.h, int(maxY)+1); y++ {
@@ -198,15 +242,21 @@ func drawCode(c *canvas, s Scene, bits [][]bool, rng *rand.Rand) {
 				for sx := range supersample {
 					px := float64(x) + (float64(sx)+0.5)/supersample
 					py := float64(y) + (float64(sy)+0.5)/supersample
-					p := inv.apply(px, py)
+					p := inv.apply(px-shift(py), py)
 					u, v := p[0], p[1]
 					switch {
 					case u >= 0 && u < 1 && v >= 0 && v < 1:
+						lum := light
 						if bits[int(v*n)][int(u*n)] {
-							sum += dark
-						} else {
-							sum += light
+							lum = dark
 						}
+						if s.Moire > 0 {
+							lum *= 1 - s.Moire*pixelGap(u*n*screenPx, v*n*screenPx)
+						}
+						if s.Banding > 0 {
+							lum *= 1 - s.Banding*(0.5+0.5*math.Sin(2*math.Pi*py/bandPeriod+bandPhase))
+						}
+						sum += lum
 						hits++
 					case s.Phone && u >= -bezelX && u < 1+bezelX && v >= -bezelTop && v < 1+bezelBottom:
 						sum += bezel
@@ -242,13 +292,32 @@ func placeQuad(s Scene, side float64, rng *rand.Rand) [4][2]float64 {
 	a := s.Rotate * math.Pi / 180
 	cos, sin := math.Cos(a), math.Sin(a)
 	cx, cy := s.CX*float64(s.W), s.CY*float64(s.H)
+	// The phone's 3D tilt: pitch about the image's x axis, then yaw about its y axis, projected by
+	// a pinhole camera whose focal length keeps an untilted code at its size.
+	pitch, yaw := s.Pitch*math.Pi/180, s.Yaw*math.Pi/180
+	dist := s.Distance
+	if dist == 0 {
+		dist = 2.5
+	}
+	dist *= side
 	var out [4][2]float64
 	for i, p := range pts {
+		x, y := p[0]*cos-p[1]*sin, p[0]*sin+p[1]*cos
+		y, z := y*math.Cos(pitch), y*math.Sin(pitch)
+		x, z = x*math.Cos(yaw)+z*math.Sin(yaw), -x*math.Sin(yaw)+z*math.Cos(yaw)
+		k := dist / (dist + z)
 		jx := (rng.Float64()*2 - 1) * s.Jitter * side
 		jy := (rng.Float64()*2 - 1) * s.Jitter * side
-		out[i] = [2]float64{cx + p[0]*cos - p[1]*sin + jx, cy + p[0]*sin + p[1]*cos + jy}
+		out[i] = [2]float64{cx + k*x + jx, cy + k*y + jy}
 	}
 	return out
+}
+
+// pixelGap is 1 on the dark gaps between a screen's pixels (at whole gu or gv) and falls to 0
+// within a pixel.
+func pixelGap(gu, gv float64) float64 {
+	f := func(g float64) float64 { return math.Pow(0.5+0.5*math.Cos(2*math.Pi*g), 6) }
+	return math.Max(f(gu), f(gv))
 }
 
 // homography maps (u, v) to (x, y) projectively.
@@ -334,7 +403,11 @@ func glare(c *canvas, strength float64, rng *rand.Rand) {
 // boxBlur is one separable box-blur pass of radius r (fractional radii
 // weight the outermost taps).
 func boxBlur(c *canvas, r float64) {
-	for _, plane := range [][]float64{c.r, c.g, c.b} {
+	planes := [][]float64{c.r, c.g, c.b}
+	if c.gray {
+		planes = planes[:1]
+	}
+	for _, plane := range planes {
 		blur1D(plane, c.w, c.h, 1, c.w, r)
 		blur1D(plane, c.h, c.w, c.w, 1, r)
 	}
@@ -375,7 +448,10 @@ func finish(c *canvas, s Scene, rng *rand.Rand) image.Image {
 	if !s.Color {
 		img := image.NewGray(image.Rect(0, 0, c.w, c.h))
 		for i := range img.Pix {
-			v := (c.r[i] + c.g[i] + c.b[i]) / 3
+			v := c.r[i]
+			if !c.gray {
+				v = (c.r[i] + c.g[i] + c.b[i]) / 3
+			}
 			if s.Noise > 0 {
 				v += rng.NormFloat64() * s.Noise
 			}

@@ -55,11 +55,16 @@ func Write(dir string, scenes []Scene) ([]ManifestEntry, error) {
 		}
 		manifest = append(manifest, ManifestEntry{File: name, Text: s.Text, Desc: describe(s)})
 	}
+	return manifest, WriteManifest(dir, manifest)
+}
+
+// WriteManifest writes dir/manifest.json.
+func WriteManifest(dir string, manifest []ManifestEntry) error {
 	data, err := json.MarshalIndent(manifest, "", "  ")
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return manifest, os.WriteFile(filepath.Join(dir, ManifestName), append(data, '\n'), 0o644)
+	return os.WriteFile(filepath.Join(dir, ManifestName), append(data, '\n'), 0o644)
 }
 
 // ReadManifest loads dir/manifest.json.
