@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stillpay/stillpay/shared/clock"
 	"github.com/stillpay/stillpay/shared/credential"
 	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/offer"
@@ -20,7 +21,7 @@ import (
 // same on every run.
 
 // corpusClock is the wallets' fixed time.
-var corpusClock = wallet.ClockFunc(func() time.Time { return time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC) })
+var corpusClock = clock.Func(func() time.Time { return time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC) })
 
 // fixedKeyStore is a wallet.MemStore whose device key is fixed, so that signatures repeat.
 type fixedKeyStore struct {
