@@ -292,6 +292,10 @@ func (s *Service) verify(t store.Terminal, w *work, auths map[string]store.Autho
 	if op.ApprovalID, err = newID("ap_", 12); err == nil {
 		op.ApprovalCode, err = newApprovalCode()
 	}
+	if op.Offline {
+		// The code the terminal printed on the offline receipt, so both say the same.
+		op.ApprovalCode = protocol.OfflineApprovalCode(r.TerminalTxnID)
+	}
 	if err != nil {
 		w.result = &Result{Problem: problem(http.StatusServiceUnavailable, protocol.CodeUnavailable, "no randomness: %v", err), Kind: r.Kind}
 		return

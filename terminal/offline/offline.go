@@ -134,18 +134,6 @@ func (v *Verifier) Approve(ctx context.Context, store queue.Store, rec queue.Rec
 	return rec, err
 }
 
-// ApprovalCode is the code printed on an offline receipt: derived from the transaction id, so a
-// reprint shows the same code; prefixed "OFF" so nobody mistakes it for a server approval code.
-func ApprovalCode(txnID string) string {
-	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-	var h uint32 = 2166136261
-	for i := 0; i < len(txnID); i++ {
-		h = (h ^ uint32(txnID[i])) * 16777619
-	}
-	code := []byte("OFF")
-	for i := 0; i < 4; i++ {
-		code = append(code, alphabet[h%uint32(len(alphabet))])
-		h /= uint32(len(alphabet))
-	}
-	return string(code)
-}
+// ApprovalCode is the code printed on an offline receipt (protocol.OfflineApprovalCode): the server
+// records the same code when the sale is forwarded.
+func ApprovalCode(txnID string) string { return protocol.OfflineApprovalCode(txnID) }
