@@ -87,7 +87,7 @@ func (s *Store) GetAccount(ctx context.Context, id string) (store.Account, error
 }
 
 func (s *Store) ListAccounts(ctx context.Context, f store.AccountFilter) ([]store.Account, error) {
-	n := limit(f.Limit)
+	n := store.PageSize(f.Limit)
 	var out []store.Account
 	err := s.db.View(func(tx *bolt.Tx) error {
 		add := func(id string) (bool, error) {
@@ -129,7 +129,7 @@ func (s *Store) ListAccounts(ctx context.Context, f store.AccountFilter) ([]stor
 }
 
 func (s *Store) ListEntries(ctx context.Context, f store.EntryFilter) ([]store.Entry, error) {
-	n := limit(f.Limit)
+	n := store.PageSize(f.Limit)
 	var out []store.Entry
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bktEntries).Cursor()

@@ -121,7 +121,7 @@ func (s *Store) ListAuthorizations(ctx context.Context, f store.AuthorizationFil
 	default:
 		return s.listAllAuthorizations(f.Page)
 	}
-	n := limit(f.Limit)
+	n := store.PageSize(f.Limit)
 	var out []store.Authorization
 	err := s.db.View(func(tx *bolt.Tx) error {
 		prefix := pair(owner, "")
@@ -172,7 +172,7 @@ func (s *Store) RevokeAuthorization(ctx context.Context, id string, at time.Time
 // listAllAuthorizations pages through bktAuthData by id, jumping from one authorization's record to
 // the next id (its codes and txns sit between).
 func (s *Store) listAllAuthorizations(p store.Page) ([]store.Authorization, error) {
-	n := limit(p.Limit)
+	n := store.PageSize(p.Limit)
 	var out []store.Authorization
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bktAuthData).Cursor()

@@ -42,17 +42,6 @@ func putBalance(tx *bolt.Tx, id string, v int64) error {
 	return abort(tx.Bucket(bktBalances).Put([]byte(id), u64(uint64(v))))
 }
 
-// limit turns a requested page size into the one used.
-func limit(n int) int {
-	switch {
-	case n <= 0:
-		return store.DefaultPageSize
-	case n > store.MaxPageSize:
-		return store.MaxPageSize
-	}
-	return n
-}
-
 func getJSONRaw(raw []byte, what string, v any) error {
 	if err := json.Unmarshal(raw, v); err != nil {
 		return fmt.Errorf("boltstore: corrupt record %s: %w", what, err)

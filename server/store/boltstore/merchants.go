@@ -47,7 +47,7 @@ func (s *Store) ListMerchants(ctx context.Context, p store.Page) ([]store.Mercha
 
 // listByID pages through a bucket keyed by id.
 func listByID[T any](db *bolt.DB, bucket []byte, p store.Page) ([]T, error) {
-	n := limit(p.Limit)
+	n := store.PageSize(p.Limit)
 	var out []T
 	err := db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucket).Cursor()

@@ -364,7 +364,7 @@ func (s *Store) GetCampaign(ctx context.Context, id string) (store.Campaign, err
 }
 
 func (s *Store) ListCampaigns(ctx context.Context, merchantID string, p store.Page) ([]store.Campaign, error) {
-	n := limit(p.Limit)
+	n := store.PageSize(p.Limit)
 	var out []store.Campaign
 	err := s.db.View(func(tx *bolt.Tx) error {
 		prefix := pair(merchantID, "")
@@ -440,7 +440,7 @@ func (s *Store) CampaignMessages(ctx context.Context, campaignID string) ([]stor
 }
 
 func (s *Store) ListMessages(ctx context.Context, userID string, all bool, n int, now time.Time) ([]store.OfferMessage, error) {
-	n = limit(n)
+	n = store.PageSize(n)
 	var out []store.OfferMessage
 	var undelivered []string
 	err := s.db.View(func(tx *bolt.Tx) error {

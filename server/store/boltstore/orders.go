@@ -87,7 +87,7 @@ func (s *Store) GetOrder(ctx context.Context, id string) (store.Order, error) {
 }
 
 func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.Order, error) {
-	n := limit(f.Limit)
+	n := store.PageSize(f.Limit)
 	var out []store.Order
 	err := s.db.View(func(tx *bolt.Tx) error {
 		t := ltx{tx: tx}

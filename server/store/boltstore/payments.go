@@ -110,7 +110,7 @@ func (s *Store) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, e
 	if before == 0 {
 		before = math.MaxUint64
 	}
-	n := limit(f.Limit)
+	n := store.PageSize(f.Limit)
 	var out []store.Txn
 	err := s.db.View(func(tx *bolt.Tx) error {
 		txns, bySeq := tx.Bucket(bktTxns), tx.Bucket(bktTxnBySeq)

@@ -113,7 +113,7 @@ func (s *Store) ListTerminals(ctx context.Context, f store.TerminalFilter) ([]st
 	if f.MerchantID == "" {
 		return listByID[store.Terminal](s.db, bktTerminals, f.Page)
 	}
-	n := limit(f.Limit)
+	n := store.PageSize(f.Limit)
 	var out []store.Terminal
 	err := s.db.View(func(tx *bolt.Tx) error {
 		prefix := pair(f.MerchantID, "")

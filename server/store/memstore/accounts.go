@@ -49,7 +49,7 @@ func (s *Store) ListEntries(ctx context.Context, f store.EntryFilter) ([]store.E
 	}
 	defer s.mu.Unlock()
 	var out []store.Entry
-	for i := f.AfterID; i < uint64(len(s.entries)) && len(out) < limit(f.Limit); i++ {
+	for i := f.AfterID; i < uint64(len(s.entries)) && len(out) < store.PageSize(f.Limit); i++ {
 		out = append(out, cloneEntry(s.entries[i]))
 	}
 	return out, nil

@@ -123,7 +123,7 @@ func list[T any](s *Store, ctx context.Context, m map[string]T, p store.Page, ke
 
 // page returns the values of m with keys after p.AfterID, by key, at most the page size.
 func page[T any](m map[string]T, p store.Page, keep func(T) bool) []T {
-	n := limit(p.Limit)
+	n := store.PageSize(p.Limit)
 	var out []T
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if len(out) == n {
@@ -135,14 +135,4 @@ func page[T any](m map[string]T, p store.Page, keep func(T) bool) []T {
 		out = append(out, m[k])
 	}
 	return out
-}
-
-func limit(n int) int {
-	switch {
-	case n <= 0:
-		return store.DefaultPageSize
-	case n > store.MaxPageSize:
-		return store.MaxPageSize
-	}
-	return n
 }

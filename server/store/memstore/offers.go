@@ -229,7 +229,7 @@ func (s *Store) ListCampaigns(ctx context.Context, merchantID string, p store.Pa
 		}
 	}
 	slices.SortFunc(all, func(a, b store.Campaign) int { return strings.Compare(a.ID, b.ID) })
-	return all[:min(len(all), limit(p.Limit))], nil
+	return all[:min(len(all), store.PageSize(p.Limit))], nil
 }
 
 func (s *Store) CancelCampaign(ctx context.Context, id string, at time.Time) (store.Campaign, error) {
@@ -285,7 +285,7 @@ func (s *Store) ListMessages(ctx context.Context, userID string, all bool, n int
 	o := s.off()
 	var out []store.OfferMessage
 	for _, id := range o.inbox[userID] {
-		if len(out) == limit(n) {
+		if len(out) == store.PageSize(n) {
 			break
 		}
 		m := o.messages[id]

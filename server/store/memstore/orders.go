@@ -112,7 +112,7 @@ func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.Or
 		return nil, err
 	}
 	defer s.mu.Unlock()
-	n := limit(f.Limit)
+	n := store.PageSize(f.Limit)
 	var out []store.Order
 	for i := f.AfterSeq; i < uint64(len(s.orders.seq)) && len(out) < n; i++ {
 		if o, ok := s.orders.byID[s.orders.seq[i]]; ok && o.TerminalID == f.TerminalID {

@@ -91,7 +91,7 @@ func (s *Store) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, e
 		return nil, err
 	}
 	defer s.mu.Unlock()
-	n := limit(f.Limit)
+	n := store.PageSize(f.Limit)
 	var out []store.Txn
 	if f.TerminalID != "" {
 		var keys []store.TxnKey

@@ -185,7 +185,7 @@ func (s *Store) ListAccounts(ctx context.Context, f store.AccountFilter) ([]stor
 		args = append(args, string(f.Kind))
 		q += fmt.Sprintf(" AND kind = $%d", len(args))
 	}
-	args = append(args, limit(f.Limit))
+	args = append(args, store.PageSize(f.Limit))
 	q += fmt.Sprintf(" ORDER BY id LIMIT $%d", len(args))
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
@@ -199,7 +199,7 @@ func (s *Store) ListEntries(ctx context.Context, f store.EntryFilter) ([]store.E
 	var out []store.Entry
 	err := s.readTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		out, err = readEntries(ctx, tx, f.AfterID, limit(f.Limit))
+		out, err = readEntries(ctx, tx, f.AfterID, store.PageSize(f.Limit))
 		return err
 	})
 	return out, err

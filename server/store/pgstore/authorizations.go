@@ -102,7 +102,7 @@ func (s *Store) ListAuthorizations(ctx context.Context, f store.AuthorizationFil
 		q += ` AND account_id = $2`
 		args = append(args, f.AccountID)
 	}
-	args = append(args, limit(f.Limit))
+	args = append(args, store.PageSize(f.Limit))
 	q += fmt.Sprintf(` ORDER BY id LIMIT $%d`, len(args))
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {

@@ -71,7 +71,7 @@ func (s *Store) GetMerchant(ctx context.Context, id string) (store.Merchant, err
 }
 
 func (s *Store) ListMerchants(ctx context.Context, p store.Page) ([]store.Merchant, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+merchantCols+` FROM merchants WHERE id > $1 ORDER BY id LIMIT $2`, p.AfterID, limit(p.Limit))
+	rows, err := s.pool.Query(ctx, `SELECT `+merchantCols+` FROM merchants WHERE id > $1 ORDER BY id LIMIT $2`, p.AfterID, store.PageSize(p.Limit))
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -159,10 +159,10 @@ func (s *Store) ListTerminals(ctx context.Context, f store.TerminalFilter) ([]st
 	var rows pgx.Rows
 	var err error
 	if f.MerchantID == "" {
-		rows, err = s.pool.Query(ctx, `SELECT `+terminalCols+` FROM terminals WHERE id > $1 ORDER BY id LIMIT $2`, f.AfterID, limit(f.Limit))
+		rows, err = s.pool.Query(ctx, `SELECT `+terminalCols+` FROM terminals WHERE id > $1 ORDER BY id LIMIT $2`, f.AfterID, store.PageSize(f.Limit))
 	} else {
 		rows, err = s.pool.Query(ctx, `SELECT `+terminalCols+` FROM terminals WHERE merchant_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
-			f.MerchantID, f.AfterID, limit(f.Limit))
+			f.MerchantID, f.AfterID, store.PageSize(f.Limit))
 	}
 	if err != nil {
 		return nil, mapErr(err)
@@ -241,7 +241,7 @@ func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
 }
 
 func (s *Store) ListUsers(ctx context.Context, p store.Page) ([]store.User, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+userCols+` FROM users WHERE id > $1 ORDER BY id LIMIT $2`, p.AfterID, limit(p.Limit))
+	rows, err := s.pool.Query(ctx, `SELECT `+userCols+` FROM users WHERE id > $1 ORDER BY id LIMIT $2`, p.AfterID, store.PageSize(p.Limit))
 	if err != nil {
 		return nil, mapErr(err)
 	}

@@ -270,7 +270,7 @@ func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.Or
 		return nil, nil
 	}
 	rows, err := s.pool.Query(ctx, selectOrderSQL+`terminal_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-		f.TerminalID, after, limit(f.Limit))
+		f.TerminalID, after, store.PageSize(f.Limit))
 	if err != nil {
 		return nil, mapErr(err)
 	}

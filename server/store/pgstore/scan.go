@@ -184,14 +184,3 @@ func collect[T any](rows pgx.Rows, scan func(pgx.Row) (T, error)) ([]T, error) {
 	}
 	return out, rows.Err()
 }
-
-// limit turns a requested page size into the one used.
-func limit(n int) int {
-	switch {
-	case n <= 0:
-		return store.DefaultPageSize
-	case n > store.MaxPageSize:
-		return store.MaxPageSize
-	}
-	return n
-}
