@@ -26,6 +26,7 @@ func Demo(ctx context.Context, bin, dir string, out io.Writer) (err error) {
 		lab.Close()
 	}()
 	fmt.Fprintf(out, "    server %s; scanner %s; printer %s (simulated, ptys)\n", lab.ServerURL, lab.Scanner.Path(), lab.Printer.Path())
+	fmt.Fprintf(out, "    web wallet %s/wallet/ (open it in a browser while the demo runs)\n", lab.ServerURL)
 	before, err := lab.Balances(ctx)
 	if err != nil {
 		return err

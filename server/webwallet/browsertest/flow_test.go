@@ -167,7 +167,7 @@ func TestFlowOneOffline(t *testing.T) {
 	s := newSettlement(t)
 	art := artifactDir(t)
 
-	do(t, ctx, chromedp.Navigate(s.srv.URL+webwallet.Prefix))
+	do(t, ctx, chromedp.EmulateViewport(360, 640), chromedp.Navigate(s.srv.URL+webwallet.Prefix))
 	waitJS(t, ctx, "the login screen", visible("login-form"))
 	screen(t, ctx, art, "01-login")
 
