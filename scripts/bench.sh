@@ -13,7 +13,7 @@ gobench() { go test -run '^$' -benchmem "$@"; }
 
 echo "== settlementd on the embedded store (bbolt), through HTTP, 64 terminals"
 echo "   flow 1 payments, then flow 2 orders (each created by a terminal and confirmed by a phone)"
-echo "   baseline: a bbolt loop with one fsync'd Update per payment, same run"
+echo "   baseline: a bbolt loop with one fsync'd Update per payment, before and after each of 3 runs per phase (medians, spread)"
 "$BIN/settlementd" bench
 
 echo
