@@ -19,6 +19,7 @@ const (
 // PrepareAuthorization checks a new authorization and fills in what the store computes: the hold
 // amount, the hold account id, normalised times and zeroed counters.
 func PrepareAuthorization(a store.Authorization) (store.Authorization, error) {
+	a.CreatedAt = Now(a.CreatedAt)
 	if err := ValidID("authorization_id", a.ID); err != nil {
 		return a, err
 	}

@@ -191,6 +191,12 @@ func SystemAccount(currency string, at time.Time) store.Account {
 	return store.Account{ID: store.SystemAccountID(currency), Kind: store.AccountSystem, Currency: currency, CreatedAt: at}
 }
 
+// PrepareNonce normalises a nonce's expiry and checks it: what every store does before using it.
+func PrepareNonce(n store.Nonce) (store.Nonce, error) {
+	n.ExpiresAt = Norm(n.ExpiresAt)
+	return n, ValidNonce(n)
+}
+
 // ValidNonce checks a nonce record.
 func ValidNonce(n store.Nonce) error {
 	if err := ValidID("terminal_id", n.TerminalID); err != nil {

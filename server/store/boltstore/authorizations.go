@@ -17,7 +17,6 @@ func authOpenKey(a store.Authorization) []byte {
 }
 
 func (s *Store) CreateAuthorization(ctx context.Context, a store.Authorization) (store.Authorization, error) {
-	a.CreatedAt = ledger.Now(a.CreatedAt)
 	a, err := ledger.PrepareAuthorization(a)
 	if err != nil {
 		return store.Authorization{}, err

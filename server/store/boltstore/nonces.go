@@ -31,8 +31,8 @@ func useNonce(tx *bolt.Tx, n store.Nonce) error {
 }
 
 func (s *Store) UseNonce(ctx context.Context, terminalID, nonce string, expiresAt time.Time) error {
-	n := store.Nonce{TerminalID: terminalID, Nonce: nonce, ExpiresAt: ledger.Norm(expiresAt)}
-	if err := ledger.ValidNonce(n); err != nil {
+	n, err := ledger.PrepareNonce(store.Nonce{TerminalID: terminalID, Nonce: nonce, ExpiresAt: expiresAt})
+	if err != nil {
 		return err
 	}
 	return s.w.do(ctx, 1, func(tx *bolt.Tx) error { return useNonce(tx, n) })

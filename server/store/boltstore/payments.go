@@ -20,8 +20,8 @@ func (s *Store) ApplyPayments(ctx context.Context, ops []store.PaymentOp) ([]sto
 }
 
 func (s *Store) ApplySigned(ctx context.Context, nonce store.Nonce, ops []store.PaymentOp) ([]store.Outcome, error) {
-	nonce.ExpiresAt = ledger.Norm(nonce.ExpiresAt)
-	if err := ledger.ValidNonce(nonce); err != nil {
+	nonce, err := ledger.PrepareNonce(nonce)
+	if err != nil {
 		return nil, err
 	}
 	return s.apply(ctx, &nonce, ops)

@@ -19,8 +19,8 @@ func (s *Store) useNonce(n store.Nonce) error {
 }
 
 func (s *Store) UseNonce(ctx context.Context, terminalID, nonce string, expiresAt time.Time) error {
-	n := store.Nonce{TerminalID: terminalID, Nonce: nonce, ExpiresAt: ledger.Norm(expiresAt)}
-	if err := ledger.ValidNonce(n); err != nil {
+	n, err := ledger.PrepareNonce(store.Nonce{TerminalID: terminalID, Nonce: nonce, ExpiresAt: expiresAt})
+	if err != nil {
 		return err
 	}
 	if err := s.lock(ctx); err != nil {

@@ -14,8 +14,8 @@ import (
 // UseNonce goes through the group writer like ApplySigned without ops: the service records a request's
 // nonce alongside its payments, and both then share one commit.
 func (s *Store) UseNonce(ctx context.Context, terminalID, nonce string, expiresAt time.Time) error {
-	n := store.Nonce{TerminalID: terminalID, Nonce: nonce, ExpiresAt: ledger.Norm(expiresAt)}
-	if err := ledger.ValidNonce(n); err != nil {
+	n, err := ledger.PrepareNonce(store.Nonce{TerminalID: terminalID, Nonce: nonce, ExpiresAt: expiresAt})
+	if err != nil {
 		return err
 	}
 	return s.w.do(ctx, &call{nonce: &n})
