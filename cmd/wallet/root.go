@@ -65,6 +65,8 @@ func runWithEnv(ctx context.Context, args []string, stdin io.Reader, stdout, std
   wallet authorize --account ID --cap 20.00  get an offline authorization (first approval)
   wallet code                                show the next one-time payment code (no network)
   wallet status                              limits, codes left, expiry
+  wallet revoke                              end the authorization at the server (lost phone)
+  wallet logout                              forget the login
   wallet pay --image FILE | --text PAYLOAD   pay a merchant-presented order (flow 2)
   wallet settings --offers on                receive offers (off by default); --opt-out MERCHANT
   wallet inbox [--wait 25s]                  fetch offer messages; wallet offers lists them
@@ -77,7 +79,7 @@ State lives in --home (default $STILLPAY_WALLET_HOME or ~/.stillpay-wallet), fil
 	root.PersistentFlags().StringVar(&a.caFile, "ca-file", "", "PEM file of the CA that signed the server's certificate (default $"+CAFileEnv+")")
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log what the wallet does to stderr")
 	root.AddCommand(a.loginCommand(), a.authorizeCommand(), a.codeCommand(), a.statusCommand(), a.payCommand(),
-		a.inboxCommand(), a.offersCommand(), a.settingsCommand())
+		a.inboxCommand(), a.offersCommand(), a.settingsCommand(), a.revokeCommand(), a.logoutCommand())
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)

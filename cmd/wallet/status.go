@@ -32,6 +32,9 @@ func (a *app) statusCommand() *cobra.Command {
 			if st.Expired {
 				state = "EXPIRED"
 			}
+			if st.Revoked {
+				state = "REVOKED"
+			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintf(tw, "user\t%s\n", st.UserID)
 			fmt.Fprintf(tw, "account\t%s\n", st.AccountID)

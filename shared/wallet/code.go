@@ -90,6 +90,9 @@ func checkCanSpend(a *Authorization, key ed25519.PrivateKey, now time.Time) erro
 	if a.AuthorizationID == "" {
 		return ErrNotAuthorized
 	}
+	if !a.RevokedAt.IsZero() {
+		return fmt.Errorf("%w at %s", ErrAuthorizationRevoked, a.RevokedAt.Format(time.RFC3339))
+	}
 	if !now.Before(a.ExpiresAt) {
 		return fmt.Errorf("%w: at %s", ErrAuthorizationExpired, a.ExpiresAt.Format(time.RFC3339))
 	}

@@ -32,6 +32,9 @@ type Authorization struct {
 	// NextCounter is the counter of the next code. It only ever grows; counters below it may have
 	// been shown and are never used again.
 	NextCounter uint32 `json:"next_counter"`
+	// RevokedAt is when the customer revoked the authorization at the server (wallet revoke); from
+	// then on the wallet shows no code and the secret is gone.
+	RevokedAt time.Time `json:"revoked_at,omitzero"`
 }
 
 // Status is what `wallet status` shows: limits, codes left, expiry. It holds no secret.
@@ -48,11 +51,12 @@ type Status struct {
 	IssuedAt        time.Time    `json:"issued_at"`
 	ExpiresAt       time.Time    `json:"expires_at"`
 	Expired         bool         `json:"expired"`
+	Revoked         bool         `json:"revoked,omitempty"`
 }
 
 func (a Authorization) status(now time.Time) Status {
 	left := uint32(0)
-	if a.NextCounter < a.MaxCodes {
+	if a.NextCounter < a.MaxCodes && a.RevokedAt.IsZero() {
 		left = a.MaxCodes - a.NextCounter
 	}
 	return Status{
@@ -68,5 +72,6 @@ func (a Authorization) status(now time.Time) Status {
 		IssuedAt:        a.IssuedAt,
 		ExpiresAt:       a.ExpiresAt,
 		Expired:         !now.Before(a.ExpiresAt),
+		Revoked:         !a.RevokedAt.IsZero(),
 	}
 }

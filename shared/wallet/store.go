@@ -18,6 +18,7 @@ import (
 type Store interface {
 	LoadSession() (Session, error) // ErrNotLoggedIn when there is none
 	SaveSession(Session) error
+	DeleteSession() error                      // forgets the login; no error when there is none
 	LoadAuthorization() (Authorization, error) // ErrNotAuthorized when there is none
 	SaveAuthorization(Authorization) error
 	// UpdateAuthorization runs fn on the stored authorization and saves the result durably, as one
@@ -60,6 +61,14 @@ func (d DirStore) LoadSession() (Session, error) {
 
 // SaveSession implements Store.
 func (d DirStore) SaveSession(s Session) error { return d.save(SessionFile, s) }
+
+// DeleteSession implements Store.
+func (d DirStore) DeleteSession() error {
+	if err := os.Remove(filepath.Join(d.Home, SessionFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("wallet: forget the session: %w", err)
+	}
+	return nil
+}
 
 // LoadAuthorization implements Store.
 func (d DirStore) LoadAuthorization() (Authorization, error) {
@@ -170,6 +179,14 @@ func (m *MemStore) SaveSession(s Session) error {
 		return m.FailSave
 	}
 	m.session = &s
+	return nil
+}
+
+// DeleteSession implements Store.
+func (m *MemStore) DeleteSession() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.session = nil
 	return nil
 }
 

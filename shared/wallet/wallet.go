@@ -18,6 +18,7 @@ var (
 	ErrNotAuthorized        = errors.New("wallet: no authorization (run: wallet authorize)")
 	ErrAuthorizationExpired = errors.New("wallet: authorization expired (run: wallet authorize)")
 	ErrNoCodesLeft          = errors.New("wallet: no offline codes left (run: wallet authorize)")
+	ErrAuthorizationRevoked = errors.New("wallet: authorization revoked (run: wallet authorize)")
 	ErrCorruptState         = errors.New("wallet: state file is corrupt")
 	ErrInvalidRequest       = errors.New("wallet: invalid request")
 	ErrServerURL            = errors.New("wallet: invalid server URL")
