@@ -21,6 +21,7 @@ import (
 
 	"github.com/stillpay/stillpay/server/keys"
 	"github.com/stillpay/stillpay/server/store"
+	"github.com/stillpay/stillpay/shared/clock"
 	"github.com/stillpay/stillpay/shared/protocol"
 )
 
@@ -46,7 +47,7 @@ type Sync struct {
 	st     store.ServerKeyStore
 	sealer Sealer
 	poll   time.Duration
-	now    func() time.Time
+	clock  clock.Clock
 	log    *slog.Logger
 }
 
@@ -58,7 +59,7 @@ func New(ring *keys.Ring, st store.ServerKeyStore, sealer Sealer, poll time.Dura
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Sync{ring: ring, st: st, sealer: sealer, poll: poll, now: time.Now, log: log}
+	return &Sync{ring: ring, st: st, sealer: sealer, poll: poll, clock: clock.Real{}, log: log}
 }
 
 // Start announces the local keys the store lacks (the first instance on a database announces its
@@ -91,7 +92,7 @@ func (s *Sync) Sync(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("keysync: %w", err)
 	}
-	now := s.now()
+	now := s.clock.Now()
 	current := ""
 	for _, k := range announced { // by CurrentFrom: endorsers come before the keys they endorse
 		if _, ok := s.ring.Private(k.KeyID); !ok {
@@ -158,7 +159,7 @@ func (s *Sync) Rotate() (protocol.ServerKey, error) {
 	if err != nil {
 		return protocol.ServerKey{}, err
 	}
-	from := s.now().Add(AnnounceRounds * s.poll)
+	from := s.clock.Now().Add(AnnounceRounds * s.poll)
 	if err := s.announce(ctx, k, priv, from); err != nil {
 		return protocol.ServerKey{}, err
 	}

@@ -9,11 +9,12 @@ import (
 	"github.com/stillpay/stillpay/server/internal/loadtest"
 	"github.com/stillpay/stillpay/server/keys"
 	"github.com/stillpay/stillpay/server/store/memstore"
+	"github.com/stillpay/stillpay/shared/clock/clocktest"
 	"github.com/stillpay/stillpay/shared/protocol"
 )
 
 // instance is one settlementd's keys on a shared store.
-func instance(t *testing.T, st *memstore.Store, sealKey string, clock *time.Time, from string) (*Sync, string) {
+func instance(t *testing.T, st *memstore.Store, sealKey string, clock *clocktest.Fake, from string) (*Sync, string) {
 	t.Helper()
 	dir := t.TempDir()
 	if from != "" {
@@ -30,7 +31,7 @@ func instance(t *testing.T, st *memstore.Store, sealKey string, clock *time.Time
 		t.Fatal(err)
 	}
 	s := New(ring, st, sealer, time.Second, nil)
-	s.now = func() time.Time { return *clock }
+	s.clock = clock
 	if err := s.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -54,11 +55,11 @@ func TestRotationReachesEveryInstance(t *testing.T) {
 	ctx := context.Background()
 	st := memstore.New()
 	seal := filepath.Join(t.TempDir(), "seal.key")
-	clock := time.Now()
-	a, aDir := instance(t, st, seal, &clock, "")
+	clock := clocktest.NewFake(time.Now())
+	a, aDir := instance(t, st, seal, clock, "")
 	// b and c start with copies of a's keys, as docs/scaling.md says.
-	b, _ := instance(t, st, seal, &clock, aDir)
-	c, _ := instance(t, st, seal, &clock, aDir)
+	b, _ := instance(t, st, seal, clock, aDir)
+	c, _ := instance(t, st, seal, clock, aDir)
 	first := current(a)
 	if current(b) != first || current(c) != first {
 		t.Fatalf("current keys %s %s %s, want all %s", current(a), current(b), current(c), first)
@@ -82,7 +83,7 @@ func TestRotationReachesEveryInstance(t *testing.T) {
 		t.Fatalf("a terminal following c's list: added %v, %v", added, err)
 	}
 
-	clock = clock.Add(AnnounceRounds * time.Second)
+	clock.Advance(AnnounceRounds * time.Second)
 	for _, s := range []*Sync{a, b, c} {
 		if err := s.Sync(ctx); err != nil {
 			t.Fatal(err)
@@ -101,7 +102,7 @@ func TestRotationReachesEveryInstance(t *testing.T) {
 		t.Fatal("c could not find the key b announced")
 	}
 	// A later instance with an old copy of the keys catches up at start.
-	d, _ := instance(t, st, seal, &clock, aDir)
+	d, _ := instance(t, st, seal, clock, aDir)
 	if current(d) != k.KeyID {
 		t.Fatalf("a late instance signs with %s, want %s", current(d), k.KeyID)
 	}
@@ -112,9 +113,9 @@ func TestRotationReachesEveryInstance(t *testing.T) {
 func TestWrongSealKeyAddsNothing(t *testing.T) {
 	ctx := context.Background()
 	st := memstore.New()
-	clock := time.Now()
-	a, aDir := instance(t, st, filepath.Join(t.TempDir(), "seal.key"), &clock, "")
-	b, _ := instance(t, st, filepath.Join(t.TempDir(), "other-seal.key"), &clock, aDir)
+	clock := clocktest.NewFake(time.Now())
+	a, aDir := instance(t, st, filepath.Join(t.TempDir(), "seal.key"), clock, "")
+	b, _ := instance(t, st, filepath.Join(t.TempDir(), "other-seal.key"), clock, aDir)
 	k, err := a.Rotate()
 	if err != nil {
 		t.Fatal(err)
