@@ -143,8 +143,8 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) ([]int, 
 	return applied, nil
 }
 
-// bootstrap creates the schema bookkeeping tables if they are missing. Two instances creating them at
-// the same moment may see a duplicate-object error from the loser; it tries again.
+// bootstrap creates the schema bookkeeping tables if they are missing, one instance at a time (an
+// advisory lock held by its transaction); a duplicate-object error is still retried.
 func bootstrap(ctx context.Context, pool *pgxpool.Pool) error {
 	const ddl = `
 CREATE TABLE IF NOT EXISTS stillpay_schema (
@@ -160,7 +160,16 @@ CREATE TABLE IF NOT EXISTS stillpay_migrations (
 INSERT INTO stillpay_schema (id, version, updated_at) VALUES (1, 0, now()) ON CONFLICT (id) DO NOTHING;`
 	var err error
 	for attempt := 1; attempt <= maxBootstrapAttempts; attempt++ {
-		_, err = pool.Exec(ctx, ddl)
+		// A transaction-scoped advisory lock serialises the instances that start together, so only
+		// one creates the tables (concurrent CREATE TABLE IF NOT EXISTS can still collide in the
+		// catalog: "type ... already exists"); the retry below stays for what the lock cannot cover.
+		err = pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('stillpay_schema_bootstrap'))`); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, ddl)
+			return err
+		})
 		switch sqlState(err) {
 		case "":
 			if err == nil {
