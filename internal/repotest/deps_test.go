@@ -35,7 +35,6 @@ var layers = []area{
 	}},
 	{name: "terminal", areas: []string{"hardware", "shared"}, modules: []string{
 		"go.etcd.io/bbolt", "go.yaml.in/yaml/v3", "github.com/spf13/cobra", "golang.org/x/sys",
-		"github.com/prometheus/client_golang", // localapi's /metrics, like settlementd's (issue #14)
 	}},
 	{name: "server", areas: []string{"shared"}, modules: []string{
 		"github.com/jackc/pgx/v5", "github.com/jackc/puddle/v2", "github.com/prometheus/client_golang",
