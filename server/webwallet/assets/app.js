@@ -300,7 +300,7 @@ async function onShowCode() {
     counter, step: core.stepAt(nowSeconds()),
   });
   const canvas = $('qr');
-  const info = drawQR(canvas, code.text, Math.min(320, window.innerWidth - 32));
+  const info = drawQR(canvas, code.text, Math.min(328, document.documentElement.clientWidth - 32)) // clientWidth: without the scroll bar;
   canvas.dataset.counter = String(counter);
   canvas.dataset.version = String(info.version);
   canvas.setAttribute('aria-label', t('codeNumber', counter + 1, a.maxCodes));

@@ -6,7 +6,11 @@ import qrcode from './vendor/qrcode-generator/qrcode.mjs';
 
 export const QUIET_MODULES = 4;
 
-/** drawQR draws text on canvas at a whole number of device pixels per module, at least cssSize wide. */
+/**
+ * drawQR draws text on canvas at a whole number of device pixels per module, at most cssSize CSS
+ * pixels wide, and shows the canvas at exactly that size: a canvas stretched by CSS gets modules of
+ * uneven width (5 and 6 pixels side by side), which scanners misjudge.
+ */
 export function drawQR(canvas, text, cssSize) {
   const qr = qrcode(0, 'L');
   qr.addData(text, 'Alphanumeric');
@@ -16,6 +20,7 @@ export function drawQR(canvas, text, cssSize) {
   const dpr = window.devicePixelRatio || 1;
   const scale = Math.max(2, Math.floor((cssSize * dpr) / total));
   canvas.width = canvas.height = total * scale;
+  canvas.style.width = canvas.style.height = `${(total * scale) / dpr}px`;
   const g = canvas.getContext('2d');
   g.fillStyle = '#ffffff';
   g.fillRect(0, 0, canvas.width, canvas.height);

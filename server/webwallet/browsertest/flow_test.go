@@ -2,6 +2,7 @@ package browsertest
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -133,17 +134,39 @@ func screen(t *testing.T, ctx context.Context, dir, name string) {
 	}
 }
 
+// qrShots is how many screenshots of a shown code the test takes before it says the code does
+// not decode.
+const qrShots = 3
+
 // showCode taps "Show payment code", screenshots the QR, decodes it and checks it offline as a
 // terminal would; it returns the decoded payload.
 func showCode(t *testing.T, ctx context.Context, s *settlement) *payload.Payload {
 	t.Helper()
 	do(t, ctx, chromedp.Click(chromedp.ID("show-code")))
 	waitJS(t, ctx, "the code screen", visible("qr"))
-	shot, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.ID("qr")))
-	if err != nil {
-		t.Fatal(err)
+	// Shown at a whole number of screen pixels per module: a stretched canvas gives modules of
+	// uneven width, which decoders misjudge.
+	waitJS(t, ctx, "the QR at whole pixels per module", `(() => { const q = document.getElementById('qr');
+		const px = q.getBoundingClientRect().width * devicePixelRatio, total = Number(q.dataset.version) * 4 + 17 + 8;
+		return px > 0 && Number.isInteger(px) && px % total === 0; })()`)
+	var decoded string
+	for shot := 1; ; shot++ {
+		png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.ID("qr")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if decoded, err = tryDecodeQR(png); err == nil {
+			break
+		}
+		// A scanner reads several frames; so does the test, keeping each failed one for a look.
+		name := fmt.Sprintf("qr-undecoded-%d.png", shot)
+		_ = os.WriteFile(filepath.Join(artifactDir(t), name), png, 0o644)
+		if shot == qrShots {
+			t.Fatalf("%d screenshots of the QR, none decodes (last: %v; kept as %s)", shot, err, name)
+		}
+		t.Logf("screenshot %d of the QR does not decode (%v); kept as %s, taking another", shot, err, name)
 	}
-	p, err := payload.Parse(decodeQR(t, shot))
+	p, err := payload.Parse(decoded)
 	if err != nil {
 		t.Fatalf("the QR is not a payload: %v", err)
 	}
