@@ -1,11 +1,11 @@
-// Command stillbundle builds, signs and verifies posagent install bundles. See internal/release.
+// Command stillbundle builds, signs and verifies posagent install bundles. See terminal/bundle and terminal/bundle/bundlecmd.
 package main
 
 import (
 	"fmt"
 	"os"
 
-	"github.com/stillpay/stillpay/internal/release/bundlecmd"
+	"github.com/stillpay/stillpay/terminal/bundle/bundlecmd"
 )
 
 func main() {

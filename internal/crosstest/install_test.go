@@ -14,9 +14,9 @@ import (
 
 	"github.com/stillpay/stillpay/hardware/sim/simprinter"
 	"github.com/stillpay/stillpay/hardware/sim/simscanner"
-	"github.com/stillpay/stillpay/internal/release"
-	"github.com/stillpay/stillpay/internal/release/bundlecmd"
 	"github.com/stillpay/stillpay/shared/keyfile"
+	"github.com/stillpay/stillpay/terminal/bundle"
+	"github.com/stillpay/stillpay/terminal/bundle/bundlecmd"
 	"github.com/stillpay/stillpay/terminal/doctor"
 )
 
@@ -28,7 +28,7 @@ func releaseKey(t *testing.T) (path, pub string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return path, release.EncodePublicKey(key.Public().(ed25519.PublicKey))
+	return path, bundle.EncodePublicKey(key.Public().(ed25519.PublicKey))
 }
 
 // makeBundle builds a signed bundle of binary with the real stillbundle command and repository payload.
@@ -47,10 +47,10 @@ func makeBundle(t *testing.T, binary, version, key string) string {
 }
 
 // unpack extracts a bundle with tar, as a technician does, and returns its directory.
-func unpack(t *testing.T, bundle string) string {
+func unpack(t *testing.T, bundlePath string) string {
 	t.Helper()
 	dir := t.TempDir()
-	mustRun(t, "tar", "-xzf", bundle, "-C", dir)
+	mustRun(t, "tar", "-xzf", bundlePath, "-C", dir)
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 {
 		t.Fatalf("bundle unpacks to %d entries", len(entries))
@@ -129,11 +129,11 @@ func doctorLines(t *testing.T, root, conf string) (map[string]doctor.Result, str
 func TestBundleInstallProvisionDoctor(t *testing.T) {
 	amd64 := targets[2]
 	keyPath, pub := releaseKey(t)
-	bundle := makeBundle(t, posagentFor(t, amd64), buildVersion, keyPath)
+	bundlePath := makeBundle(t, posagentFor(t, amd64), buildVersion, keyPath)
 	root := t.TempDir()
 
 	// Install, twice: the second run must keep the config, the state and, for a changed binary, the previous one.
-	dir := unpack(t, bundle)
+	dir := unpack(t, bundlePath)
 	out := mustRun(t, "sh", filepath.Join(dir, "install.sh"), "--root", root)
 	for _, f := range []string{"opt/stillpay/bin/posagent", "etc/posagent/posagent.yaml", "etc/posagent/posagent.example.yaml",
 		"etc/systemd/system/posagent.service", "etc/udev/rules.d/60-stillpay.rules", "opt/stillpay/share/technician.md"} {
@@ -272,9 +272,9 @@ func TestBundleInstallProvisionDoctor(t *testing.T) {
 }
 
 // tamperBinary rewrites a bundle with one byte of its posagent changed, keeping sums and signature.
-func tamperBinary(t *testing.T, bundle string) string {
+func tamperBinary(t *testing.T, bundlePath string) string {
 	t.Helper()
-	dir := unpack(t, bundle)
+	dir := unpack(t, bundlePath)
 	bin := filepath.Join(dir, "posagent")
 	data := []byte(read(t, bin))
 	data[len(data)/2] ^= 0xff

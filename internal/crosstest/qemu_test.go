@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/stillpay/stillpay/internal/demo"
-	"github.com/stillpay/stillpay/internal/release"
 	"github.com/stillpay/stillpay/terminal/agent"
+	"github.com/stillpay/stillpay/terminal/bundle"
 )
 
 // requireQemuEnv makes missing emulators a failure instead of a skip (set by .ci/run).
@@ -81,7 +81,7 @@ func TestEmulatedARM(t *testing.T) {
 				t.Fatalf("posagent version under %s: %q", tg.qemu, out)
 			}
 			// Prove it really is an ARM binary that answered.
-			if info, err := release.Inspect(posagentFor(t, tg)); err != nil || info.Machine.String() != tg.elfMachine {
+			if info, err := bundle.Inspect(posagentFor(t, tg)); err != nil || info.Machine.String() != tg.elfMachine {
 				t.Fatalf("not an ARM binary: %+v %v", info, err)
 			}
 

@@ -3,14 +3,14 @@ package crosstest
 import (
 	"testing"
 
-	"github.com/stillpay/stillpay/internal/release"
+	"github.com/stillpay/stillpay/terminal/bundle"
 )
 
 // TestCrossBuiltBinariesAreStaticAndSmall checks the three binaries a bundle ships.
 func TestCrossBuiltBinariesAreStaticAndSmall(t *testing.T) {
 	for _, tg := range targets {
 		path := posagentFor(t, tg)
-		info, err := release.Inspect(path)
+		info, err := bundle.Inspect(path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -18,13 +18,13 @@ func TestCrossBuiltBinariesAreStaticAndSmall(t *testing.T) {
 		if info.Interpreter != "" || info.Dynamic {
 			t.Errorf("%s is dynamically linked (interpreter %q)", tg.name, info.Interpreter)
 		}
-		if info.Size > release.MaxBinarySize {
-			t.Errorf("%s is %d bytes, over the %d byte budget", tg.name, info.Size, release.MaxBinarySize)
+		if info.Size > bundle.MaxBinarySize {
+			t.Errorf("%s is %d bytes, over the %d byte budget", tg.name, info.Size, bundle.MaxBinarySize)
 		}
 		if info.Machine.String() != tg.elfMachine || info.Target.String() != tg.name || info.CGO {
 			t.Errorf("%s: machine %s target %s cgo %v", tg.name, info.Machine, info.Target, info.CGO)
 		}
-		if err := release.CheckShippable(info); err != nil {
+		if err := bundle.CheckShippable(info); err != nil {
 			t.Error(err)
 		}
 	}

@@ -40,7 +40,7 @@ func printerState(status string) string {
 
 // metrics writes the Prometheus text format (0.0.4) by hand. client_golang would be the usual choice
 // (settlementd uses it), but in posagent it costs 4.9 MB (protobuf and its friends: 11.2 → 16.1 MB,
-// over the 12 MB release budget in internal/release that field agents enforce on updates), for a dozen
+// over the 12 MB release budget in terminal/bundle that field agents enforce on updates), for a dozen
 // series. The label values are bounded (printer state is one of the printer* states above) and a
 // golden test pins the output.
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {

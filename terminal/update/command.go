@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stillpay/stillpay/internal/release"
+	"github.com/stillpay/stillpay/terminal/bundle"
 )
 
 // builtinTrustedKeys is the comma-separated list of release public keys compiled into posagent:
@@ -33,14 +33,14 @@ const DefaultConfigPath = "/etc/posagent/posagent.yaml"
 // TrustedKeys gathers the release keys an update may be signed with: flagKeys (keys or key files),
 // the keys file beside the config, and the list compiled into the binary. None comes from a bundle.
 func TrustedKeys(flagKeys []string, configPath string) ([]ed25519.PublicKey, error) {
-	keys, err := release.ParseTrustedKeys(flagKeys)
+	keys, err := bundle.ParseTrustedKeys(flagKeys)
 	if err != nil {
 		return nil, fmt.Errorf("--trusted-key: %w", err)
 	}
 	if configPath != "" {
 		file := filepath.Join(filepath.Dir(configPath), KeysFileName)
 		if _, err := os.Stat(file); err == nil {
-			fileKeys, err := release.ParseTrustedKeys([]string{file})
+			fileKeys, err := bundle.ParseTrustedKeys([]string{file})
 			if err != nil {
 				return nil, err
 			}
@@ -49,7 +49,7 @@ func TrustedKeys(flagKeys []string, configPath string) ([]ed25519.PublicKey, err
 			return nil, fmt.Errorf("update: %w", err)
 		}
 	}
-	builtin, err := release.ParseTrustedKeys(strings.Split(builtinTrustedKeys, ","))
+	builtin, err := bundle.ParseTrustedKeys(strings.Split(builtinTrustedKeys, ","))
 	if err != nil {
 		return nil, fmt.Errorf("the release key list built into this posagent is damaged (%w): pass --trusted-key", err)
 	}
@@ -59,7 +59,7 @@ func TrustedKeys(flagKeys []string, configPath string) ([]ed25519.PublicKey, err
 // Command returns `posagent update`. It reads the root command's --config flag when there is one
 // (for the keys file beside the config).
 func Command() *cobra.Command {
-	var bundle, binary string
+	var bundlePath, binary string
 	var trusted []string
 	var rollback, check bool
 	cmd := &cobra.Command{
@@ -76,7 +76,7 @@ in; the replaced binary is kept as posagent.prev. Restart the agent afterwards:
 Only the binary changes; to install a new systemd unit or udev rules, run the bundle's install.sh.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if rollback == (bundle != "") {
+			if rollback == (bundlePath != "") {
 				return errors.New("give either --bundle FILE or --rollback")
 			}
 			opts := Options{Binary: binary, Logger: slog.New(slog.DiscardHandler)}
@@ -97,18 +97,18 @@ Only the binary changes; to install a new systemd unit or udev rules, run the bu
 			}
 			opts.Trusted = keys
 			if check {
-				b, err := Check(contextOf(cmd), bundle, opts)
+				b, err := Check(contextOf(cmd), bundlePath, opts)
 				if err != nil {
 					return explain("bundle refused", err)
 				}
 				fmt.Fprintf(out, "bundle OK: %s %s, signed by release key %s; nothing was changed\n", b.Manifest.Version, b.Manifest.Target, b.KeyID)
 				return nil
 			}
-			res, err := Apply(contextOf(cmd), bundle, opts)
+			res, err := Apply(contextOf(cmd), bundlePath, opts)
 			if err != nil {
 				return explain("update refused, nothing was changed", err)
 			}
-			fmt.Fprintf(out, "verified %s: version %s for %s, signed by release key %s\n", bundle, res.Version, res.Target, res.KeyID)
+			fmt.Fprintf(out, "verified %s: version %s for %s, signed by release key %s\n", bundlePath, res.Version, res.Target, res.KeyID)
 			if res.Unchanged {
 				fmt.Fprintf(out, "%s is already this binary; nothing to do\n", res.Binary)
 				return nil
@@ -120,7 +120,7 @@ Only the binary changes; to install a new systemd unit or udev rules, run the bu
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&bundle, "bundle", "", "signed bundle to install (posagent-VERSION-TARGET.tar.gz)")
+	f.StringVar(&bundlePath, "bundle", "", "signed bundle to install (posagent-VERSION-TARGET.tar.gz)")
 	f.BoolVar(&check, "check", false, "only verify the bundle; change nothing")
 	f.BoolVar(&rollback, "rollback", false, "swap the installed binary with the previous one (posagent.prev)")
 	f.StringArrayVar(&trusted, "trusted-key", nil, "trusted release public key (base64, from stillbundle pubkey) or a file of them; repeatable")

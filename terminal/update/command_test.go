@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stillpay/stillpay/internal/release"
+	"github.com/stillpay/stillpay/terminal/bundle"
 )
 
 // posagent builds a root command shaped like posagent's: a persistent --config flag.
@@ -27,14 +27,14 @@ func posagent(args ...string) (string, error) {
 
 func TestCommandUpdateCheckAndRollback(t *testing.T) {
 	link, real := install(t, script("v1", 0))
-	bundle := bundleFile(t, "v2", script("v2", 0), here, releaseKey)
-	pub := release.EncodePublicKey(releasePub)
+	bundlePath := bundleFile(t, "v2", script("v2", 0), here, releaseKey)
+	pub := bundle.EncodePublicKey(releasePub)
 
-	out, err := posagent("update", "--bundle", bundle, "--check", "--binary", link, "--trusted-key", pub)
+	out, err := posagent("update", "--bundle", bundlePath, "--check", "--binary", link, "--trusted-key", pub)
 	if err != nil || !strings.Contains(out, "bundle OK: v2") || read(t, real) != string(script("v1", 0)) {
 		t.Fatalf("check: %v %q", err, out)
 	}
-	out, err = posagent("update", "--bundle", bundle, "--binary", link, "--trusted-key", pub)
+	out, err = posagent("update", "--bundle", bundlePath, "--binary", link, "--trusted-key", pub)
 	if err != nil || !strings.Contains(out, "new binary says: posagent v2") || !strings.Contains(out, "systemctl restart posagent") {
 		t.Fatalf("update: %v %q", err, out)
 	}
@@ -46,23 +46,23 @@ func TestCommandUpdateCheckAndRollback(t *testing.T) {
 
 func TestCommandReadsKeysFileBesideConfig(t *testing.T) {
 	link, _ := install(t, script("v1", 0))
-	bundle := bundleFile(t, "v2", script("v2", 0), here, releaseKey)
+	bundlePath := bundleFile(t, "v2", script("v2", 0), here, releaseKey)
 	confDir := t.TempDir()
 	config := filepath.Join(confDir, "posagent.yaml")
-	if _, err := posagent("update", "--config", config, "--bundle", bundle, "--check", "--binary", link); err == nil ||
+	if _, err := posagent("update", "--config", config, "--bundle", bundlePath, "--check", "--binary", link); err == nil ||
 		!strings.Contains(err.Error(), "no trusted release key") || !strings.Contains(err.Error(), "what to do") {
 		t.Fatalf("without keys: %v", err)
 	}
-	os.WriteFile(filepath.Join(confDir, KeysFileName), []byte("# our release key\n"+release.EncodePublicKey(releasePub)+"\n"), 0o644)
-	if out, err := posagent("update", "--config", config, "--bundle", bundle, "--check", "--binary", link); err != nil {
+	os.WriteFile(filepath.Join(confDir, KeysFileName), []byte("# our release key\n"+bundle.EncodePublicKey(releasePub)+"\n"), 0o644)
+	if out, err := posagent("update", "--config", config, "--bundle", bundlePath, "--check", "--binary", link); err != nil {
 		t.Fatalf("with keys file: %v %q", err, out)
 	}
 }
 
 func TestCommandRefusesTamperedBundleWithAdvice(t *testing.T) {
 	link, real := install(t, script("v1", 0))
-	bundle := tamperFile(t, bundleFile(t, "v2", script("v2", 0), here, releaseKey), release.BinaryName, func(b []byte) []byte { b[3] ^= 1; return b })
-	_, err := posagent("update", "--bundle", bundle, "--binary", link, "--trusted-key", release.EncodePublicKey(releasePub))
+	bundlePath := tamperFile(t, bundleFile(t, "v2", script("v2", 0), here, releaseKey), bundle.BinaryName, func(b []byte) []byte { b[3] ^= 1; return b })
+	_, err := posagent("update", "--bundle", bundlePath, "--binary", link, "--trusted-key", bundle.EncodePublicKey(releasePub))
 	if err == nil {
 		t.Fatal("tampered bundle installed")
 	}
@@ -82,7 +82,7 @@ func TestCommandRefusesTamperedBundleWithAdvice(t *testing.T) {
 func TestBuiltinTrustedKeys(t *testing.T) {
 	saved := builtinTrustedKeys
 	defer func() { builtinTrustedKeys = saved }()
-	builtinTrustedKeys = release.EncodePublicKey(releasePub) + ","
+	builtinTrustedKeys = bundle.EncodePublicKey(releasePub) + ","
 	keys, err := TrustedKeys(nil, "")
 	if err != nil || len(keys) != 1 || !keys[0].Equal(releasePub) {
 		t.Fatalf("keys %v err %v", keys, err)

@@ -3,10 +3,10 @@ package update
 import (
 	"errors"
 
-	"github.com/stillpay/stillpay/internal/release"
+	"github.com/stillpay/stillpay/terminal/bundle"
 )
 
-// Errors of Apply and Rollback (bundle errors are internal/release's). Test with errors.Is.
+// Errors of Apply and Rollback (bundle errors are terminal/bundle's). Test with errors.Is.
 var (
 	// ErrWrongTarget: the bundle is built for another OS or CPU.
 	ErrWrongTarget = errors.New("update: bundle is for another kind of machine")
@@ -30,5 +30,5 @@ func Hint(err error) string {
 	case errors.Is(err, ErrPermission):
 		return "run it as root: sudo posagent update ..."
 	}
-	return release.Hint(err)
+	return bundle.Hint(err)
 }

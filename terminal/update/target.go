@@ -4,12 +4,12 @@ import (
 	"runtime"
 	"runtime/debug"
 
-	"github.com/stillpay/stillpay/internal/release"
+	"github.com/stillpay/stillpay/terminal/bundle"
 )
 
 // CurrentTarget is the target this binary was built for.
-func CurrentTarget() release.Target {
-	t := release.Target{OS: runtime.GOOS, Arch: runtime.GOARCH}
+func CurrentTarget() bundle.Target {
+	t := bundle.Target{OS: runtime.GOOS, Arch: runtime.GOARCH}
 	if t.Arch == "arm" {
 		if bi, ok := debug.ReadBuildInfo(); ok {
 			for _, s := range bi.Settings {
@@ -24,7 +24,7 @@ func CurrentTarget() release.Target {
 
 // compatible reports whether a bundle built for b runs where this binary, built for cur, runs. A
 // 32-bit ARM binary built for a lower ARM level runs on a higher one, not the other way round.
-func compatible(b, cur release.Target) bool {
+func compatible(b, cur bundle.Target) bool {
 	if b.OS != cur.OS || b.Arch != cur.Arch {
 		return false
 	}

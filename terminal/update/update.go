@@ -13,7 +13,7 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/stillpay/stillpay/internal/release"
+	"github.com/stillpay/stillpay/terminal/bundle"
 )
 
 // PreviousSuffix names the kept binary: /opt/stillpay/bin/posagent.prev.
@@ -26,7 +26,7 @@ type Options struct {
 	// Trusted are the release public keys a bundle must be signed with.
 	Trusted []ed25519.PublicKey
 	// Target is the machine the bundle must fit. Zero means CurrentTarget().
-	Target release.Target
+	Target bundle.Target
 	// SelfTest runs the new binary before the swap. Nil means ExecSelfTest.
 	SelfTest SelfTester
 	Logger   *slog.Logger
@@ -39,7 +39,7 @@ func (o *Options) defaults() error {
 	if o.SelfTest == nil {
 		o.SelfTest = ExecSelfTest{}
 	}
-	if o.Target == (release.Target{}) {
+	if o.Target == (bundle.Target{}) {
 		o.Target = CurrentTarget()
 	}
 	if o.Binary == "" {
@@ -70,14 +70,14 @@ type Result struct {
 
 // Check verifies a bundle (signature, sums, manifest) and that it fits this machine, changing
 // nothing.
-func Check(ctx context.Context, bundlePath string, opts Options) (*release.Bundle, error) {
+func Check(ctx context.Context, bundlePath string, opts Options) (*bundle.Bundle, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if opts.Target == (release.Target{}) {
+	if opts.Target == (bundle.Target{}) {
 		opts.Target = CurrentTarget()
 	}
-	b, err := release.OpenFile(bundlePath, opts.Trusted)
+	b, err := bundle.OpenFile(bundlePath, opts.Trusted)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ func Apply(ctx context.Context, bundlePath string, opts Options) (Result, error)
 	if err != nil {
 		return Result{}, err
 	}
-	newBin, _ := b.File(release.BinaryName) // Open guarantees it is there
+	newBin, _ := b.File(bundle.BinaryName) // Open guarantees it is there
 	res := Result{Binary: opts.Binary, Previous: opts.Binary + PreviousSuffix, Version: b.Manifest.Version,
 		Target: b.Manifest.Target.String(), KeyID: b.KeyID}
 	log := opts.Logger.With("binary", opts.Binary, "bundle", bundlePath, "version", b.Manifest.Version)

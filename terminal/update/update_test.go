@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stillpay/stillpay/internal/release"
+	"github.com/stillpay/stillpay/terminal/bundle"
 )
 
 var (
@@ -28,13 +28,13 @@ func script(version string, exit int) []byte {
 }
 
 // bundleFile writes a signed bundle carrying bin to a temp file.
-func bundleFile(t *testing.T, version string, bin []byte, target release.Target, key ed25519.PrivateKey) string {
+func bundleFile(t *testing.T, version string, bin []byte, target bundle.Target, key ed25519.PrivateKey) string {
 	t.Helper()
-	m := release.Manifest{Format: release.FormatVersion, Product: release.Product, Version: version, Target: target}
+	m := bundle.Manifest{Format: bundle.FormatVersion, Product: bundle.Product, Version: version, Target: target}
 	var buf bytes.Buffer
-	err := release.Build(&buf, m, map[string]release.File{
-		release.BinaryName: {Mode: 0o755, Data: bin},
-		"install.sh":       {Mode: 0o755, Data: []byte("#!/bin/sh\n")},
+	err := bundle.Build(&buf, m, map[string]bundle.File{
+		bundle.BinaryName: {Mode: 0o755, Data: bin},
+		"install.sh":      {Mode: 0o755, Data: []byte("#!/bin/sh\n")},
 	}, key)
 	if err != nil {
 		t.Fatal(err)
@@ -47,9 +47,9 @@ func bundleFile(t *testing.T, version string, bin []byte, target release.Target,
 }
 
 // tamperFile rewrites one file inside a bundle after signing.
-func tamperFile(t *testing.T, bundle, name string, fn func([]byte) []byte) string {
+func tamperFile(t *testing.T, bundlePath, name string, fn func([]byte) []byte) string {
 	t.Helper()
-	raw, err := os.ReadFile(bundle)
+	raw, err := os.ReadFile(bundlePath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestApplyKeepsPreviousAndRollsBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Binary != real || res.Previous != real+".prev" || res.Version != "v2" || res.SelfTest != "posagent v2" || res.KeyID != release.KeyID(releasePub) {
+	if res.Binary != real || res.Previous != real+".prev" || res.Version != "v2" || res.SelfTest != "posagent v2" || res.KeyID != bundle.KeyID(releasePub) {
 		t.Fatalf("result %+v", res)
 	}
 	if read(t, real) != string(script("v2", 0)) || read(t, real+".prev") != string(script("v1", 0)) {
@@ -173,37 +173,37 @@ func TestApplyKeepsPreviousAndRollsBack(t *testing.T) {
 
 // refusalCases: bundles Apply must refuse without touching the installed binary.
 var refusalCases = []struct {
-	name    string
-	bundle  func(t *testing.T) string
-	trusted []ed25519.PublicKey
-	want    error
-	hint    string
+	name       string
+	bundlePath func(t *testing.T) string
+	trusted    []ed25519.PublicKey
+	want       error
+	hint       string
 }{
-	{name: "changed byte in the binary", want: release.ErrChecksum, hint: "download the bundle again",
-		bundle: func(t *testing.T) string {
-			return tamperFile(t, bundleFile(t, "v2", script("v2", 0), here, releaseKey), release.BinaryName, func(b []byte) []byte { b[12] ^= 1; return b })
+	{name: "changed byte in the binary", want: bundle.ErrChecksum, hint: "download the bundle again",
+		bundlePath: func(t *testing.T) string {
+			return tamperFile(t, bundleFile(t, "v2", script("v2", 0), here, releaseKey), bundle.BinaryName, func(b []byte) []byte { b[12] ^= 1; return b })
 		}},
-	{name: "changed byte in the sums", want: release.ErrBadSignature, hint: "do not install it",
-		bundle: func(t *testing.T) string {
-			return tamperFile(t, bundleFile(t, "v2", script("v2", 0), here, releaseKey), release.SumsName, func(b []byte) []byte { b[5] ^= 1; return b })
+	{name: "changed byte in the sums", want: bundle.ErrBadSignature, hint: "do not install it",
+		bundlePath: func(t *testing.T) string {
+			return tamperFile(t, bundleFile(t, "v2", script("v2", 0), here, releaseKey), bundle.SumsName, func(b []byte) []byte { b[5] ^= 1; return b })
 		}},
-	{name: "changed byte in the signature", want: release.ErrBadSignature,
-		bundle: func(t *testing.T) string {
-			return tamperFile(t, bundleFile(t, "v2", script("v2", 0), here, releaseKey), release.SignatureName, func(b []byte) []byte { b[len(b)-5] ^= 1; return b })
+	{name: "changed byte in the signature", want: bundle.ErrBadSignature,
+		bundlePath: func(t *testing.T) string {
+			return tamperFile(t, bundleFile(t, "v2", script("v2", 0), here, releaseKey), bundle.SignatureName, func(b []byte) []byte { b[len(b)-5] ^= 1; return b })
 		}},
-	{name: "signed by a stranger", want: release.ErrUntrustedKey, hint: "--trusted-key",
-		bundle: func(t *testing.T) string { return bundleFile(t, "v2", script("v2", 0), here, strangerKey) }},
-	{name: "no trusted key", want: release.ErrNoTrustedKeys, trusted: []ed25519.PublicKey{},
-		bundle: func(t *testing.T) string { return bundleFile(t, "v2", script("v2", 0), here, releaseKey) }},
+	{name: "signed by a stranger", want: bundle.ErrUntrustedKey, hint: "--trusted-key",
+		bundlePath: func(t *testing.T) string { return bundleFile(t, "v2", script("v2", 0), here, strangerKey) }},
+	{name: "no trusted key", want: bundle.ErrNoTrustedKeys, trusted: []ed25519.PublicKey{},
+		bundlePath: func(t *testing.T) string { return bundleFile(t, "v2", script("v2", 0), here, releaseKey) }},
 	{name: "another architecture", want: ErrWrongTarget, hint: "architecture",
-		bundle: func(t *testing.T) string {
-			other := release.Target{OS: "linux", Arch: "riscv64"}
+		bundlePath: func(t *testing.T) string {
+			other := bundle.Target{OS: "linux", Arch: "riscv64"}
 			return bundleFile(t, "v2", script("v2", 0), other, releaseKey)
 		}},
 	{name: "binary that does not run here", want: ErrSelfTest, hint: "nothing was changed",
-		bundle: func(t *testing.T) string { return bundleFile(t, "v2", script("v2", 3), here, releaseKey) }},
-	{name: "not a bundle", want: release.ErrMalformed,
-		bundle: func(t *testing.T) string {
+		bundlePath: func(t *testing.T) string { return bundleFile(t, "v2", script("v2", 3), here, releaseKey) }},
+	{name: "not a bundle", want: bundle.ErrMalformed,
+		bundlePath: func(t *testing.T) string {
 			p := filepath.Join(t.TempDir(), "notes.txt")
 			os.WriteFile(p, []byte("hello"), 0o644)
 			return p
@@ -218,7 +218,7 @@ func TestApplyRefusesAndChangesNothing(t *testing.T) {
 			if tc.trusted != nil {
 				o.Trusted = tc.trusted
 			}
-			_, err := Apply(context.Background(), tc.bundle(t), o)
+			_, err := Apply(context.Background(), tc.bundlePath(t), o)
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("error %v, want %v", err, tc.want)
 			}
@@ -270,20 +270,20 @@ func TestRollbackFinishesAnInterruptedRollback(t *testing.T) {
 }
 
 func TestCompatible(t *testing.T) {
-	arm := func(v string) release.Target { return release.Target{OS: "linux", Arch: "arm", ARM: v} }
+	arm := func(v string) bundle.Target { return bundle.Target{OS: "linux", Arch: "arm", ARM: v} }
 	for _, tc := range []struct {
-		bundle, here release.Target
-		ok           bool
+		bundled, here bundle.Target
+		ok            bool
 	}{
 		{arm("7"), arm("7"), true},
 		{arm("6"), arm("7"), true},
 		{arm("7"), arm("6"), false},
-		{release.Target{OS: "linux", Arch: "arm64"}, arm("7"), false},
-		{release.Target{OS: "linux", Arch: "amd64"}, release.Target{OS: "linux", Arch: "amd64"}, true},
-		{release.Target{OS: "darwin", Arch: "amd64"}, release.Target{OS: "linux", Arch: "amd64"}, false},
+		{bundle.Target{OS: "linux", Arch: "arm64"}, arm("7"), false},
+		{bundle.Target{OS: "linux", Arch: "amd64"}, bundle.Target{OS: "linux", Arch: "amd64"}, true},
+		{bundle.Target{OS: "darwin", Arch: "amd64"}, bundle.Target{OS: "linux", Arch: "amd64"}, false},
 	} {
-		if got := compatible(tc.bundle, tc.here); got != tc.ok {
-			t.Errorf("compatible(%s, %s) = %v", tc.bundle, tc.here, got)
+		if got := compatible(tc.bundled, tc.here); got != tc.ok {
+			t.Errorf("compatible(%s, %s) = %v", tc.bundled, tc.here, got)
 		}
 	}
 }

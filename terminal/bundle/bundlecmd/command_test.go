@@ -11,8 +11,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/stillpay/stillpay/internal/release"
 	"github.com/stillpay/stillpay/shared/keyfile"
+	"github.com/stillpay/stillpay/terminal/bundle"
 )
 
 // fakeBinary is a small static Go binary, built once for the package's tests.
@@ -99,21 +99,21 @@ func TestBuildWithDevKeyThenVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub := release.EncodePublicKey(key.Public().(ed25519.PublicKey))
+	pub := bundle.EncodePublicKey(key.Public().(ed25519.PublicKey))
 	if !strings.Contains(stderr, "WARNING") || !strings.Contains(stderr, "created the DEVELOPMENT signing key") || !strings.Contains(stderr, pub) {
 		t.Fatalf("no clear warning with the public key:\n%s", stderr)
 	}
-	bundle := filepath.Join(out, "posagent-v9.9.9-linux-amd64.tar.gz")
-	if !strings.Contains(stdout, bundle) {
-		t.Fatalf("stdout %q does not name %s", stdout, bundle)
+	bundlePath := filepath.Join(out, "posagent-v9.9.9-linux-amd64.tar.gz")
+	if !strings.Contains(stdout, bundlePath) {
+		t.Fatalf("stdout %q does not name %s", stdout, bundlePath)
 	}
 
 	// Verify as a terminal would: against the public key, from outside the bundle.
-	stdout, _, err = run(t, "verify", "--trusted-key", pub, bundle)
+	stdout, _, err = run(t, "verify", "--trusted-key", pub, bundlePath)
 	if err != nil || !strings.Contains(stdout, "OK  v9.9.9 linux-amd64 (commit abc)") {
 		t.Fatalf("verify: %v %q", err, stdout)
 	}
-	b, err := release.OpenFile(bundle, []ed25519.PublicKey{key.Public().(ed25519.PublicKey)})
+	b, err := bundle.OpenFile(bundlePath, []ed25519.PublicKey{key.Public().(ed25519.PublicKey)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestBuildWithDevKeyThenVerify(t *testing.T) {
 
 	// A key nobody trusts is refused with what to do.
 	other, _, _ := ed25519.GenerateKey(nil)
-	_, _, err = run(t, "verify", "--trusted-key", release.EncodePublicKey(other), bundle)
+	_, _, err = run(t, "verify", "--trusted-key", bundle.EncodePublicKey(other), bundlePath)
 	if err == nil || !strings.Contains(err.Error(), "what to do") {
 		t.Fatalf("untrusted verify: %v", err)
 	}

@@ -9,4 +9,4 @@
 //
 // Everything read from a bundle is bounded (file count, file size, total size), and an archive with
 // links, devices, absolute paths or ".." is refused before any signature is checked.
-package release
+package bundle

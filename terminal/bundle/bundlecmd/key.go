@@ -6,8 +6,8 @@ import (
 	"io"
 	"os"
 
-	"github.com/stillpay/stillpay/internal/release"
 	"github.com/stillpay/stillpay/shared/keyfile"
+	"github.com/stillpay/stillpay/terminal/bundle"
 )
 
 // ReleaseKeyEnv names the environment variable holding the path of the release signing key.
@@ -40,7 +40,7 @@ func signingKey(keyPath, devPath string, w io.Writer) (ed25519.PrivateKey, error
 	}
 	fmt.Fprintf(w, "WARNING: %s is not set: %s the DEVELOPMENT signing key %s.\n", ReleaseKeyEnv, verb, devPath)
 	fmt.Fprintf(w, "WARNING: bundles signed with it are for test terminals only; never ship them to a shop.\n")
-	fmt.Fprintf(w, "WARNING: development public key (key id %s): %s\n", release.KeyID(pub), release.EncodePublicKey(pub))
-	fmt.Fprintf(w, "WARNING: test terminals accept these bundles with: posagent update --trusted-key %s ...\n", release.EncodePublicKey(pub))
+	fmt.Fprintf(w, "WARNING: development public key (key id %s): %s\n", bundle.KeyID(pub), bundle.EncodePublicKey(pub))
+	fmt.Fprintf(w, "WARNING: test terminals accept these bundles with: posagent update --trusted-key %s ...\n", bundle.EncodePublicKey(pub))
 	return key, nil
 }

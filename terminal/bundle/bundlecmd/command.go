@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stillpay/stillpay/internal/release"
 	"github.com/stillpay/stillpay/shared/keyfile"
+	"github.com/stillpay/stillpay/terminal/bundle"
 )
 
 // Command returns the stillbundle root command.
@@ -76,31 +76,31 @@ func buildCommand() *cobra.Command {
 
 // buildOne writes the bundle for one binary into outDir and returns a line describing it.
 func buildOne(binary, version, commit, repo, outDir string, key ed25519.PrivateKey) (string, error) {
-	info, err := release.Inspect(binary)
+	info, err := bundle.Inspect(binary)
 	if err != nil {
 		return "", err
 	}
-	if err := release.CheckShippable(info); err != nil {
+	if err := bundle.CheckShippable(info); err != nil {
 		return "", fmt.Errorf("%s: %w", binary, err)
 	}
 	bin, err := os.ReadFile(binary)
 	if err != nil {
 		return "", err
 	}
-	files := map[string]release.File{release.BinaryName: {Mode: 0o755, Data: bin}}
+	files := map[string]bundle.File{bundle.BinaryName: {Mode: 0o755, Data: bin}}
 	for _, p := range payload {
 		data, err := os.ReadFile(filepath.Join(repo, p.path))
 		if err != nil {
 			return "", fmt.Errorf("bundle payload: %w", err)
 		}
-		files[p.name] = release.File{Mode: p.mode, Data: data}
+		files[p.name] = bundle.File{Mode: p.mode, Data: data}
 	}
-	m := release.Manifest{
-		Format: release.FormatVersion, Product: release.Product, Version: version, Commit: commit,
+	m := bundle.Manifest{
+		Format: bundle.FormatVersion, Product: bundle.Product, Version: version, Commit: commit,
 		Target: info.Target, Created: createdTime().Format(time.RFC3339),
 	}
 	var buf bytes.Buffer
-	if err := release.Build(&buf, m, files, key); err != nil {
+	if err := bundle.Build(&buf, m, files, key); err != nil {
 		return "", err
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
@@ -111,7 +111,7 @@ func buildOne(binary, version, commit, repo, outDir string, key ed25519.PrivateK
 		return "", err
 	}
 	return fmt.Sprintf("%s  %s %s, binary %.1f MB static, signed by key %s",
-		out, m.Version, m.Target, float64(info.Size)/1e6, release.KeyID(key.Public().(ed25519.PublicKey))), nil
+		out, m.Version, m.Target, float64(info.Size)/1e6, bundle.KeyID(key.Public().(ed25519.PublicKey))), nil
 }
 
 // createdTime honours SOURCE_DATE_EPOCH so that two builds of the same commit give identical bundles.
@@ -131,12 +131,12 @@ func verifyCommand() *cobra.Command {
 		Short: "Verify bundles exactly as posagent update does",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			keys, err := release.ParseTrustedKeys(trusted)
+			keys, err := bundle.ParseTrustedKeys(trusted)
 			if err != nil {
 				return withHint(err)
 			}
 			for _, path := range args {
-				b, err := release.OpenFile(path, keys)
+				b, err := bundle.OpenFile(path, keys)
 				if err != nil {
 					return withHint(err)
 				}
@@ -161,8 +161,8 @@ func keygenCommand() *cobra.Command {
 				return err
 			}
 			pub := key.Public().(ed25519.PublicKey)
-			fmt.Fprintf(cmd.ErrOrStderr(), "created %s (key id %s); keep it offline. Public key:\n", args[0], release.KeyID(pub))
-			fmt.Fprintln(cmd.OutOrStdout(), release.EncodePublicKey(pub))
+			fmt.Fprintf(cmd.ErrOrStderr(), "created %s (key id %s); keep it offline. Public key:\n", args[0], bundle.KeyID(pub))
+			fmt.Fprintln(cmd.OutOrStdout(), bundle.EncodePublicKey(pub))
 			return nil
 		},
 	}
@@ -181,7 +181,7 @@ func pubkeyCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), release.EncodePublicKey(key.Public().(ed25519.PublicKey)))
+			fmt.Fprintln(cmd.OutOrStdout(), bundle.EncodePublicKey(key.Public().(ed25519.PublicKey)))
 			return nil
 		},
 	}
@@ -191,7 +191,7 @@ func pubkeyCommand() *cobra.Command {
 }
 
 func withHint(err error) error {
-	if h := release.Hint(err); h != "" {
+	if h := bundle.Hint(err); h != "" {
 		return fmt.Errorf("%w\n  what to do: %s", err, h)
 	}
 	return err
