@@ -3,7 +3,7 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/stillpay/stillpay/hardware/hwcli"
+	"github.com/stillpay/stillpay/terminal/cli/hwcmd"
 )
 
 // hardwareCommands are the device tools a developer or technician runs without a running agent:
@@ -13,6 +13,6 @@ func hardwareCommands() []*cobra.Command {
 		Use:   "sim",
 		Short: "Run simulated hardware: a pty barcode scanner or an ESC/POS printer (pty or TCP 9100)",
 	}
-	sim.AddCommand(hwcli.SimScannerCommand(), hwcli.SimPrinterCommand())
-	return []*cobra.Command{hwcli.DecodeCommand(), hwcli.PortsCommand(), sim}
+	sim.AddCommand(hwcmd.SimScannerCommand(), hwcmd.SimPrinterCommand())
+	return []*cobra.Command{hwcmd.DecodeCommand(), hwcmd.PortsCommand(), sim}
 }

@@ -1,4 +1,4 @@
-package hwcli_test
+package hwcmd_test
 
 import (
 	"bufio"
@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stillpay/stillpay/hardware/hwcli"
 	"github.com/stillpay/stillpay/hardware/printer"
 	"github.com/stillpay/stillpay/hardware/receipt"
+	"github.com/stillpay/stillpay/terminal/cli/hwcmd"
 )
 
 // `posagent sim printer --tcp ... --control ...` prints its address, takes
@@ -29,7 +29,7 @@ func TestSimPrinterCommandWithControl(t *testing.T) {
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	pr, pw := io.Pipe()
-	cmd := hwcli.SimPrinterCommand()
+	cmd := hwcmd.SimPrinterCommand()
 	cmd.SetArgs([]string{"--tcp", "127.0.0.1:0", "--control", sock, "--out", out, "--profile", "generic-58mm"})
 	cmd.SetOut(pw)
 	cmd.SetErr(io.Discard)
@@ -61,7 +61,7 @@ func TestSimPrinterCommandWithControl(t *testing.T) {
 		t.Fatalf("receipt-0001.txt = %q, %v", txt, err)
 	}
 
-	ctl := hwcli.SimPrinterCommand()
+	ctl := hwcmd.SimPrinterCommand()
 	var answer bytes.Buffer
 	ctl.SetOut(&answer)
 	ctl.SetArgs([]string{"ctl", "--control", sock, "paper-out", "on"})
@@ -75,7 +75,7 @@ func TestSimPrinterCommandWithControl(t *testing.T) {
 		t.Errorf("Print after ctl paper-out on: %v", err)
 	}
 
-	bad := hwcli.SimPrinterCommand()
+	bad := hwcmd.SimPrinterCommand()
 	bad.SetOut(io.Discard)
 	bad.SetErr(io.Discard)
 	bad.SetArgs([]string{"ctl", "--control", sock, "jam", "on"})

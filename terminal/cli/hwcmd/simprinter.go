@@ -1,4 +1,4 @@
-package hwcli
+package hwcmd
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package hwcli
+package hwcmd
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-const qrDir = "../../testdata/qr"
+const qrDir = "../../../testdata/qr"
 
 type manifestEntry struct{ File, Text string }
 
