@@ -142,6 +142,25 @@ const qrShots = 3
 // terminal would; it returns the decoded payload.
 func showCode(t *testing.T, ctx context.Context, s *settlement) *payload.Payload {
 	t.Helper()
+	p, err := payload.Parse(scanCode(t, ctx))
+	if err != nil {
+		t.Fatalf("the QR is not a payload: %v", err)
+	}
+	lookup := credential.KeySetFrom(s.svc.ServerKeys()).Lookup
+	if err := p.VerifyOffline(lookup, money.Amount{Minor: 1250, Currency: "EUR"}, time.Now()); err != nil {
+		t.Fatalf("offline check of the shown code: %v", err)
+	}
+	shown, _ := strconv.Atoi(text(t, ctx, "code-number")[len("Code "):strings.Index(text(t, ctx, "code-number"), " of")])
+	if shown != int(p.Counter)+1 {
+		t.Errorf("screen says code %d, QR carries counter %d", shown, p.Counter)
+	}
+	return p
+}
+
+// scanCode taps "Show payment code" and reads the QR from screenshots as a scanner would: it returns
+// the decoded text.
+func scanCode(t *testing.T, ctx context.Context) string {
+	t.Helper()
 	do(t, ctx, chromedp.Click(chromedp.ID("show-code")))
 	waitJS(t, ctx, "the code screen", visible("qr"))
 	// Shown at a whole number of screen pixels per module: a stretched canvas gives modules of
@@ -166,19 +185,7 @@ func showCode(t *testing.T, ctx context.Context, s *settlement) *payload.Payload
 		}
 		t.Logf("screenshot %d of the QR does not decode (%v); kept as %s, taking another", shot, err, name)
 	}
-	p, err := payload.Parse(decoded)
-	if err != nil {
-		t.Fatalf("the QR is not a payload: %v", err)
-	}
-	lookup := credential.KeySetFrom(s.svc.ServerKeys()).Lookup
-	if err := p.VerifyOffline(lookup, money.Amount{Minor: 1250, Currency: "EUR"}, time.Now()); err != nil {
-		t.Fatalf("offline check of the shown code: %v", err)
-	}
-	shown, _ := strconv.Atoi(text(t, ctx, "code-number")[len("Code "):strings.Index(text(t, ctx, "code-number"), " of")])
-	if shown != int(p.Counter)+1 {
-		t.Errorf("screen says code %d, QR carries counter %d", shown, p.Counter)
-	}
-	return p
+	return decoded
 }
 
 // TestFlowOneOffline: a wrong password, then log in, authorize 3 codes (hold and balance shown),
