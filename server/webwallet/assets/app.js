@@ -91,6 +91,9 @@ function renderNetwork() {
   const el = $('net');
   el.textContent = on ? t('online') : t('offline');
   el.dataset.state = on ? 'online' : 'offline';
+  // Authorizing again needs the server: offline the button waits and says why.
+  $('reauthorize').disabled = !on;
+  $('reauth-note').hidden = $('reauthorize').hidden || on;
 }
 
 function errorText(err) {
@@ -136,14 +139,17 @@ async function home(note) {
   if (a) {
     const st = authState(a);
     card.dataset.state = st;
-    $('auth-left').textContent = t('codesLeft', Math.max(0, a.maxCodes - a.nextCounter), a.maxCodes);
+    $('auth-left').textContent = st === 'expired' ? t('expiredTitle') : t('codesLeft', Math.max(0, a.maxCodes - a.nextCounter), a.maxCodes);
     $('auth-cap').textContent = t('capPer', money(a.cap));
     $('auth-hold').textContent = t('holdTaken', money(a.hold));
     $('auth-expiry').textContent = t('expiresAt', when(a.expiresAt));
+    $('auth-expiry').hidden = st === 'expired';
     $('auth-state').textContent = st === 'expired' ? t('expired', when(a.expiresAt)) : st === 'used' ? t('allUsed') : '';
     $('auth-state').hidden = st === 'ok';
     $('show-code').disabled = st !== 'ok';
     $('revoke').hidden = !s;
+    $('reauthorize').hidden = st === 'ok';
+    renderNetwork();
   }
   $('no-auth').hidden = !!a;
   $('no-auth').textContent = s ? '' : t('noAuth');
@@ -290,7 +296,8 @@ async function onShowCode() {
   try {
     spent = await db.spendCounter(nowSeconds());
   } catch (err) {
-    if (err instanceof db.SpendError) return home(err.kind === 'expired' ? t('expired', '') : err.kind === 'used' ? t('allUsed') : t('noAuth'));
+    // Expired or used: the home screen's card says so (with the date) and offers new codes.
+    if (err instanceof db.SpendError) return home(err.kind === 'none' ? t('noAuth') : '');
     return message('home-msg', t('storageError'));
   }
   const { auth: a, counter } = spent;
@@ -345,6 +352,13 @@ async function onLogout() {
   await home();
 }
 
+/** onReauthorize leads to the authorize form, or to logging in first when the session has ended. */
+function onReauthorize() {
+  if ($('authorize-form').hidden) return show('login');
+  $('authorize-form').scrollIntoView({ block: 'start' });
+  $('cap').focus();
+}
+
 function onDone() {
   clearInterval(codeTimer);
   home();
@@ -363,6 +377,7 @@ async function start() {
   $('new-code').addEventListener('click', onShowCode);
   $('done').addEventListener('click', onDone);
   $('revoke').addEventListener('click', onRevoke);
+  $('reauthorize').addEventListener('click', onReauthorize);
   $('logout').addEventListener('click', onLogout);
   $('login-go').addEventListener('click', () => show('login'));
   window.addEventListener('online', renderNetwork);

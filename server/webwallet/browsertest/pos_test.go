@@ -33,34 +33,40 @@ func buildBinaries(t *testing.T) string {
 	return dir
 }
 
-// browserOffline switches the page's network off the way DevTools' "Offline" does: every request of
-// the page and of its service worker fails, and navigator.onLine is false. The server keeps running.
-func browserOffline() chromedp.Action[chromedp.Void] {
+// browserOffline switches the page's network off (offline true) the way DevTools' "Offline" does:
+// every request of the page and of its service worker fails, and navigator.onLine is false; the
+// server keeps running. browserOffline(false) gives the network back.
+func browserOffline(offline bool) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); err != nil {
 			return err
 		}
-		yes := true
+		var rules []*network.Conditions
+		if offline {
+			rules = []*network.Conditions{{Offline: true, DownloadThroughput: -1, UploadThroughput: -1}}
+		}
 		if _, err := cdp.Call(ctx, tg, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
-			EmulateOfflineServiceWorker: &yes,
-			MatchedNetworkConditions:    []*network.Conditions{{Offline: true, DownloadThroughput: -1, UploadThroughput: -1}},
+			EmulateOfflineServiceWorker: &offline, MatchedNetworkConditions: rules,
 		}); err != nil {
 			return err
 		}
-		_, err := cdp.Call(ctx, tg, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: true, DownloadThroughput: -1, UploadThroughput: -1})
+		_, err := cdp.Call(ctx, tg, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: offline, DownloadThroughput: -1, UploadThroughput: -1})
 		return err
 	})
 }
 
-// logInAndAuthorize logs user in on the app's login screen and authorizes codes offline codes of the
-// form's default cap, then waits until the service worker controls the page (the app opens offline).
-func logInAndAuthorize(t *testing.T, ctx context.Context, user, password, codes string) {
+// logInAndAuthorize logs user in on the app's login screen and authorizes offline codes with the
+// authorize form's fields set as given (id, value pairs; the others keep their defaults), then waits
+// until the service worker controls the page (the app opens offline).
+func logInAndAuthorize(t *testing.T, ctx context.Context, user, password string, fields ...string) {
 	t.Helper()
 	waitJS(t, ctx, "the login screen", visible("login-form"))
 	do(t, ctx, chromedp.SendKeys(chromedp.ID("user"), user), chromedp.SendKeys(chromedp.ID("password"), password),
 		chromedp.Click(chromedp.ID("login-submit")))
 	waitJS(t, ctx, "the account list", `document.querySelectorAll('#account option').length === 1`)
-	setValue(t, ctx, "codes", codes)
+	for i := 0; i+1 < len(fields); i += 2 {
+		setValue(t, ctx, fields[i], fields[i+1])
+	}
 	do(t, ctx, chromedp.Click(chromedp.ID("authorize")))
 	waitJS(t, ctx, "the authorization card", visible("auth-card"))
 	waitJS(t, ctx, "the service worker in control", `navigator.serviceWorker.ready.then(() => !!navigator.serviceWorker.controller)`)
@@ -91,7 +97,7 @@ func TestBrowserCodePaysAtOfflinePosagent(t *testing.T) {
 	art := artifactDir(t)
 
 	do(t, bctx, chromedp.EmulateViewport(360, 640), chromedp.Navigate(lab.ServerURL+webwallet.Prefix))
-	logInAndAuthorize(t, bctx, demo.UserID, strings.TrimSpace(string(password)), "3")
+	logInAndAuthorize(t, bctx, demo.UserID, strings.TrimSpace(string(password)), "codes", "3")
 
 	before, err := lab.Balances(ctx)
 	if err != nil {
@@ -99,7 +105,7 @@ func TestBrowserCodePaysAtOfflinePosagent(t *testing.T) {
 	}
 
 	// The browser's network goes away while settlementd still runs: the page cannot reach it.
-	do(t, bctx, browserOffline())
+	do(t, bctx, browserOffline(true))
 	reached, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`fetch('/healthz', {cache: 'no-store'}).then(() => true, () => false)`, chromedp.EvalAwaitPromise))
 	if err != nil {
 		t.Fatal(err)
