@@ -84,7 +84,10 @@ clean: ## Remove build output.
 	rm -rf $(BIN)
 
 .PHONY: wallet-vendor
-wallet-vendor: ## Re-fetch the web wallet's vendored QR library (needs npm; run only to upgrade it).
+wallet-vendor: ## Re-fetch the web wallet's vendored QR libraries (needs npm; run only to upgrade them).
 	cd $$(mktemp -d) && npm pack qrcode-generator@2.0.4 >/dev/null && tar xzf qrcode-generator-2.0.4.tgz && \
 		cp package/dist/qrcode.mjs $(CURDIR)/server/webwallet/assets/vendor/qrcode-generator/qrcode.mjs
-	sha256sum server/webwallet/assets/vendor/qrcode-generator/qrcode.mjs
+	cd $$(mktemp -d) && npm pack jsqr@1.4.0 >/dev/null && tar xzf jsqr-1.4.0.tgz && \
+		cp package/dist/jsQR.js $(CURDIR)/server/webwallet/assets/vendor/jsqr/jsQR.js && \
+		cp package/LICENSE $(CURDIR)/server/webwallet/assets/vendor/jsqr/LICENSE
+	sha256sum server/webwallet/assets/vendor/qrcode-generator/qrcode.mjs server/webwallet/assets/vendor/jsqr/jsQR.js

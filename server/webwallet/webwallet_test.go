@@ -75,6 +75,9 @@ func TestNoThirdPartyURLs(t *testing.T) {
 			if n == "vendor/qrcode-generator/qrcode.mjs" && regexp.MustCompile(`d-project\.com|opensource\.org|denso-wave\.com`).MatchString(m) {
 				continue
 			}
+			if n == "vendor/jsqr/jsQR.js" && m == "http://en.wikipedia.org" { // a comment in jsQR's decoder
+				continue
+			}
 			t.Errorf("%s names %s", n, m)
 		}
 	}

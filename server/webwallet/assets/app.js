@@ -6,6 +6,8 @@ import * as core from './core.js';
 import * as db from './store.js';
 import { drawQR } from './qr.js';
 import { t, applyStatic, lang } from './i18n.js';
+import { initPay } from './pay.js';
+import { initOffers } from './offers.js';
 
 const $ = (id) => document.getElementById(id);
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -156,6 +158,7 @@ async function home(note) {
   if (s && !a) $('no-auth').hidden = true;
 
   $('authorize-form').hidden = !s;
+  $('flows').hidden = !s; // flows 2 and 3 need the server
   if (s) fillAccounts(accts);
   message('home-msg', note || '', 'info');
   show('home');
@@ -289,8 +292,11 @@ async function accept(r, s, accountID, dev) {
 
 let codeTimer = null;
 
-/** onShowCode spends a counter (stored before anything is shown), builds the payload and draws it. */
-async function onShowCode() {
+/**
+ * onShowCode spends a counter (stored before anything is shown), builds the payload and draws it.
+ * offer ({token: bytes, title}, from offers.js) goes into the payload's offer field.
+ */
+async function onShowCode(offer) {
   message('home-msg', '');
   let spent;
   try {
@@ -304,7 +310,7 @@ async function onShowCode() {
   const dev = await db.get('device');
   const code = await core.buildPayload({
     credential: a.credential, otpKey: a.otpKey, macKey: a.macKey, deviceKey: dev.privateKey,
-    counter, step: core.stepAt(nowSeconds()),
+    counter, step: core.stepAt(nowSeconds()), offer: offer && offer.token,
   });
   const canvas = $('qr');
   const info = drawQR(canvas, code.text, Math.min(328, document.documentElement.clientWidth - 32)) // clientWidth: without the scroll bar;
@@ -316,6 +322,8 @@ async function onShowCode() {
   $('code-cred').textContent = t('credentialExpires', when(a.expiresAt));
   $('code-valid').textContent = t('validUntil', whenTime(code.validUntil));
   $('code-expired').hidden = true;
+  $('code-offer').textContent = offer ? t('codeWithOffer', offer.title) : '';
+  $('code-offer').hidden = !offer;
   $('qr-box').hidden = false;
   show('code');
   clearInterval(codeTimer);
@@ -373,13 +381,17 @@ async function start() {
   $('account').addEventListener('change', updateHold);
   $('cap').addEventListener('input', updateHold);
   $('codes').addEventListener('input', updateHold);
-  $('show-code').addEventListener('click', onShowCode);
-  $('new-code').addEventListener('click', onShowCode);
+  $('show-code').addEventListener('click', () => onShowCode());
+  $('new-code').addEventListener('click', () => onShowCode());
   $('done').addEventListener('click', onDone);
   $('revoke').addEventListener('click', onRevoke);
   $('reauthorize').addEventListener('click', onReauthorize);
   $('logout').addEventListener('click', onLogout);
   $('login-go').addEventListener('click', () => show('login'));
+  // Flows 2 and 3 (pay.js, offers.js) use this file's API client, formatting and screens.
+  const helpers = { api, ApiError, money, parseMinor, when, show, message, errorText, session, home, showCode: onShowCode };
+  initPay(helpers);
+  initOffers(helpers);
   window.addEventListener('online', renderNetwork);
   window.addEventListener('offline', renderNetwork);
   setInterval(() => { if (document.body.dataset.current === 'home') homeTick(); }, 5000);

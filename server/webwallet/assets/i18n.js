@@ -80,6 +80,50 @@ const zh = {
   installHint: '将此应用添加到主屏幕：无网络也能打开。',
 };
 
+// Flows 2 and 3 (pay.js, offers.js).
+Object.assign(en, {
+  payShop: 'Pay a shop\'s QR', scanCamera: 'Scan with the camera', scanStop: 'Stop the camera',
+  pasteCode: 'Or paste the code\'s text', readCode: 'Read the code', noCamera: 'No camera available ({0}). Paste the code\'s text instead.',
+  notStillpay: 'Not a stillpay order: this wallet does not pay it.',
+  notStillpayWho: '{0}, {1}: {2} (another payment scheme)', payerEnters: 'amount entered by the payer',
+  orderSignature: 'This order\'s signature does not match: it was changed or forged. Do not pay it.',
+  orderUnknownKey: 'This order is signed by a server key this wallet does not trust.',
+  orderExpired: 'This order has expired. Ask the shop for a new one.',
+  orderAlreadyPaid: 'This order is already paid.', orderCancelled: 'The shop cancelled this order.',
+  orderMalformed: 'This is not a readable order ({0}).', orderBadResponse: 'The server\'s answer was not accepted ({0}).',
+  stickerAmount: 'Amount: you enter it', stickerEnter: 'Amount to pay',
+  orderReference: 'Reference {0}', orderExpires: 'Expires {0}', orderLane: 'Order {0}, lane {1}, server key {2}',
+  payNow: 'Pay', paidHeading: 'Paid', paidWhat: 'Paid {0} to {1}', paidApproval: 'Approval code {0}', paidOrder: 'Order {0}',
+  back: 'Back',
+  offersHeading: 'Offers', offersOn: 'Receive offers from shops',
+  offersOffNote: 'Off unless you turn it on. Shops never learn who you are.',
+  offersRefresh: 'Check for new offers', noOffers: 'No offers.', newOffers: '{0} new offer(s).', noNewOffers: 'No new offers.',
+  offerPercent: '{0}% off', offerFixed: '{0} off', offerMin: '(spend at least {0})', offerFrom: 'From {0}, valid until {1}',
+  offerUnverified: '(signature not checked)', payWithOffer: 'Pay with this offer', optOutMerchant: 'No more offers from this shop',
+  optInAgain: 'Offers from {0} again', offerExpired: 'This offer is not valid now.', codeWithOffer: 'With offer: {0}',
+});
+Object.assign(zh, {
+  payShop: '扫商家二维码付款', scanCamera: '用相机扫码', scanStop: '关闭相机',
+  pasteCode: '或粘贴二维码文本', readCode: '读取', noCamera: '没有可用的相机（{0}）。请粘贴二维码文本。',
+  notStillpay: '不是 stillpay 订单：本钱包不支付。',
+  notStillpayWho: '{0}，{1}：{2}（其他支付方式）', payerEnters: '金额由付款人输入',
+  orderSignature: '订单签名不符：内容已被修改或伪造。请勿支付。',
+  orderUnknownKey: '此订单由本钱包不信任的服务器密钥签名。',
+  orderExpired: '订单已过期。请商家重新生成。',
+  orderAlreadyPaid: '此订单已支付。', orderCancelled: '商家已取消此订单。',
+  orderMalformed: '无法读取的订单（{0}）。', orderBadResponse: '服务器的回复未被接受（{0}）。',
+  stickerAmount: '金额：由您输入', stickerEnter: '付款金额',
+  orderReference: '参考号 {0}', orderExpires: '{0} 过期', orderLane: '订单 {0}，收银台 {1}，服务器密钥 {2}',
+  payNow: '付款', paidHeading: '已支付', paidWhat: '已向 {1} 支付 {0}', paidApproval: '授权码 {0}', paidOrder: '订单 {0}',
+  back: '返回',
+  offersHeading: '优惠', offersOn: '接收商家优惠',
+  offersOffNote: '默认关闭。商家不会知道您是谁。',
+  offersRefresh: '查看新优惠', noOffers: '没有优惠。', newOffers: '{0} 条新优惠。', noNewOffers: '没有新优惠。',
+  offerPercent: '{0}% 折扣', offerFixed: '减 {0}', offerMin: '（满 {0}）', offerFrom: '来自 {0}，有效期至 {1}',
+  offerUnverified: '（签名未验证）', payWithOffer: '使用此优惠付款', optOutMerchant: '不再接收此商家的优惠',
+  optInAgain: '重新接收 {0} 的优惠', offerExpired: '此优惠当前无效。', codeWithOffer: '使用优惠：{0}',
+});
+
 function pick() {
   for (const l of navigator.languages || [navigator.language || 'en']) {
     if (/^zh\b/i.test(l)) return ['zh', zh];

@@ -8,6 +8,9 @@
 //   auth     {authorizationID, accountID, userID, credential: Uint8Array, otpKey, macKey: CryptoKey,
 //             cap: {minor, currency}, maxCodes, hold, issuedAt, expiresAt, nextCounter, serverKeys}
 //   accounts {at (unix s), list: [{account_id, balance}]}: the last balances seen, for offline display
+//   serverKeys [{key_id, public_key, ...}]: server keys learned through endorsements (pay.js)
+//   offers   [{messageID, offerID, merchantID, title, text, token, ...}]: held offers (offers.js)
+//   offerSettings {offers, opt_outs}: the last offer settings seen
 
 const DB_NAME = 'stillpay-wallet';
 const STORE = 'kv';
@@ -97,4 +100,16 @@ export async function deviceKey() {
   const rec = { privateKey: pair.privateKey, publicKey };
   await put('device', rec);
   return rec;
+}
+
+/**
+ * trustedKeys is shared/wallet's: the server keys the wallet saved (record serverKeys, grown by
+ * pay.js through endorsements), else its first approval's, else none. Flows 2 and 3 check the
+ * server's order, approval and offer signatures with them.
+ */
+export async function trustedKeys() {
+  const saved = await get('serverKeys');
+  if (saved && saved.length) return saved;
+  const a = await get('auth');
+  return (a && a.serverKeys) || [];
 }

@@ -17,6 +17,12 @@ const chromiumPath = "/usr/bin/chromium"
 // talks to the test's servers on 127.0.0.1.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
+	return newBrowserWith(t)
+}
+
+// newBrowserWith is newBrowser with extra command-line flags (a fake camera, for one).
+func newBrowserWith(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("STILLPAY_REQUIRE_BROWSER") == "1" {
 			t.Fatalf("STILLPAY_REQUIRE_BROWSER=1 but %s is missing: apt-get install chromium", chromiumPath)
@@ -37,6 +43,7 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.WindowSize(360, 640),
 	}
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	// A failure guard only: nothing waits on this deadline under normal load.

@@ -31,12 +31,19 @@ const adminToken = "browsertest-admin-token-0123456789abcdef"
 // settlement is a real settlementd handler tree (bolt store, real keys, real clock) on 127.0.0.1,
 // with a switch that makes every request fail as a dropped connection: the network is gone.
 type settlement struct {
-	srv  *httptest.Server
-	svc  *service.Service
-	down atomic.Bool
+	srv   *httptest.Server
+	svc   *service.Service
+	store *boltstore.Store
+	down  atomic.Bool
 }
 
 func newSettlement(t *testing.T) *settlement {
+	t.Helper()
+	return newSettlementWith(t, service.DefaultPolicy())
+}
+
+// newSettlementWith is newSettlement under another service policy.
+func newSettlementWith(t *testing.T, policy service.Policy) *settlement {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := boltstore.Open(dir, boltstore.Options{})
@@ -51,11 +58,11 @@ func newSettlement(t *testing.T) *settlement {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := service.New(service.Config{Store: st, Keys: ring, Sealer: sealer})
+	svc, err := service.New(service.Config{Store: st, Keys: ring, Sealer: sealer, Policy: policy})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &settlement{svc: svc}
+	s := &settlement{svc: svc, store: st}
 	h := api.New(api.Config{Service: svc, AdminToken: adminToken})
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.down.Load() {
