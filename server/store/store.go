@@ -24,6 +24,8 @@
 //     (Record.Order) and in Check.
 //   - v7: Offers (flow 3: merchant tokens, offer settings, Screen, campaigns, inbox, MerchantActivity);
 //     Merchant.MCC.
+//   - v8: PushSubscriptions (web wallet Web Push: Put, List, Delete; at most MaxPushSubscriptions per
+//     user, the oldest replaced).
 package store
 
 import (
@@ -42,6 +44,7 @@ type Store interface {
 	Pinger
 	Offers
 	Redemptions
+	PushSubscriptions
 
 	// --- merchants, terminals, users, sessions ---
 

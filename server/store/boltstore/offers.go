@@ -33,7 +33,7 @@ var (
 )
 
 var offerBuckets = [][]byte{bktMerchantTokens, bktOfferSettings, bktOfferOptIn, bktCampaigns, bktCampaignByMer,
-	bktCampaignMember, bktOfferMessages, bktOfferInbox, bktOfferByCamp, bktRedemptions, bktRedemptionByMer}
+	bktCampaignMember, bktOfferMessages, bktOfferInbox, bktOfferByCamp, bktRedemptions, bktRedemptionByMer, bktPushSubs}
 
 // migrateOffers creates flow 3's buckets; the first time, it fills the activity index from the txns.
 func migrateOffers(tx *bolt.Tx) error {

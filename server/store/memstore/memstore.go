@@ -43,8 +43,9 @@ type Store struct {
 	failures   map[store.Subject]store.Failures
 	orders     orderMaps // orders.go
 	offers     *offerState
-	serverKeys map[string]store.ServerKey  // serverkeys.go
-	redeemed   map[string]store.Redemption // redemptions.go, by token id
+	serverKeys map[string]store.ServerKey          // serverkeys.go
+	redeemed   map[string]store.Redemption         // redemptions.go, by token id
+	push       map[string][]store.PushSubscription // push.go, by user
 }
 
 var _ store.Store = (*Store)(nil)

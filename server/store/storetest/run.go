@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OfferRecords", testOfferRecords},
 		{"OfferScreening", testOfferScreening},
 		{"Redemptions", testRedemptions},
+		{"PushSubscriptions", testPushSubscriptions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
