@@ -169,6 +169,12 @@ func showCode(t *testing.T, ctx context.Context, s *settlement) *payload.Payload
 func scanCode(t *testing.T, ctx context.Context) string {
 	t.Helper()
 	do(t, ctx, chromedp.Click(chromedp.ID("show-code")))
+	return readShownCode(t, ctx)
+}
+
+// readShownCode waits for the code screen's QR and decodes a screenshot of it.
+func readShownCode(t *testing.T, ctx context.Context) string {
+	t.Helper()
 	waitJS(t, ctx, "the code screen", visible("qr"))
 	// Shown at a whole number of screen pixels per module: a stretched canvas gives modules of
 	// uneven width, which decoders misjudge.

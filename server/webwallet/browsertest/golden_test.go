@@ -17,6 +17,7 @@ import (
 	"github.com/stillpay/stillpay/hardware/imaging"
 	"github.com/stillpay/stillpay/server/webwallet"
 	"github.com/stillpay/stillpay/shared/credential"
+	"github.com/stillpay/stillpay/shared/offer"
 	"github.com/stillpay/stillpay/shared/otp"
 	"github.com/stillpay/stillpay/shared/payload"
 )
@@ -37,7 +38,8 @@ const goldenJS = `(async () => {
 })()`
 
 // TestGoldenPayloads: the browser builds byte-identical payloads to shared/payload for fixed inputs
-// (secret, device key, credential, steps, counters, with and without an offer), and the QR it draws
+// (secret, device key, credential, steps, counters, without an offer, with opaque bytes and with a
+// signed offer token as flow 3 carries it), and the QR it draws
 // for one decodes, from a screenshot, to the same text.
 func TestGoldenPayloads(t *testing.T) {
 	ctx := newBrowser(t)
@@ -61,12 +63,19 @@ func TestGoldenPayloads(t *testing.T) {
 		t.Fatal(err)
 	}
 	step := otp.StepAt(issued.Add(time.Hour))
-	offer := bytes.Repeat([]byte{0x5a}, 40)
+	opaque := bytes.Repeat([]byte{0x5a}, 40)
+	// A real offer token, as the inbox hands it to the wallet (flow 3, "Pay with this offer").
+	tok, err := offer.Sign(offer.Token{ID: [offer.IDLen]byte{1, 2, 3, 4, 5, 6, 7, 8}, UserHash: offer.Bind("alice"),
+		MerchHash: offer.Bind("M1"), Currency: "EUR", Rule: offer.Rule{Kind: offer.KindPercent, Value: 1000, MinSpend: 500, MaxDiscount: 300},
+		ValidFrom: issued, ValidUntil: issued.Add(7 * 24 * time.Hour)}, "k-0123456789ab", serverKey)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		counter uint32
 		step    uint64
 		offer   []byte
-	}{{0, step, nil}, {1, step, nil}, {9, step + 7, nil}, {3, otp.StepAt(issued) - 16, nil}, {2, step, offer}}
+	}{{0, step, nil}, {1, step, nil}, {9, step + 7, nil}, {3, otp.StepAt(issued) - 16, nil}, {2, step, opaque}, {4, step, tok.Marshal()}}
 
 	list := "["
 	want := make([]string, len(cases))
