@@ -46,8 +46,8 @@ fuzz: ## Run every fuzz target for FUZZTIME (default 2m) each.
 	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
 
 .PHONY: demo
-demo: build ## Run the whole system with simulated hardware on the embedded store.
-	$(GO) run ./cmd/stilldemo -bin $(BIN)
+demo: build ## Run the whole system with simulated hardware on the embedded store (KEEP=1: keep it running until Ctrl-C).
+	$(GO) run ./cmd/stilldemo -bin $(BIN) $(if $(KEEP),-keep)
 
 .PHONY: bench
 bench: build ## Run the benchmarks and print figures next to same-run baselines.

@@ -16,7 +16,7 @@ import (
 
 func main() {
 	bin := flag.String("bin", "bin", "directory with the built settlementd, posagent and wallet")
-	keep := flag.Bool("keep", false, "keep the temporary directory (logs, receipts) after the run")
+	keep := flag.Bool("keep", false, "after the story keep the system running (the web wallet's settlementd, posagent, simulated devices) until Ctrl-C, then keep the temporary directory (logs, receipts)")
 	bench := flag.Int("bench", 0, "instead of the demo, make this many online sales and report latency and posagent's peak RSS")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -34,7 +34,7 @@ func main() {
 	if *bench > 0 {
 		err = demo.Bench(ctx, abs, dir, *bench, os.Stdout)
 	} else {
-		err = demo.Demo(ctx, abs, dir, os.Stdout)
+		err = demo.Demo(ctx, abs, dir, os.Stdout, demo.DemoOptions{Keep: *keep})
 	}
 	if err != nil || *keep {
 		fmt.Printf("\nlogs and receipts kept in %s\n", dir)

@@ -11,8 +11,15 @@ import (
 	"github.com/stillpay/stillpay/terminal/agent"
 )
 
+// DemoOptions configures Demo.
+type DemoOptions struct {
+	// Keep leaves the system running after the story (settlementd with the web wallet, posagent, the
+	// simulated scanner and printer) until ctx ends, so a person can open the web wallet.
+	Keep bool
+}
+
 // Demo runs the story of `make demo` and returns an error if anything does not reconcile.
-func Demo(ctx context.Context, bin, dir string, out io.Writer) (err error) {
+func Demo(ctx context.Context, bin, dir string, out io.Writer, opt DemoOptions) (err error) {
 	step := func(format string, args ...any) { fmt.Fprintf(out, "\n==> "+format+"\n", args...) }
 	step("starting settlementd on a temporary data dir (%s) and creating merchant %s, terminal %s, customer %s", dir, MerchantID, TerminalID, UserID)
 	lab, err := NewLab(ctx, Options{Bin: bin, Dir: dir, Log: out, OpeningBalance: "500.00", PrinterOutDir: filepath.Join(dir, "receipts")})
@@ -26,7 +33,9 @@ func Demo(ctx context.Context, bin, dir string, out io.Writer) (err error) {
 		lab.Close()
 	}()
 	fmt.Fprintf(out, "    server %s; scanner %s; printer %s (simulated, ptys)\n", lab.ServerURL, lab.Scanner.Path(), lab.Printer.Path())
-	fmt.Fprintf(out, "    web wallet %s/wallet/ (open it in a browser while the demo runs)\n", lab.ServerURL)
+	if !opt.Keep {
+		fmt.Fprintf(out, "    web wallet %s/wallet/ (settlementd stops midway and at the end: stilldemo -keep keeps it up after the story)\n", lab.ServerURL)
+	}
 	before, err := lab.Balances(ctx)
 	if err != nil {
 		return err
@@ -172,5 +181,24 @@ func Demo(ctx context.Context, bin, dir string, out io.Writer) (err error) {
 	if err := demoOrder(ctx, lab, w, out, step); err != nil {
 		return err
 	}
-	return demoOffers(ctx, lab, w, out, step)
+	if err := demoOffers(ctx, lab, w, out, step); err != nil {
+		return err
+	}
+	if opt.Keep {
+		keepRunning(ctx, lab, out, step)
+	}
+	return nil
+}
+
+// KeepReadyLine is the line Demo prints, with DemoOptions.Keep, once the system is up for people.
+const KeepReadyLine = "ready (Ctrl-C stops everything)"
+
+// keepRunning prints where the running system answers and waits until ctx ends (Ctrl-C).
+func keepRunning(ctx context.Context, lab *Lab, out io.Writer, step func(string, ...any)) {
+	step("the system keeps running until Ctrl-C")
+	fmt.Fprintf(out, "    web wallet %s/wallet/ (user %s, password in %s)\n", lab.ServerURL, UserID, filepath.Join(lab.Dir, "alice.password"))
+	fmt.Fprintf(out, "    posagent local API http://%s; scanner %s; printer %s\n", lab.AgentAPIAddr(), lab.Scanner.Path(), lab.Printer.Path())
+	fmt.Fprintf(out, "    %s\n", KeepReadyLine)
+	<-ctx.Done()
+	fmt.Fprintln(out, "    stopping")
 }

@@ -3,7 +3,6 @@ package browsertest
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,19 +18,6 @@ import (
 	"github.com/stillpay/stillpay/shared/payload"
 	"github.com/stillpay/stillpay/terminal/agent"
 )
-
-// buildBinaries builds the real settlementd, posagent and wallet (demo.NewLab wants all three) into a
-// temporary directory.
-func buildBinaries(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	out, err := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "github.com/stillpay/stillpay/cmd/settlementd",
-		"github.com/stillpay/stillpay/cmd/posagent", "github.com/stillpay/stillpay/cmd/wallet").CombinedOutput()
-	if err != nil {
-		t.Fatalf("building the binaries: %v\n%s", err, out)
-	}
-	return dir
-}
 
 // browserOffline switches the page's network off (offline true) the way DevTools' "Offline" does:
 // every request of the page and of its service worker fails, and navigator.onLine is false; the
@@ -79,8 +65,11 @@ func logInAndAuthorize(t *testing.T, ctx context.Context, user, password string,
 // stopped: offline approval, printed as such. With settlementd back, the queued sale settles once.
 func TestBrowserCodePaysAtOfflinePosagent(t *testing.T) {
 	testenv.SkipIfShort(t, "builds and starts the real settlementd and posagent binaries and Chromium")
-	bin := buildBinaries(t)
 	ctx := context.Background()
+	bin := t.TempDir()
+	if err := demo.BuildBinaries(ctx, bin); err != nil {
+		t.Fatal(err)
+	}
 	lab, err := demo.NewLab(ctx, demo.Options{Bin: bin, Dir: filepath.Join(t.TempDir(), "lab"), OpeningBalance: "500.00"})
 	if err != nil {
 		t.Fatal(err)
