@@ -316,6 +316,17 @@ func (l *Lab) StopAgent() {
 	}
 }
 
+// TerminateAgent sends posagent SIGTERM and returns how it exited: nil for status 0, an
+// *exec.ExitError otherwise, or the SIGKILL it got after grace.
+func (l *Lab) TerminateAgent(grace time.Duration) error {
+	if l.agent == nil {
+		return errors.New("demo: posagent is not running")
+	}
+	err := l.agent.stop(grace)
+	l.agent = nil
+	return err
+}
+
 // KillAgent ends posagent with SIGKILL, like a power cut.
 func (l *Lab) KillAgent() {
 	if l.agent != nil {

@@ -25,6 +25,7 @@ import (
 	"github.com/stillpay/stillpay/server/store"
 	"github.com/stillpay/stillpay/server/store/boltstore"
 	"github.com/stillpay/stillpay/shared/keyfile"
+	"github.com/stillpay/stillpay/shared/supervise"
 )
 
 // Files in the data directory besides the store.
@@ -96,7 +97,7 @@ SIGINT or SIGTERM shut down gracefully: in-flight requests finish first.`,
 	return cmd
 }
 
-func runServe(cmd *cobra.Command, f serveFlags) error {
+func runServe(cmd *cobra.Command, f serveFlags) (err error) {
 	if f.data == "" {
 		return errors.New("--data DIR is required (or SETTLEMENTD_DATA)")
 	}
@@ -117,7 +118,13 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	if err != nil {
 		return err
 	}
-	defer app.close()
+	// The store closes last, after every part that uses it has returned; its error is reported.
+	defer func() {
+		if cerr := app.close(); cerr != nil {
+			log.Error("closing the store failed", "err", cerr)
+			err = errors.Join(err, fmt.Errorf("closing the store: %w", cerr))
+		}
+	}()
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return err
@@ -129,36 +136,48 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 			return err
 		}
 	}
-	ctx := cmd.Context()
-	go app.svc.RunSweeper(ctx)
-	if app.keySync != nil {
-		go app.keySync.Run(ctx)
-	}
 	if f.tlsCert == "" {
 		warnPlainHTTP(log, addr, f.allowPlainPasswords)
 	}
+	var mln net.Listener
 	if f.metricsListen != "" {
-		mln, err := net.Listen("tcp", f.metricsListen)
-		if err != nil {
+		// Bound before the address file is read by anyone: a scrape right after start finds it.
+		if mln, err = net.Listen("tcp", f.metricsListen); err != nil {
 			ln.Close()
 			return fmt.Errorf("--metrics-listen: %w", err)
 		}
-		msrv := &http.Server{Handler: app.handler.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second}
-		go msrv.Serve(mln)
-		defer msrv.Close()
 		log.Info("metrics listening", "addr", mln.Addr().String())
+	}
+	// Every long-lived part runs in one group: the first to fail stops the others, and the store
+	// closes (deferred above) only once all of them returned.
+	g, gctx := supervise.New(cmd.Context())
+	g.Go("http", func(ctx context.Context) error {
+		return api.Serve(ctx, app.handler, api.ServeConfig{Listener: ln, TLSCert: f.tlsCert, TLSKey: f.tlsKey, Log: log})
+	})
+	g.Go("sweeper", func(ctx context.Context) error { app.svc.RunSweeper(ctx); return nil })
+	if app.keySync != nil {
+		g.Go("key sync", func(ctx context.Context) error { app.keySync.Run(ctx); return nil })
+	}
+	if mln != nil {
+		g.Go("metrics listener", func(ctx context.Context) error {
+			msrv := &http.Server{Handler: app.handler.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second}
+			return supervise.HTTP(ctx, msrv, mln, metricsShutdownTimeout)
+		})
 	}
 	keyID, _ := app.ring.Current()
 	log.Info("settlementd listening", "addr", addr, "tls", f.tlsCert != "", "data", f.data, "key_id", keyID, "admin_token_file", tokenFile)
-	err = api.Serve(ctx, app.handler, api.ServeConfig{
-		Listener: ln, TLSCert: f.tlsCert, TLSKey: f.tlsKey, Log: log,
-	})
-	if err != nil {
-		return err
+	<-gctx.Done()
+	log.Info("settlementd stopping", "cause", context.Cause(gctx).Error())
+	if err := g.Wait(); err != nil {
+		log.Error("settlementd stopped by a failure", "err", err)
+		return fmt.Errorf("stopped: %w", err)
 	}
 	log.Info("settlementd stopped")
 	return nil
 }
+
+// metricsShutdownTimeout bounds how long the metrics listener waits for a scrape in flight.
+const metricsShutdownTimeout = 5 * time.Second
 
 // warnPlainHTTP says loudly, at start, that settlementd serves without TLS: sessions tokens, admin
 // tokens and terminal requests cross the network in clear.

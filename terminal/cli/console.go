@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -42,12 +40,10 @@ func consoleCommand(g *globals) *cobra.Command {
 			if f, ok := cmd.OutOrStdout().(*os.File); ok {
 				sc.color = wantColor(f)
 			}
-			// Ctrl-C cancels the sale being waited for; at the prompt it quits. The console handles
-			// SIGINT itself, so the command's context (cancelled by the first SIGINT) is not used.
-			sigs := make(chan os.Signal, 1)
-			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-			defer signal.Stop(sigs)
-			return runConsole(context.WithoutCancel(cmd.Context()), c, cmd.InOrStdin(), sc, sigs)
+			// Ctrl-C cancels the sale being waited for; at the prompt it quits. The console takes
+			// every signal from root's handler, so the command's context (ended by the first
+			// SIGINT) is not used.
+			return runConsole(context.WithoutCancel(cmd.Context()), c, cmd.InOrStdin(), sc, signalsOf(cmd.Context()))
 		},
 	}
 }

@@ -79,8 +79,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	// Commands that block (simulators, doctor --scan) stop cleanly on Ctrl-C or SIGTERM.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := withSignals(context.Background())
 	defer stop()
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -92,6 +91,54 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return ee.Code
 	}
 	return 1
+}
+
+// SignalError is the cause (context.Cause) of a command context ended by SIGINT or SIGTERM.
+type SignalError struct{ Signal os.Signal }
+
+func (e *SignalError) Error() string { return "signal " + e.Signal.String() + " received" }
+
+type signalsKey struct{}
+
+// withSignals is posagent's one signal handler. The first SIGINT or SIGTERM ends the returned
+// context (cause *SignalError): commands that block (run, simulators, doctor --scan) stop cleanly.
+// Every signal is also offered on the channel signalsOf gives, for the console, where Ctrl-C cancels
+// the sale being waited for and only quits at the prompt. stop unregisters the handler.
+func withSignals(parent context.Context) (context.Context, func()) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	relay := make(chan os.Signal, 1)
+	ctx, cancel := context.WithCancelCause(parent)
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			select {
+			case sig := <-sigs:
+				cancel(&SignalError{Signal: sig})
+				select {
+				case relay <- sig:
+				default: // the console has not taken the last one yet: one pending is enough
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	ctx = context.WithValue(ctx, signalsKey{}, (<-chan os.Signal)(relay))
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		<-stopped
+		cancel(nil)
+	}
+}
+
+// signalsOf returns the signals withSignals relays (nil, which blocks forever, outside Main).
+func signalsOf(ctx context.Context) <-chan os.Signal {
+	ch, _ := ctx.Value(signalsKey{}).(<-chan os.Signal)
+	return ch
 }
 
 func versionCommand() *cobra.Command {

@@ -9,9 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,6 +18,7 @@ import (
 	"github.com/stillpay/stillpay/hardware/scanner"
 	"github.com/stillpay/stillpay/shared/keyfile"
 	"github.com/stillpay/stillpay/shared/protocol"
+	"github.com/stillpay/stillpay/shared/supervise"
 	"github.com/stillpay/stillpay/terminal/agent"
 	"github.com/stillpay/stillpay/terminal/client"
 	"github.com/stillpay/stillpay/terminal/config"
@@ -42,20 +40,7 @@ func runCommand(g *globals) *cobra.Command {
 				return err
 			}
 			log := newLogger(cfg.Log, cmd.ErrOrStderr())
-			ctx, cancel := context.WithCancel(cmd.Context())
-			defer cancel()
-			sigs := make(chan os.Signal, 1)
-			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-			defer signal.Stop(sigs)
-			go func() {
-				select {
-				case sig := <-sigs:
-					log.Info("signal received; stopping", "signal", sig.String())
-					cancel()
-				case <-ctx.Done():
-				}
-			}()
-			return runAgent(ctx, cfg, log)
+			return runAgent(cmd.Context(), cfg, log)
 		},
 	}
 }
@@ -80,17 +65,21 @@ func serverURL(cfg config.Config, id config.IdentityState) string {
 	return id.ServerURL
 }
 
-// runAgent wires everything and serves until ctx ends.
-func runAgent(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+// runAgent wires everything and serves until ctx ends or a part fails. It returns the failure that
+// stopped it, joined with any error closing the agent, the devices and the queue, which close in that
+// order once every part has returned.
+func runAgent(ctx context.Context, cfg config.Config, log *slog.Logger) (err error) {
 	id, key, err := identityAndKey(cfg)
 	if err != nil {
 		return err
 	}
+	var closers closeStack
+	defer func() { err = errors.Join(err, closers.close(log)) }()
 	store, err := queue.OpenBolt(cfg.Queue.Path, id.TerminalID)
 	if err != nil {
 		return fmt.Errorf("cannot start: %w", err)
 	}
-	defer store.Close()
+	closers.push("queue", store.Close)
 	if id.SeqFloor > 0 {
 		if err := store.Update(ctx, func(tx queue.Tx) error { return tx.RaiseSeq(id.SeqFloor) }); err != nil {
 			return fmt.Errorf("cannot start: queue: %w", err)
@@ -102,19 +91,20 @@ func runAgent(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return fmt.Errorf("server.ca_file: %w", err)
 	}
 	api := client.New(client.Options{BaseURL: serverURL(cfg, id), TerminalID: id.TerminalID, Key: key, Timeout: cfg.Server.Timeout, Logger: log, TLS: tlsCfg})
+	closers.push("server client", func() error { api.CloseIdleConnections(); return nil })
 	prn, err := openPrinter(ctx, cfg.Printer, log)
 	if err != nil {
 		log.Warn("printer unavailable; sales go on and receipts can be reprinted", "err", err)
 	}
 	if prn != nil {
-		defer prn.Close()
+		closers.push("printer", prn.Close)
 	}
 	src, err := openSource(ctx, cfg.Scanner, log)
 	if err != nil {
 		return fmt.Errorf("scanner: %w", err)
 	}
 	if src != nil {
-		defer src.Close()
+		closers.push("scanner", src.Close)
 	}
 
 	// One keyring for sales, offline checks and the forwarder: keys learned from a server rotation
@@ -138,6 +128,8 @@ func runAgent(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		opts.Printer = prn
 	}
 	ag := agent.New(opts)
+	// The agent closes before the devices and the queue it uses (closers run last pushed first).
+	closers.push("agent", func() error { ag.Close(); return nil })
 	if _, err := ag.Recover(ctx); err != nil {
 		return fmt.Errorf("cannot start: closing the previous run's sales: %w", err)
 	}
@@ -155,66 +147,57 @@ func runAgent(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			return fmt.Errorf("cannot start: %w", err)
 		}
 	}
-	l, err := localapi.Listen(cfg.LocalAPI.Listen)
+	handler := localapi.NewServer(localapi.Deps{
+		Agent: ag, Store: store, Forwarder: fwd, Currency: cfg.Sale.Currency, Version: version, Logger: log,
+		Listen: cfg.LocalAPI.Listen, Token: apiToken,
+		Export: func(ctx context.Context) (protocol.Export, error) {
+			return forwarder.Export(ctx, store, id.TerminalID, key, time.Now())
+		},
+		Scanner: func() string {
+			if src == nil {
+				return "none"
+			}
+			return src.State().String()
+		},
+		Printer: func(ctx context.Context) string { return printerStatus(ctx, prn, ag) },
+	})
+
+	// Every long-lived part runs in one group: the first to fail (the local API cannot listen, the
+	// scanner source closed) stops the others, and the closers above run only once all returned.
+	g, gctx := supervise.New(ctx)
+	g.Go("local API", func(ctx context.Context) error { return serveLocalAPI(ctx, cfg.LocalAPI.Listen, handler, log) })
+	g.Go("scanner", ag.Run)
+	g.Go("forwarder", func(ctx context.Context) error { fwd.Run(ctx); return nil })
+	g.Go("retention", func(ctx context.Context) error { ag.RunRetention(ctx); return nil })
+	g.Task("sticker feed", func(ctx context.Context) error { ag.RunStickerFeed(ctx); return nil })
+	// Learn a rotation made while the terminal was off before the next offline check needs it; the
+	// sale path does not wait for this (the terminal may start offline).
+	g.Task("key refresh", func(ctx context.Context) error { keys.RefreshIfDue(ctx, "start-up"); return nil })
+	log.Info("posagent running", "terminal", id.TerminalID, "local_api", cfg.LocalAPI.Listen, "queue", cfg.Queue.Path, "version", version)
+	<-gctx.Done()
+	log.Info("posagent stopping", "cause", context.Cause(gctx).Error())
+	if err := g.Wait(); err != nil {
+		return fmt.Errorf("stopped: %w", err)
+	}
+	log.Info("posagent stopped")
+	return nil
+}
+
+// localAPIShutdownTimeout bounds how long a stopping agent waits for local API requests in flight
+// (long polls answer at once: localapi.Server.Drain).
+const localAPIShutdownTimeout = 10 * time.Second
+
+// serveLocalAPI listens on addr and serves h until ctx ends, then shuts down gracefully. A listen or
+// serve failure, or a shutdown that did not finish in time, is returned.
+func serveLocalAPI(ctx context.Context, addr string, h *localapi.Server, log *slog.Logger) error {
+	l, err := localapi.Listen(addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler: localapi.NewServer(localapi.Deps{
-			Agent: ag, Store: store, Forwarder: fwd, Currency: cfg.Sale.Currency, Version: version, Logger: log,
-			Listen: cfg.LocalAPI.Listen, Token: apiToken,
-			Export: func(ctx context.Context) (protocol.Export, error) {
-				return forwarder.Export(ctx, store, id.TerminalID, key, time.Now())
-			},
-			Scanner: func() string {
-				if src == nil {
-					return "none"
-				}
-				return src.State().String()
-			},
-			Printer: func(ctx context.Context) string { return printerStatus(ctx, prn, ag) },
-		}),
-		ReadHeaderTimeout: 5 * time.Second,
-	}
-	errc := make(chan error, 3)
-	go func() { errc <- srv.Serve(l) }()
-	go func() { errc <- ag.Run(ctx) }()
-	go fwd.Run(ctx)
-	go ag.RunStickerFeed(ctx)
-	// Pruning stops before the store closes (deferred above), so no run is cut off mid-commit.
-	retentionCtx, stopRetention := context.WithCancel(ctx)
-	retained := make(chan struct{})
-	go func() {
-		defer close(retained)
-		ag.RunRetention(retentionCtx)
-	}()
-	defer func() { stopRetention(); <-retained }()
-	// Learn a rotation made while the terminal was off before the next offline check needs it; the
-	// sale path does not wait for this (the terminal may start offline).
-	refreshCtx, stopRefresh := context.WithCancel(ctx)
-	refreshed := make(chan struct{})
-	go func() {
-		defer close(refreshed)
-		keys.RefreshIfDue(refreshCtx, "start-up")
-	}()
-	defer func() { stopRefresh(); <-refreshed }()
-	log.Info("posagent running", "terminal", id.TerminalID, "local_api", cfg.LocalAPI.Listen, "queue", cfg.Queue.Path, "version", version)
-
-	select {
-	case <-ctx.Done():
-	case err := <-errc:
-		if err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("stopping", "err", err)
-		} else {
-			log.Error("stopping: the scanner source closed")
-		}
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	srv.Shutdown(shutdown)
-	ag.Close()
-	log.Info("posagent stopped")
-	return nil
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv.RegisterOnShutdown(h.Drain)
+	return supervise.HTTP(ctx, srv, l, localAPIShutdownTimeout)
 }
 
 // printerStatus asks the printer, or tells why there is none.

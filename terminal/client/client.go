@@ -99,6 +99,10 @@ func New(opt Options) *Client {
 	return &Client{opt: opt, http: hc, base: strings.TrimRight(opt.BaseURL, "/")}
 }
 
+// CloseIdleConnections closes the kept-alive connections to the server: a stopping agent calls it
+// once nothing sends any more, so no connection (nor its goroutines) outlives the agent.
+func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
+
 // attempt is the outcome of one HTTP exchange.
 type attempt struct {
 	status int

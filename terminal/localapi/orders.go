@@ -102,7 +102,7 @@ func (s *Server) startOrder(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) {
-	serveView(w, r, s.d.Agent.Order, s.d.Agent.WaitOrder, writeOrderError)
+	serveView(w, r, s.draining, s.d.Agent.Order, s.d.Agent.WaitOrder, writeOrderError)
 }
 
 func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {

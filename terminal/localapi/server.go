@@ -113,6 +113,10 @@ type Server struct {
 	handler http.Handler
 	paths   []string // registered paths, for problemRoutes
 	started time.Time
+	// draining ends when the server shuts down (Drain): long polls answer at once with what they
+	// have, instead of holding the shutdown until their wait ends.
+	draining context.Context
+	drain    context.CancelFunc
 }
 
 // NewServer returns the handler.
@@ -122,6 +126,7 @@ func NewServer(d Deps) *Server {
 	}
 	d.Clock = clock.Or(d.Clock)
 	s := &Server{d: d, mux: http.NewServeMux(), started: d.Clock.Now()}
+	s.draining, s.drain = context.WithCancel(context.Background())
 	s.handle("POST "+PathSales, s.startSale)
 	s.handle("GET "+PathSales, s.listSales)
 	s.handle("GET "+PathSales+"/{id}", s.getSale)
@@ -144,6 +149,10 @@ func NewServer(d Deps) *Server {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Drain makes every long poll, current and future, answer at once; register it with
+// http.Server.RegisterOnShutdown so a shutdown does not wait for a console's poll to time out.
+func (s *Server) Drain() { s.drain() }
 
 // handle registers h for pattern ("METHOD /path") and remembers the path for problemRoutes.
 func (s *Server) handle(pattern string, h http.HandlerFunc) {
@@ -289,7 +298,7 @@ func writeView[V any](w http.ResponseWriter, r *http.Request, status int, id str
 
 // serveView answers GET of one sale or order; with ?wait=30s it is a long poll until the state
 // differs from ?state= (or the outcome is final).
-func serveView[V any](w http.ResponseWriter, r *http.Request, get func(context.Context, string) (V, error),
+func serveView[V any](w http.ResponseWriter, r *http.Request, draining context.Context, get func(context.Context, string) (V, error),
 	wait func(context.Context, string, string) (V, error), fail func(http.ResponseWriter, error)) {
 	id := r.PathValue("id")
 	q := r.URL.Query()
@@ -303,8 +312,13 @@ func serveView[V any](w http.ResponseWriter, r *http.Request, get func(context.C
 		writeProblem(w, http.StatusBadRequest, protocol.CodeInvalidField, "wait must be a duration such as 30s")
 		return
 	}
+	if draining.Err() != nil {
+		writeView(w, r, http.StatusOK, id, get, fail)
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), min(d, MaxWait))
 	defer cancel()
+	defer context.AfterFunc(draining, cancel)()
 	v, err := wait(ctx, id, q.Get("state"))
 	if err != nil {
 		fail(w, err)
@@ -314,7 +328,7 @@ func serveView[V any](w http.ResponseWriter, r *http.Request, get func(context.C
 }
 
 func (s *Server) getSale(w http.ResponseWriter, r *http.Request) {
-	serveView(w, r, s.d.Agent.Sale, s.d.Agent.Wait, writeError)
+	serveView(w, r, s.draining, s.d.Agent.Sale, s.d.Agent.Wait, writeError)
 }
 
 func limitParam(r *http.Request, def int) int {

@@ -30,7 +30,11 @@ func (s *Store) Sweep(ctx context.Context, now time.Time, grace time.Duration) (
 		}
 		return sweepFailures(tx, now)
 	})
-	return rep, err
+	if err != nil {
+		// do may return (ctx ended) while the writer still runs fn: rep is not ours to read then.
+		return store.SweepReport{}, err
+	}
+	return rep, nil
 }
 
 func sweepHolds(tx *bolt.Tx, now time.Time, grace time.Duration, rep *store.SweepReport) error {
