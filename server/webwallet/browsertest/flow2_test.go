@@ -128,7 +128,8 @@ func login(t *testing.T, ctx context.Context, url string) {
 // scans its QR with the (fake) camera, shows the merchant, amount and reference the server signed,
 // confirms, and shows the verified approval; the ledger moved exactly once, also after the same
 // code is confirmed again. A tampered order (amount changed, signature kept) is refused with a
-// clear message and moves nothing; another scheme's code is "not a stillpay order".
+// clear message and moves nothing; the lane's static sticker is paid with the amount the customer
+// enters; another scheme's code is "not a stillpay order".
 func TestFlowTwoPayOrder(t *testing.T) {
 	s := newSettlement(t)
 	term := newLane(t, s)
@@ -235,8 +236,36 @@ func TestFlowTwoPayOrder(t *testing.T) {
 	}
 	screen(t, bctx, art, "24-tampered")
 	checkOnce("after the tampered order")
+	do(t, bctx, chromedp.Click(chromedp.ID("pay-back")), chromedp.Click(chromedp.ID("pay-go")))
+
+	// The lane's static sticker: the customer enters the amount; the server creates the order and
+	// pays it in one step (POST /v1/sticker-payments, order id protocol.StaticOrderID).
+	sa, err := term.Get(ctx, protocol.PathTerminalStick)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sticker protocol.Sticker
+	if err := sa.Decode(&sticker); err != nil || sticker.MPM == "" {
+		t.Fatalf("sticker: %s %v", sa.Body, err)
+	}
+	paste(t, bctx, sticker.MPM)
+	waitJS(t, bctx, "the sticker", visible("sticker-amount"))
+	setValue(t, bctx, "sticker-amount", "4.80")
+	screen(t, bctx, art, "26-sticker")
+	do(t, bctx, chromedp.Click(chromedp.ID("order-confirm")))
+	waitJS(t, bctx, "the sticker paid", visible("order-paid"))
+	if got := text(t, bctx, "paid-what"); !strings.Contains(got, "4.80") {
+		t.Errorf("sticker paid screen %q", got)
+	}
+	if d := alice0 - balanceOf(t, s, isAlice); d != 1250+480 {
+		t.Errorf("after the sticker alice paid %d in all, want 17.30", d)
+	}
+	if tx := laneTxns(t, s); len(tx) != 2 {
+		t.Errorf("lane transactions after the sticker: %+v, want 2", tx)
+	}
 
 	// Another scheme's code: shown, never paid.
+	do(t, bctx, chromedp.Click(chromedp.ID("pay-back")), chromedp.Click(chromedp.ID("pay-go")))
 	paste(t, bctx, pixCode)
 	waitJS(t, bctx, "not a stillpay order", `document.getElementById('pay-msg').textContent.includes('Not a stillpay order')`)
 	if got := text(t, bctx, "order-other"); !strings.Contains(got, "Fulano de Tal") || !strings.Contains(got, "123.45 BRL") {
