@@ -11,10 +11,10 @@ import (
 	"github.com/stillpay/stillpay/shared/credential"
 	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/offer"
-	"github.com/stillpay/stillpay/shared/wallet"
+	"github.com/stillpay/stillpay/wallet"
 )
 
-// The corpus's payloads come out of the wallet's own code path (shared/wallet's NextCode and
+// The corpus's payloads come out of the wallet's own code path (the wallet package's NextCode and
 // NextCodeWithOffer, what `wallet code --raw` prints), not from a look-alike generator: a wallet
 // per user holds a server-signed credential and, for some, a server-signed offer token.
 // Everything is derived from fixed seeds and a fixed clock, so the texts (and the photos) are the

@@ -11,8 +11,8 @@ import (
 
 	"github.com/stillpay/stillpay/server/admin"
 	"github.com/stillpay/stillpay/shared/protocol"
-	"github.com/stillpay/stillpay/shared/wallet"
 	"github.com/stillpay/stillpay/terminal/agent"
+	"github.com/stillpay/stillpay/wallet"
 )
 
 // offerConditions screens the customers who paid at the demo merchant in the last 30 days.

@@ -24,9 +24,9 @@ import (
 	"github.com/stillpay/stillpay/hardware/sim/simprinter"
 	"github.com/stillpay/stillpay/hardware/sim/simscanner"
 	"github.com/stillpay/stillpay/shared/money"
-	"github.com/stillpay/stillpay/shared/wallet"
 	"github.com/stillpay/stillpay/terminal/agent"
 	"github.com/stillpay/stillpay/terminal/localapi"
+	"github.com/stillpay/stillpay/wallet"
 )
 
 // Fixed names of the lab's world.

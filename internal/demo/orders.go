@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/stillpay/stillpay/hardware/sim/simprinter"
-	"github.com/stillpay/stillpay/shared/wallet"
 	"github.com/stillpay/stillpay/terminal/agent"
 	"github.com/stillpay/stillpay/terminal/localapi"
+	"github.com/stillpay/stillpay/wallet"
 )
 
 // Flow 2 in the lab: the register starts an order, posagent prints its QR code on the simulated

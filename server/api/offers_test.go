@@ -18,7 +18,7 @@ import (
 	"github.com/stillpay/stillpay/shared/offer"
 	"github.com/stillpay/stillpay/shared/payload"
 	"github.com/stillpay/stillpay/shared/protocol"
-	"github.com/stillpay/stillpay/shared/wallet"
+	"github.com/stillpay/stillpay/wallet"
 )
 
 // offerCrowd adds n opted-in customers straight to the store (a login each would only cost time).

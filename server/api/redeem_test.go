@@ -8,7 +8,7 @@ import (
 
 	"github.com/stillpay/stillpay/server/admin"
 	"github.com/stillpay/stillpay/shared/protocol"
-	"github.com/stillpay/stillpay/shared/wallet"
+	"github.com/stillpay/stillpay/wallet"
 )
 
 // TestOfferRedemption: a payment whose code carries the customer's offer and whose request carries

@@ -9,10 +9,10 @@ import (
 
 	"github.com/stillpay/stillpay/server/admin"
 	"github.com/stillpay/stillpay/shared/protocol"
-	"github.com/stillpay/stillpay/shared/wallet"
+	"github.com/stillpay/stillpay/wallet"
 )
 
-// TestWalletRevokeAndLogout drives shared/wallet (what `wallet revoke` and `wallet logout` run)
+// TestWalletRevokeAndLogout drives the wallet package (what `wallet revoke` and `wallet logout` run)
 // against the real handlers: after revoke the server refuses a code made before it online, the
 // wallet shows no code and says so, and after logout a call that needs the session says "not logged
 // in" while the stored authorization stays.

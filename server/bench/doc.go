@@ -5,5 +5,5 @@
 // It drives any settlementd through its public API and the admin API (so the same driver measures the
 // embedded store and, later, PostgreSQL), and it holds the simulated terminal and wallet that the
 // server's end-to-end tests use too: a terminal that signs its requests exactly as posagent does, and
-// a wallet that makes payment codes exactly as shared/wallet does.
+// a wallet that makes payment codes exactly as the wallet package does.
 package bench

@@ -19,7 +19,7 @@ import (
 // ErrNoCodesLeft is returned when a simulated wallet has used all its codes.
 var ErrNoCodesLeft = errors.New("bench: no codes left in this authorization")
 
-// Wallet is a simulated phone holding one authorization; it makes payment codes as shared/wallet
+// Wallet is a simulated phone holding one authorization; it makes payment codes as the wallet package
 // does (payload.Build with otp.PaymentCode), without touching disk.
 type Wallet struct {
 	Auth protocol.AuthorizationResponse

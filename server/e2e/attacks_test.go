@@ -17,7 +17,7 @@ import (
 	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/payload"
 	"github.com/stillpay/stillpay/shared/protocol"
-	"github.com/stillpay/stillpay/shared/wallet/wallettest/cloned"
+	"github.com/stillpay/stillpay/wallet/wallettest/cloned"
 )
 
 // garbageMAC is a payload as anyone who saw one of the customer's QR codes can make: the credential

@@ -16,7 +16,7 @@ import (
 	"github.com/stillpay/stillpay/server/internal/loadtest"
 	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/protocol"
-	"github.com/stillpay/stillpay/shared/wallet"
+	"github.com/stillpay/stillpay/wallet"
 )
 
 // merchantCmd runs `settlementd merchant --json ARGS` with a merchant token file and returns stdout,

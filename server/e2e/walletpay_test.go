@@ -19,7 +19,7 @@ import (
 	"github.com/stillpay/stillpay/shared/emvqr"
 	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/protocol"
-	"github.com/stillpay/stillpay/shared/wallet"
+	"github.com/stillpay/stillpay/wallet"
 )
 
 // TestWalletPay: the real settlementd and wallet binaries pay flow 2 orders end to end, on the

@@ -121,7 +121,7 @@ func TestGolden(t *testing.T) {
 }
 
 // TestSize checks the figures docs/protocol.md quotes and that the text is scanner- and QR-safe.
-// cmd/wallet's TestQRVersion checks the QR versions go-qrcode picks for them.
+// wallet/cli's TestQRVersion checks the QR versions go-qrcode picks for them.
 func TestSize(t *testing.T) {
 	sizes := map[string]int{"alice": 345, "alice@example.com": 363, "user-twelve1": 355}
 	for user, want := range sizes {

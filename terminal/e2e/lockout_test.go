@@ -8,8 +8,8 @@ import (
 
 	"github.com/stillpay/stillpay/internal/demo"
 	"github.com/stillpay/stillpay/shared/protocol"
-	"github.com/stillpay/stillpay/shared/wallet/wallettest/cloned"
 	"github.com/stillpay/stillpay/terminal/agent"
+	"github.com/stillpay/stillpay/wallet/wallettest/cloned"
 )
 
 // TestOfflineSaleOfALockedUserSettlesAfterTheLock is issue #10 point 2 across posagent and

@@ -14,8 +14,8 @@ import (
 	"github.com/stillpay/stillpay/server/admin"
 	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/protocol"
-	"github.com/stillpay/stillpay/shared/wallet"
 	"github.com/stillpay/stillpay/terminal/agent"
+	"github.com/stillpay/stillpay/wallet"
 )
 
 // TestOfferRedeemedAtAnOfflineTerminal: flow 3's redemption with the real settlementd, wallet and

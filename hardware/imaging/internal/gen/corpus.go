@@ -21,7 +21,7 @@ const (
 	TuningSeed uint64 = 1
 )
 
-// CorpusLevel is the wallet's error-correction level (cmd/wallet's qrLevel, docs/protocol.md).
+// CorpusLevel is the wallet's error-correction level (wallet/cli's qrLevel, docs/protocol.md).
 const CorpusLevel = qrcode.Low
 
 // CorpusKind is one kind of distortion in the corpus.

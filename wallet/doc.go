@@ -14,7 +14,7 @@
 // *order.NotStillpayError and is never paid. PayOrder signs the confirmation (shared/order) with the
 // device key, sends it (the same body again, at most MaxConfirmAttempts times, if the network fails
 // before an answer), and accepts the answer only if the server's signed approval pays this order,
-// merchant and amount. Decoding camera images is the caller's part (cmd/wallet uses
+// merchant and amount. Decoding camera images is the caller's part (cmd/wallet wires in
 // hardware/imaging, the same gozxing decoder as posagent's camera; a phone app uses its own camera
 // stack), so that this package stays free of image code.
 package wallet

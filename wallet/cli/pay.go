@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -11,11 +11,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stillpay/stillpay/hardware/imaging"
 	"github.com/stillpay/stillpay/shared/emvqr"
 	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/order"
-	"github.com/stillpay/stillpay/shared/wallet"
+	"github.com/stillpay/stillpay/wallet"
 )
 
 // errNotPaid ends `wallet pay` with exit status 1 after it said why nothing was paid.
@@ -67,7 +66,7 @@ UnionPay...) is shown as "not a stillpay order" and never paid.`,
 			}
 			if image != "" {
 				var err error
-				if text, err = decodeImage(image); err != nil {
+				if text, err = a.decodeImage(image); err != nil {
 					return fmt.Errorf("--image %s: %w", image, err)
 				}
 			}
@@ -126,29 +125,6 @@ UnionPay...) is shown as "not a stillpay order" and never paid.`,
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "pay without asking")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (implies no display before the question)")
 	return cmd
-}
-
-// decodeScales are the longest-side sizes decodeImage tries after the camera-style one: full
-// resolution, then 960 and 1,280 pixels. A receipt scanned or rendered whole (the printer simulator's PNG,
-// a long photo) is much taller than wide, and downscaling its long side to 640 pixels leaves too few
-// pixels a QR module; and gozxing's finder search misses a few clean symbols at one scale that it
-// finds at another (measured: 1 in 120 at full resolution on 384×1100 receipts, none of 600 with
-// the extra scales).
-var decodeScales = []int{-1, 1.5 * imaging.DefaultMaxSide, 2 * imaging.DefaultMaxSide}
-
-// decodeImage reads the QR code in an image file like a camera pipeline (downscaled to
-// imaging.DefaultMaxSide), and, when that finds none, at the decodeScales.
-func decodeImage(path string) (string, error) {
-	res, err := imaging.DecodeFile(path, imaging.DefaultOptions())
-	for _, side := range decodeScales {
-		if err == nil || !(errors.Is(err, imaging.ErrNoCode) || errors.Is(err, imaging.ErrUnreadable)) {
-			break
-		}
-		opt := imaging.DefaultOptions()
-		opt.MaxSide = side
-		res, err = imaging.DecodeFile(path, opt)
-	}
-	return res.Text, err
 }
 
 func viewOf(s order.Signed) orderView {

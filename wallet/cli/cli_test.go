@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -10,19 +10,29 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stillpay/stillpay/hardware/imaging"
 	"github.com/stillpay/stillpay/shared/credential"
 	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/payload"
-	"github.com/stillpay/stillpay/shared/wallet"
-	"github.com/stillpay/stillpay/shared/wallet/wallettest"
+	"github.com/stillpay/stillpay/wallet"
+	"github.com/stillpay/stillpay/wallet/wallettest"
 )
 
 // cli runs the wallet command line in-process with the given environment.
 func cli(t *testing.T, env map[string]string, stdin string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code = runWithEnv(context.Background(), args, strings.NewReader(stdin), &out, &errOut, func(k string) string { return env[k] })
+	code = Run(context.Background(), args, strings.NewReader(stdin), &out, &errOut, Env{
+		Getenv:      func(k string) string { return env[k] },
+		DecodeImage: decodeImage,
+	})
 	return out.String(), errOut.String(), code
+}
+
+// decodeImage is what cmd/wallet wires in: hardware/imaging's still-image decoder.
+func decodeImage(path string) (string, error) {
+	res, err := imaging.DecodeStillFile(path)
+	return res.Text, err
 }
 
 // TestCommandLine walks the commands in order against a test server: login, authorize, code (raw,

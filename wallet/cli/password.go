@@ -1,10 +1,9 @@
-package main
+package cli
 
 import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/stillpay/stillpay/shared/keyfile"
@@ -15,8 +14,6 @@ const PasswordEnv = "STILLPAY_PASSWORD"
 
 // maxPasswordFile bounds what --password-file reads.
 const maxPasswordFile = 4 << 10
-
-var osGetenv = os.Getenv
 
 // password reads the password from the file, else the environment, else a prompt on the terminal.
 func (a *app) password(file string) (string, error) {

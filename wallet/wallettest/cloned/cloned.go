@@ -11,7 +11,7 @@ import (
 
 	"github.com/stillpay/stillpay/shared/otp"
 	"github.com/stillpay/stillpay/shared/payload"
-	"github.com/stillpay/stillpay/shared/wallet"
+	"github.com/stillpay/stillpay/wallet"
 )
 
 // Phone is a copy of one wallet's authorization and device key.

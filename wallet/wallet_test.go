@@ -19,7 +19,7 @@ import (
 	"github.com/stillpay/stillpay/shared/otp"
 	"github.com/stillpay/stillpay/shared/payload"
 	"github.com/stillpay/stillpay/shared/protocol"
-	"github.com/stillpay/stillpay/shared/wallet/wallettest"
+	"github.com/stillpay/stillpay/wallet/wallettest"
 )
 
 // start is a fixed wall-clock instant for the tests, in the middle of a time step.

@@ -1,11 +1,11 @@
-package main
+package cli
 
 import (
 	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/stillpay/stillpay/shared/wallet"
+	"github.com/stillpay/stillpay/wallet"
 )
 
 func (a *app) codeCommand() *cobra.Command {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stillpay/stillpay/shared/tlsca"
-	"github.com/stillpay/stillpay/shared/wallet"
+	"github.com/stillpay/stillpay/wallet"
 )
 
 // app is what every subcommand shares: the streams and the wallet opened from --home.
@@ -20,6 +20,7 @@ type app struct {
 	home, caFile   string
 	verbose        bool
 	env            func(string) string
+	decodeImage    func(path string) (string, error)
 }
 
 func (a *app) open() (*wallet.Wallet, error) {
@@ -49,13 +50,18 @@ func (a *app) open() (*wallet.Wallet, error) {
 // CAFileEnv names the environment variable that sets --ca-file.
 const CAFileEnv = "STILLPAY_CA_FILE"
 
-// run executes the wallet command line and returns the process exit code.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return runWithEnv(ctx, args, stdin, stdout, stderr, osGetenv)
+// Env is what the command line takes from the program around it.
+type Env struct {
+	// Getenv reads an environment variable (os.Getenv in the binary).
+	Getenv func(string) string
+	// DecodeImage reads the QR code in an image file for `wallet pay --image`. It stands for the
+	// phone's camera stack: the binary wires in hardware/imaging, so the wallet holds no image code.
+	DecodeImage func(path string) (string, error)
 }
 
-func runWithEnv(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, env: env}
+// Run executes the wallet command line and returns the process exit code.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env Env) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, env: env.Getenv, decodeImage: env.DecodeImage}
 	root := &cobra.Command{
 		Use:   "wallet",
 		Short: "The stillpay customer wallet: offline payment codes as QR codes",
