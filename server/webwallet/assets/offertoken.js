@@ -3,6 +3,7 @@
 // The token's bytes travel unchanged in the payment code's offer field (core.buildPayload).
 
 import { concat, fromBase64 } from './core.js';
+import { SYSTEM_CURRENCIES } from './order.js';
 
 const SIGNING_CONTEXT = 'stillpay-offer-v1\u0000';
 const FORMAT_VERSION = 1;
@@ -57,7 +58,7 @@ export function parseOfferToken(b) {
   const hours = uvarint();
   const signature = take(64);
   if (o !== b.length) bad('trailing bytes');
-  if (!/^[A-Z]{3}$/.test(currency)) bad('currency');
+  if (!SYSTEM_CURRENCIES.has(currency)) bad('currency');
   if (kind === 1 ? value < 1 || value > 10000 : kind === 2 ? value < 1 : true) bad('rule');
   if (hours < 1 || hours > MAX_HOURS) bad('validity');
   return {

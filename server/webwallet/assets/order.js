@@ -27,6 +27,8 @@ const CURRENCIES = {
   764: ['THB', 2], 949: ['TRY', 2], 901: ['TWD', 2], 840: ['USD', 2], 704: ['VND', 0],
   710: ['ZAR', 2],
 };
+/** SYSTEM_CURRENCIES is shared/money's table: the currencies orders and offers may be in. */
+export const SYSTEM_CURRENCIES = new Set(['CNY', 'EUR', 'USD', 'GBP', 'CHF', 'HKD', 'SGD', 'JPY', 'KRW', 'BHD', 'KWD']);
 const NUMERIC = Object.fromEntries(Object.entries(CURRENCIES).map(([n, [a, e]]) => [a, [n.padStart(3, '0'), e]]));
 
 /**
@@ -187,7 +189,7 @@ export function decodeOrder(text) {
   }
   if (subValue(head, 1) !== String(FORMAT_VERSION)) throw new OrderError('version', subValue(head, 1));
   const cur = CURRENCIES[value(objs, 53)];
-  if (!cur) throw malformed('currency ' + value(objs, 53));
+  if (!cur || !SYSTEM_CURRENCIES.has(cur[0])) throw malformed('currency ' + value(objs, 53));
   const isStatic = value(objs, 1) === '11';
   let minor = 0;
   if (!isStatic) {
