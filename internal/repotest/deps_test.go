@@ -40,6 +40,7 @@ var layers = []area{
 	{name: "server", areas: []string{"shared"}, modules: []string{
 		"github.com/jackc/pgx/v5", "github.com/jackc/puddle/v2", "github.com/prometheus/client_golang",
 		"github.com/spf13/cobra", "github.com/spf13/pflag", "go.etcd.io/bbolt", "golang.org/x/crypto",
+		"github.com/SherClockHolmes/webpush-go", // server/push: Web Push to the web wallets (issue #17)
 	}},
 	// wallet is the phone itself (a phone app would reuse it) and its command line; it holds no image
 	// code (cmd/wallet wires hardware/imaging in for `wallet pay --image`).

@@ -134,6 +134,7 @@ func (s *Server) routes() {
 		routes = append(routes, route(rt))
 	}
 	routes = append(routes, s.offerRoutes()...)
+	routes = append(routes, s.pushRoutes()...)
 	routes = append(routes, s.walletWebRoutes()...)
 	paths := map[string]bool{}
 	for _, rt := range routes {

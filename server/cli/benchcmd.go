@@ -110,7 +110,7 @@ settlementd (any store) and writes the baseline file in --data (default a tempor
 // benchInProcess starts settlementd on data and 127.0.0.1:0 in this process, then measures it.
 func benchInProcess(ctx context.Context, cmd *cobra.Command, cfg bench.Config, data, storeSpec string, asJSON bool) error {
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := openApp(ctx, data, storeSpec, filepath.Join(data, adminTokenFileName), keysync.DefaultPoll, service.Config{Policy: service.DefaultPolicy()}, api.Config{}, log)
+	a, err := openApp(ctx, data, storeSpec, filepath.Join(data, adminTokenFileName), keysync.DefaultPoll, "", service.Config{Policy: service.DefaultPolicy()}, api.Config{}, log)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/stillpay/stillpay/server/backup"
 	"github.com/stillpay/stillpay/server/keys"
 	"github.com/stillpay/stillpay/server/keysync"
+	"github.com/stillpay/stillpay/server/push"
 	"github.com/stillpay/stillpay/server/service"
 	"github.com/stillpay/stillpay/server/store"
 	"github.com/stillpay/stillpay/server/store/boltstore"
@@ -48,6 +49,7 @@ type serveFlags struct {
 	passwordHashes, passwordQueue                           int
 	allowPlainPasswords                                     bool
 	keySync                                                 time.Duration
+	pushContact                                             string
 }
 
 func newServeCmd() *cobra.Command {
@@ -60,6 +62,7 @@ func newServeCmd() *cobra.Command {
   keys/         the server's Ed25519 signing keys (0600; rotate with 'settlementd admin rotate-key')
   seal.key      the key that encrypts one-time-code secrets at rest (0600)
   admin.token   the admin API token (0600), unless --admin-token-file names another file
+  vapid.key     with --push-contact: the VAPID key that signs Web Push requests (0600)
 With --store postgres://... (or $STILLPAY_STORE) the ledger lives in PostgreSQL instead, shared by
 any number of instances (docs/scaling.md); the keys stay in --data. Several hosts with
 target_session_attrs=read-write follow a failover: postgres://u@db1:5432,db2:5432/stillpay?target_session_attrs=read-write
@@ -94,6 +97,7 @@ SIGINT or SIGTERM shut down gracefully: in-flight requests finish first.`,
 	fl.DurationVar(&f.keySync, "key-sync", keysync.DefaultPoll, "on a shared database: how often to look for signing keys other instances announced; a rotated key becomes current "+fmt.Sprint(keysync.AnnounceRounds)+" of these after 'admin rotate-key'")
 	fl.DurationVar(&f.grace, "settlement-grace", service.DefaultPolicy().SettlementGrace, "how long unused holds stay after expiry or revocation, for late offline batches")
 	addOfferFlags(fl, &f.offers)
+	fl.StringVar(&f.pushContact, "push-contact", "", "send Web Push notifications of new offers to web wallets, with this contact for push services (mailto:ops@example.com or an https URL; VAPID key in DATA/vapid.key); empty: no push")
 	return cmd
 }
 
@@ -112,7 +116,7 @@ func runServe(cmd *cobra.Command, f serveFlags) (err error) {
 	pol := service.DefaultPolicy()
 	pol.SettlementGrace = f.grace
 	pol.Offers = f.offers
-	app, err := openApp(cmd.Context(), f.data, f.store, tokenFile, f.keySync,
+	app, err := openApp(cmd.Context(), f.data, f.store, tokenFile, f.keySync, f.pushContact,
 		service.Config{Policy: pol, PasswordHashes: f.passwordHashes, PasswordQueue: f.passwordQueue},
 		api.Config{AllowPlainPasswords: f.allowPlainPasswords, MetricsElsewhere: f.metricsListen != ""}, log)
 	if err != nil {
@@ -200,13 +204,14 @@ type app struct {
 	// keySync keeps the signing keys in step with the other instances on a shared database; nil on
 	// the embedded store.
 	keySync *keysync.Sync
+	push    *push.Sender // nil without --push-contact
 }
 
 // openApp opens (creating on first start) the keys, the seal key, the admin token and the store in
 // data, and builds the service and the handlers on them. svc and h hold the service's and the
 // handlers' settings (policy, password hashing bounds, plain-HTTP passwords); openApp fills in the
 // rest.
-func openApp(ctx context.Context, data, storeSpec, tokenFile string, keyPoll time.Duration, svc service.Config, h api.Config, log *slog.Logger) (*app, error) {
+func openApp(ctx context.Context, data, storeSpec, tokenFile string, keyPoll time.Duration, pushContact string, svc service.Config, h api.Config, log *slog.Logger) (*app, error) {
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return nil, err
 	}
@@ -237,8 +242,19 @@ func openApp(ctx context.Context, data, storeSpec, tokenFile string, keyPoll tim
 		}
 		svc.Keys = sync
 	}
+	var sender *push.Sender
+	if pushContact != "" {
+		if sender, err = startPush(ctx, data, pushContact, st, log); err != nil {
+			st.Close()
+			return nil, err
+		}
+		svc.Push = sender
+	}
 	s, err := service.New(svc)
 	if err != nil {
+		if sender != nil {
+			sender.Close()
+		}
 		st.Close()
 		return nil, err
 	}
@@ -250,11 +266,31 @@ func openApp(ctx context.Context, data, storeSpec, tokenFile string, keyPoll tim
 	if bs, ok := st.(*boltstore.Store); ok {
 		h.Backup = func(ctx context.Context, w io.Writer) error { return backup.Write(ctx, w, bs, data) }
 	}
-	return &app{store: st, ring: ring, svc: s, token: token, keySync: sync,
+	return &app{store: st, ring: ring, svc: s, token: token, keySync: sync, push: sender,
 		handler: api.New(h)}, nil
 }
 
-func (a *app) close() error { return a.store.Close() }
+func (a *app) close() error {
+	if a.push != nil {
+		a.push.Close()
+	}
+	return a.store.Close()
+}
+
+// startPush loads (or creates) the VAPID key in data and starts the Web Push sender.
+func startPush(ctx context.Context, data, contact string, st store.Store, log *slog.Logger) (*push.Sender, error) {
+	v, err := push.LoadOrCreateVAPID(filepath.Join(data, push.VAPIDKeyFile))
+	if err != nil {
+		return nil, err
+	}
+	sender, err := push.New(push.Config{Store: st, VAPID: v, Contact: contact, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	sender.Start(context.WithoutCancel(ctx))
+	log.Info("web push on", "vapid_public_key", v.PublicKey())
+	return sender, nil
+}
 
 // ensureAdminToken loads the admin token, creating a random one (0600) on first start.
 func ensureAdminToken(path string) (string, error) {

@@ -292,6 +292,7 @@ func (s *Service) CreateCampaign(ctx context.Context, merchantID string, req pro
 		return protocol.Campaign{}, storeProblem(err, "campaign "+id)
 	}
 	s.inbox.notify()
+	s.announceOffers(m.Name, c.Title, msgs)
 	s.log.Info("campaign launched", "merchant_id", merchantID, "campaign_id", id, "matched", c.Matched, "targeted", c.Targeted, "holdout", c.Holdout)
 	return campaignView(c), nil
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/stillpay/stillpay/server/push"
 	"github.com/stillpay/stillpay/server/store"
 	"github.com/stillpay/stillpay/shared/clock"
 	"github.com/stillpay/stillpay/shared/protocol"
@@ -39,6 +40,10 @@ type Config struct {
 	// PasswordHashes and PasswordQueue bound concurrent argon2id hashes and the logins waiting for
 	// one; zero means DefaultPasswordHashes and DefaultPasswordQueue (see hashGate).
 	PasswordHashes, PasswordQueue int
+	// Push sends Web Push notifications of new offers (nil: none; the push routes answer 404).
+	Push *push.Sender
+	// PushLoopback accepts http endpoints on 127.0.0.1 and localhost (tests' push receivers only).
+	PushLoopback bool
 }
 
 // Service is settlementd's business logic. It keeps no state of its own beyond caches of immutable
@@ -55,6 +60,9 @@ type Service struct {
 	orderWatch orderWatch // wakes order long-polls (orderwatch.go)
 	offers     OfferPolicy
 	inbox      notifier // wakes inbox long-polls (offers.go)
+
+	push         *push.Sender // push.go
+	pushLoopback bool
 }
 
 // New builds a Service.
@@ -64,7 +72,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	s := &Service{store: cfg.Store, keys: cfg.Keys, sealer: cfg.Sealer, clock: clock.Or(cfg.Clock), log: cfg.Log, policy: cfg.Policy,
 		gate:   newHashGate(cfg.PasswordHashes, cfg.PasswordQueue),
-		offers: cfg.Policy.Offers.withDefaults()}
+		offers: cfg.Policy.Offers.withDefaults(), push: cfg.Push, pushLoopback: cfg.PushLoopback}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
