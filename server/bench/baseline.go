@@ -10,7 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// BaselineBBolt measures the store-without-group-commit baseline of issue 3: a loop of n bbolt
+// BaselineBBolt measures the store-without-group-commit baseline: a loop of n bbolt
 // Updates, each one payment (two balances read and written, one transaction record put) and each
 // committed with bbolt's default fsyncs. It returns payments per second.
 func BaselineBBolt(dir string, n int) (float64, error) {

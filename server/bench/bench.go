@@ -25,7 +25,7 @@ const (
 	DefaultBatch1000PerTerm = 1   // batches of 1,000: 64,000 payments
 	DefaultBaselineOps      = 2000
 
-	// Goals of issue 3, as multiples of the baseline.
+	// Goals (docs/benchmarks.md), as multiples of the baseline.
 	GoalSingle    = 4.0
 	GoalBatch1000 = 25.0
 

@@ -5,27 +5,6 @@
 // It holds the Store interface, the domain types and the sentinel errors, and nothing else. Every
 // implementation (boltstore, pgstore, and the in-memory fake memstore) passes the same conformance
 // suite, storetest.Run. The money rules the embedded stores apply are in server/ledger.
-//
-// Changes (newest last; the API engineer codes against this file):
-//   - v1: first version.
-//   - v2: ApplySigned (nonce and ops in one transaction); Decline.CountFailure; RecordCodeFailures takes
-//     the window start; SweepReport.More; TxnFilter.BeforeTxnID (listing by terminal is by terminal txn
-//     id, descending).
-//   - v3: memstore (in-memory fake for fast tests: memstore.New()).
-//   - v4: boltstore.(*Store).WriteBackup (hot backup). Hint: for a signed payment or batch request,
-//     ApplySigned records the nonce with the ops in one group commit; UseNonce followed by
-//     ApplyPayments waits for two.
-//   - v5: GetTxns (a batch's idempotency keys in one call; on PostgreSQL one round trip instead of one
-//     per item).
-//   - v6: PaymentOp.Throttle: the failed-code lock check happens inside ApplyPayments, per op, in
-//     the same transaction as the code's verdict and the failure count (store/throttle.go).
-//   - v6: OrderStore (flow 2 orders, orders.go): CreateOrder (with the request's nonce in the same
-//     commit, Order.Nonce), GetOrder, ListOrders, CancelOrder, ConfirmOrder; orders in Export/Import
-//     (Record.Order) and in Check.
-//   - v7: Offers (flow 3: merchant tokens, offer settings, Screen, campaigns, inbox, MerchantActivity);
-//     Merchant.MCC.
-//   - v8: PushSubscriptions (web wallet Web Push: Put, List, Delete; at most MaxPushSubscriptions per
-//     user, the oldest replaced).
 package store
 
 import (

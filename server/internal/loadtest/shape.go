@@ -53,7 +53,7 @@ func (s Shape) requests() int64 {
 	return int64((s.Terminals-s.BatchTerminals)*s.PaymentsPerTerminal + s.BatchTerminals*s.BatchesPerTerminal)
 }
 
-// Standard is the run issues 3 and 6 ask for: 64 terminals of which 8 send batches of offline
+// Standard is the reference load run (docs/benchmarks.md, docs/scaling.md): 64 terminals of which 8 send batches of offline
 // approvals, 30% of requests sent twice, 8 users with a cap of 5.00, and the midway kill once 40% of
 // the requests are answered. Callers set how many payments, batches and codes, and the seed.
 func Standard() Shape {

@@ -8,7 +8,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 )
 
-// The corpus of issue #16: photos of real payment codes on phone screens, as counter cameras take
+// The corpus: photos of real payment codes on phone screens, as counter cameras take
 // them. Unlike Scenes (the committed testdata, tuned against while the decoder was written) it is
 // rendered at test time from a seed, so a corpus seed that was never tuned against measures the
 // decoder honestly (CorpusSeed), and another (TuningSeed) is free to tune with.

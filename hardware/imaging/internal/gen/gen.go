@@ -39,7 +39,7 @@ type Scene struct {
 	JPEG     int     // JPEG quality; 0 writes PNG
 	Seed     uint64
 
-	// What counter cameras and phone screens add (issue #16's corpus).
+	// What counter cameras and phone screens add (the corpus).
 
 	// Pitch and Yaw tilt the phone about its horizontal and vertical axis, in degrees, as seen by a
 	// pinhole camera Distance code sides away (default 2.5): true perspective, up to 30° and more.
