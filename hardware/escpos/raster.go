@@ -13,6 +13,10 @@ var ErrBadImage = errors.New("image cannot be printed")
 // at 203 dpi); a bound so that a bad image cannot exhaust memory.
 const MaxRasterHeight = 16384
 
+// MaxRasterWidth is the widest image accepted, in dots: far wider than any
+// head (576 dots on 80 mm paper), a bound like MaxRasterHeight.
+const MaxRasterWidth = 4096
+
 // Raster is a 1-bit image in the row layout of GS v 0: rows of
 // BytesPerRow bytes, most significant bit leftmost, 1 = black.
 type Raster struct {
@@ -50,8 +54,8 @@ func (r *Raster) At(x, y int) bool {
 // white.
 func RasterFromImage(img image.Image) (*Raster, error) {
 	b := img.Bounds()
-	if b.Dx() <= 0 || b.Dy() <= 0 || b.Dy() > MaxRasterHeight || b.Dx() > 4096 {
-		return nil, fmt.Errorf("escpos: %w: size %dx%d (max 4096x%d)", ErrBadImage, b.Dx(), b.Dy(), MaxRasterHeight)
+	if b.Dx() <= 0 || b.Dy() <= 0 || b.Dy() > MaxRasterHeight || b.Dx() > MaxRasterWidth {
+		return nil, fmt.Errorf("escpos: %w: size %dx%d (max %dx%d)", ErrBadImage, b.Dx(), b.Dy(), MaxRasterWidth, MaxRasterHeight)
 	}
 	r := NewRaster(b.Dx(), b.Dy())
 	for y := b.Min.Y; y < b.Max.Y; y++ {

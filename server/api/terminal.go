@@ -123,7 +123,7 @@ func (s *Server) batch(w http.ResponseWriter, r *http.Request, t store.Terminal,
 		return
 	}
 	if len(req.Items) > protocol.MaxBatchItems {
-		writeProblem(w, problem(http.StatusRequestEntityTooLarge, protocol.CodeBatchTooLarge, "a batch holds at most 1000 items; split it"))
+		writeProblem(w, problem(http.StatusRequestEntityTooLarge, protocol.CodeBatchTooLarge, fmt.Sprintf("a batch holds at most %d items; split it", protocol.MaxBatchItems)))
 		return
 	}
 	if err := protocol.CheckText("batch_id", req.BatchID, protocol.MaxIDLen); err != nil {

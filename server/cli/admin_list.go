@@ -35,7 +35,7 @@ func groupCmd(use, short string) *cobra.Command {
 
 // pageFlags adds --limit and --after to a listing.
 func pageFlags(cmd *cobra.Command, lf *admin.ListFilter) {
-	cmd.Flags().IntVar(&lf.Limit, "limit", 0, "page size (default 100, at most 1000)")
+	cmd.Flags().IntVar(&lf.Limit, "limit", 0, fmt.Sprintf("page size (default %d, at most %d)", store.DefaultPageSize, store.MaxPageSize))
 	cmd.Flags().StringVar(&lf.AfterID, "after", "", "the next page: entries after this id (the last one shown)")
 }
 

@@ -236,7 +236,7 @@ func newAdminBalancesCmd(f *adminFlags) *cobra.Command {
 	cmd.Flags().StringVar(&lf.OwnerID, "owner", "", "only accounts of this user, merchant or authorization")
 	cmd.Flags().StringVar(&lf.Kind, "kind", "", "only this kind: customer, merchant, hold, system")
 	cmd.Flags().StringVar(&lf.AfterID, "after", "", "page: accounts after this id")
-	cmd.Flags().IntVar(&lf.Limit, "limit", 0, "page size (default 100, at most 1000)")
+	cmd.Flags().IntVar(&lf.Limit, "limit", 0, fmt.Sprintf("page size (default %d, at most %d)", store.DefaultPageSize, store.MaxPageSize))
 	return cmd
 }
 
@@ -273,7 +273,7 @@ func newAdminTransactionsCmd(f *adminFlags) *cobra.Command {
 	cmd.Flags().StringVar(&lf.MerchantID, "merchant", "", "only this merchant's")
 	cmd.Flags().StringVar(&lf.UserID, "user", "", "only this user's")
 	cmd.Flags().StringVar(&lf.AuthorizationID, "authorization", "", "only this authorization's")
-	cmd.Flags().IntVar(&lf.Limit, "limit", 0, "how many (default 100, at most 1000)")
+	cmd.Flags().IntVar(&lf.Limit, "limit", 0, fmt.Sprintf("how many (default %d, at most %d)", store.DefaultPageSize, store.MaxPageSize))
 	cmd.Flags().Uint64Var(&lf.BeforeSeq, "before-seq", 0, "the next page: transactions below this SEQ (the last one shown)")
 	return cmd
 }

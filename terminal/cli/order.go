@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stillpay/stillpay/shared/protocol"
 	"github.com/stillpay/stillpay/terminal/agent"
 	"github.com/stillpay/stillpay/terminal/localapi"
 )
@@ -63,7 +64,7 @@ func orderCommand(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&amount, "amount", "", "amount, e.g. 12.50 (required)")
 	cmd.Flags().StringVar(&currency, "currency", "", "ISO 4217 currency (default: the terminal's)")
 	cmd.Flags().StringVar(&reference, "reference", "", "the register's reference for the order")
-	cmd.Flags().DurationVar(&expires, "expires", 0, "how long the customer has to pay (default 5m, at most 1h)")
+	cmd.Flags().DurationVar(&expires, "expires", 0, fmt.Sprintf("how long the customer has to pay (default %v, at most %v)", protocol.DefaultOrderTTL, protocol.MaxOrderTTL))
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the outcome as JSON")
 	cmd.MarkFlagRequired("amount")
 	return cmd

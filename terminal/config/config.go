@@ -176,6 +176,9 @@ type Receipt struct {
 	Footer []string `yaml:"footer"`
 }
 
+// MaxReceiptLine bounds a receipt header or footer line, in bytes.
+const MaxReceiptLine = 64
+
 // Forwarder tunes the store-and-forward drain.
 type Forwarder struct {
 	Interval   time.Duration `yaml:"interval"`

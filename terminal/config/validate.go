@@ -12,6 +12,7 @@ import (
 	"github.com/stillpay/stillpay/hardware/escpos"
 	"github.com/stillpay/stillpay/hardware/printer"
 	"github.com/stillpay/stillpay/shared/money"
+	"github.com/stillpay/stillpay/shared/protocol"
 )
 
 // Bounds of queue.keep_settled. Below a day, today's receipts could no longer be reprinted and the
@@ -185,19 +186,19 @@ func (c *Config) Validate() error {
 	}
 
 	for i, l := range append(append([]string{}, c.Receipt.Header...), c.Receipt.Footer...) {
-		if len(l) > 64 {
+		if len(l) > MaxReceiptLine {
 			key := "receipt.header"
 			if i >= len(c.Receipt.Header) {
 				key = "receipt.footer"
 			}
-			add(key, l[:20]+"…", "lines of at most 64 characters")
+			add(key, l[:20]+"…", fmt.Sprintf("lines of at most %d characters", MaxReceiptLine))
 		}
 	}
 
 	positive("forwarder.interval", c.Forwarder.Interval, time.Hour)
 	positive("forwarder.max_backoff", c.Forwarder.MaxBackoff, 24*time.Hour)
-	if c.Forwarder.BatchSize < 1 || c.Forwarder.BatchSize > 1000 {
-		add("forwarder.batch_size", fmt.Sprint(c.Forwarder.BatchSize), "between 1 and 1000")
+	if c.Forwarder.BatchSize < 1 || c.Forwarder.BatchSize > protocol.MaxBatchItems {
+		add("forwarder.batch_size", fmt.Sprint(c.Forwarder.BatchSize), fmt.Sprintf("between 1 and %d (the server's batch limit)", protocol.MaxBatchItems))
 	}
 
 	switch c.Log.Level {

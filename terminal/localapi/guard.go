@@ -32,6 +32,9 @@ var ErrTokenFile = errors.New("local API token file")
 // maxTokenFile bounds the token file read.
 const maxTokenFile = 4 << 10
 
+// minTokenLen refuses a token short enough to guess.
+const minTokenLen = 16
+
 // LoadToken reads the bearer token of the local API from path, which must be private (0600 or
 // stricter): anyone who reads it can take payments.
 func LoadToken(path string) (string, error) {
@@ -50,8 +53,8 @@ func LoadToken(path string) (string, error) {
 		return "", fmt.Errorf("%w: %w", ErrTokenFile, err)
 	}
 	tok := strings.TrimSpace(string(b))
-	if len(tok) < 16 || strings.ContainsAny(tok, " \t\r\n") {
-		return "", fmt.Errorf("%w: %s must hold one token of at least 16 characters (e.g. from: openssl rand -hex 32)", ErrTokenFile, path)
+	if len(tok) < minTokenLen || strings.ContainsAny(tok, " \t\r\n") {
+		return "", fmt.Errorf("%w: %s must hold one token of at least %d characters (e.g. from: openssl rand -hex 32)", ErrTokenFile, path, minTokenLen)
 	}
 	return tok, nil
 }
