@@ -120,6 +120,15 @@ async function change({ offers, optOut, optIn }) {
 }
 
 async function refresh() {
+  $('offer-list').dataset.state = 'loading'; // 'ready' once the inbox answered (tests wait for it)
+  try {
+    await fetchInbox();
+  } finally {
+    $('offer-list').dataset.state = 'ready';
+  }
+}
+
+async function fetchInbox() {
   ui.message('offers-msg', '');
   const s = await ui.session();
   if (!s) return ui.message('offers-msg', t('sessionExpired'));
@@ -152,9 +161,11 @@ async function payWith(o) {
 }
 
 async function open() {
+  $('offer-list').dataset.state = 'loading';
   ui.show('offers');
   await render();
   if (navigator.onLine) await refresh();
+  else $('offer-list').dataset.state = 'ready';
 }
 
 /** initOffers wires the offers screen; helpers come from app.js. */

@@ -57,7 +57,7 @@ func TestFlowThreeOffers(t *testing.T) {
 
 	do(t, bctx, chromedp.Click(chromedp.ID("offers-go")))
 	waitJS(t, bctx, "the offers screen", visible("offers-on"))
-	waitJS(t, bctx, "the inbox checked", `document.getElementById('offers-msg').textContent.includes('No new offers')`)
+	waitJS(t, bctx, "the inbox checked", `document.getElementById('offer-list').dataset.state === 'ready' && document.getElementById('offers-msg').textContent.includes('No new offers')`)
 	if on, _ := chromedp.Run(bctx, chromedp.Evaluate[bool](`document.getElementById('offers-on').checked`)); on {
 		t.Fatal("offers are on before the customer turned them on")
 	}
@@ -75,7 +75,7 @@ func TestFlowThreeOffers(t *testing.T) {
 		t.Fatalf("campaign after opting in: %+v %v, want 1 targeted", c, err)
 	}
 	do(t, bctx, chromedp.Click(chromedp.ID("offers-refresh")))
-	waitJS(t, bctx, "the offer in the inbox", `document.querySelectorAll('#offer-list li').length === 1`)
+	waitJS(t, bctx, "the offer in the inbox", `document.getElementById('offer-list').dataset.state === 'ready' && document.querySelectorAll('#offer-list li').length === 1`)
 	li := func(sel string) string {
 		s, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector('#offer-list li `+sel+`').textContent`))
 		if err != nil {
@@ -92,7 +92,7 @@ func TestFlowThreeOffers(t *testing.T) {
 	screen(t, bctx, art, "31-inbox")
 	// Acknowledged after it was stored: a second look gets nothing new.
 	do(t, bctx, chromedp.Click(chromedp.ID("offers-refresh")))
-	waitJS(t, bctx, "nothing new", `document.getElementById('offers-msg').textContent.includes('No new offers')`)
+	waitJS(t, bctx, "nothing new", `document.getElementById('offer-list').dataset.state === 'ready' && document.getElementById('offers-msg').textContent.includes('No new offers')`)
 	waitJS(t, bctx, "the held offer still listed", `document.querySelectorAll('#offer-list li').length === 1`)
 
 	// Pay with it: the code carries the offer token the server sent, byte for byte.
@@ -142,7 +142,8 @@ func TestFlowThreeOffers(t *testing.T) {
 
 	// Opt out of the merchant: its offers disappear and the next campaign does not reach alice.
 	do(t, bctx, chromedp.Click(chromedp.ID("done")), chromedp.Click(chromedp.ID("offers-go")))
-	waitJS(t, bctx, "the offer listed", `document.querySelectorAll('#offer-list li').length === 1`)
+	// The list is drawn from storage, then again when the inbox answered: click only after that.
+	waitJS(t, bctx, "the offer listed after the inbox answered", `document.getElementById('offer-list').dataset.state === 'ready' && document.querySelectorAll('#offer-list li').length === 1`)
 	do(t, bctx, chromedp.Click(chromedp.CSS(`#offer-list li button[data-action="opt-out"]`)))
 	waitJS(t, bctx, "the opt-out", `document.querySelector('#opt-outs button[data-merchant="M1"]') !== null && document.querySelectorAll('#offer-list li').length === 0`)
 	waitSettings(t, s, func(st offerSettings) bool { return st.OptedIn && len(st.OptOuts) == 1 && st.OptOuts[0] == "M1" })
