@@ -269,7 +269,7 @@ async function onAuthorize(ev) {
   }
 }
 
-/** accept checks a first approval as shared/wallet does and turns it into the stored record. */
+/** accept checks a first approval as the Go wallet package does and turns it into the stored record. */
 async function accept(r, s, accountID, dev) {
   const secret = core.fromBase64(r.secret);
   const credBytes = core.fromBase64(r.credential);
