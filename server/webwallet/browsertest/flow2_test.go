@@ -126,7 +126,8 @@ func login(t *testing.T, ctx context.Context, url string) {
 
 // TestFlowTwoPayOrder: a terminal creates an order through the real API; the customer's browser
 // scans its QR with the (fake) camera, shows the merchant, amount and reference the server signed,
-// confirms, and shows the verified approval; the ledger moved exactly once, also after the same
+// confirms (the first answer is lost after the server paid: the identical confirmation is sent
+// again), and shows the verified approval; the ledger moved exactly once, also after the same
 // code is confirmed again. A tampered order (amount changed, signature kept) is refused with a
 // clear message and moves nothing; the lane's static sticker is paid with the amount the customer
 // enters; another scheme's code is "not a stillpay order".
@@ -175,9 +176,15 @@ func TestFlowTwoPayOrder(t *testing.T) {
 	isAlice := func(b admin.Balance) bool { return b.AccountID == "acc-alice" }
 	isM1 := func(b admin.Balance) bool { return b.OwnerID == "M1" }
 	alice0, m0 := balanceOf(t, s, isAlice), balanceOf(t, s, isM1)
+	// The server pays, but its answer is lost: the phone sends the identical confirmation again
+	// and gets the paid order; the money moves once.
+	s.loseAnswers.Store(1)
 	do(t, bctx, chromedp.Click(chromedp.ID("order-confirm")))
 	waitJS(t, bctx, "the paid screen", visible("order-paid"))
 	screen(t, bctx, art, "23-paid")
+	if n := s.loseAnswers.Load(); n >= 0 {
+		t.Fatalf("the lost answer was not sent (%d left to lose)", n+1)
+	}
 
 	// The terminal sees the order paid; its approval code is the one the phone shows.
 	a, err := term.Get(ctx, protocol.OrderPath(ord.OrderID))

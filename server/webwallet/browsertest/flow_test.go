@@ -35,6 +35,9 @@ type settlement struct {
 	svc   *service.Service
 	store *boltstore.Store
 	down  atomic.Bool
+	// loseAnswers is how many order confirmations are carried out and then answered with a dropped
+	// connection, as when the network fails after the server committed.
+	loseAnswers atomic.Int32
 }
 
 func newSettlement(t *testing.T) *settlement {
@@ -66,6 +69,10 @@ func newSettlementWith(t *testing.T, policy service.Policy) *settlement {
 	h := api.New(api.Config{Service: svc, AdminToken: adminToken})
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.down.Load() {
+			panic(http.ErrAbortHandler)
+		}
+		if strings.HasSuffix(r.URL.Path, "/confirm") && s.loseAnswers.Add(-1) >= 0 {
+			h.ServeHTTP(httptest.NewRecorder(), r)
 			panic(http.ErrAbortHandler)
 		}
 		h.ServeHTTP(w, r)
