@@ -233,14 +233,12 @@ func (a *Agent) createOrder(ctx context.Context, rec queue.Record) error {
 // pollOrder prints the QR code if it was not printed yet, then long-polls the server for a change
 // of state. A cancel by the cashier interrupts the poll.
 func (a *Agent) pollOrder(ctx context.Context, f *follower, rec queue.Record) error {
-	if rec.Order.QRPrintStatus == "" {
-		status := PrintNoPrinter
+	if rec.Order.QRPrint.State == queue.PrintNone {
+		status := queue.Print{State: queue.PrintFailed, Detail: "the order had expired"}
 		if a.opt.Clock.Now().Before(rec.Order.ExpiresAt) {
 			status = a.printOrderQR(ctx, rec, false)
-		} else {
-			status = "not printed: the order had expired"
 		}
-		if err := a.updateOrder(ctx, rec.TxnID, func(r *queue.Record) error { r.Order.QRPrintStatus = status; return nil }); err != nil {
+		if err := a.updateOrder(ctx, rec.TxnID, func(r *queue.Record) error { r.Order.QRPrint = status; return nil }); err != nil {
 			return err
 		}
 		a.notify()
@@ -332,12 +330,12 @@ func (a *Agent) reportOrder(ctx context.Context, rec queue.Record) {
 	if rec.Order == nil || rec.Order.Reported {
 		return
 	}
-	status := ""
+	var status queue.Print
 	if rec.State != queue.StateDeclined { // no QR code was printed for a refused order: nothing to close
 		status = a.printOrderOutcome(ctx, rec, false)
 	}
 	err := a.updateOrder(ctx, rec.TxnID, func(r *queue.Record) error {
-		r.Order.Reported, r.PrintStatus, r.Printed = true, status, r.Printed || status == PrintPrinted
+		r.Order.Reported, r.Print, r.Printed = true, status, r.Printed || status.State == queue.PrintPrinted
 		return nil
 	})
 	if err != nil {

@@ -66,23 +66,23 @@ func (a *Agent) buildOrderOutcome(r queue.Record, reprint bool) receipt.Receipt 
 }
 
 // printOrderQR prints the order's QR slip and returns the print status.
-func (a *Agent) printOrderQR(ctx context.Context, r queue.Record, reprint bool) string {
+func (a *Agent) printOrderQR(ctx context.Context, r queue.Record, reprint bool) queue.Print {
 	return a.printSlip(ctx, a.buildOrderQR(r, reprint))
 }
 
 // printOrderOutcome prints the paid receipt or the unpaid slip and returns the print status.
-func (a *Agent) printOrderOutcome(ctx context.Context, r queue.Record, reprint bool) string {
+func (a *Agent) printOrderOutcome(ctx context.Context, r queue.Record, reprint bool) queue.Print {
 	return a.printSlip(ctx, a.buildOrderOutcome(r, reprint))
 }
 
-func (a *Agent) printSlip(ctx context.Context, rc receipt.Receipt) string {
+func (a *Agent) printSlip(ctx context.Context, rc receipt.Receipt) queue.Print {
 	a.printMu.Lock()
 	defer a.printMu.Unlock()
-	status := PrintNoPrinter
+	status := queue.Print{State: queue.PrintNoPrinter}
 	if a.opt.Printer != nil {
 		status = a.print(ctx, rc)
 	}
-	a.stats.setPrinter(status)
+	a.stats.setPrinter(status.String())
 	return status
 }
 
@@ -130,5 +130,5 @@ func (a *Agent) ReprintOrder(ctx context.Context, id string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return a.printSlip(ctx, rc), nil
+	return a.printSlip(ctx, rc).String(), nil
 }

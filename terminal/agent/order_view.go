@@ -49,9 +49,9 @@ type OrderView struct {
 
 func orderViewOf(r queue.Record) OrderView {
 	v := OrderView{ID: r.TxnID, Amount: r.Amount, Reference: r.Reference, Customer: r.Masked, ApprovalCode: r.ApprovalCode,
-		Code: r.DeclineCode, Reason: r.DeclineMessage, PrintStatus: r.PrintStatus, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		Code: r.DeclineCode, Reason: r.DeclineMessage, PrintStatus: r.Print.String(), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	if o := r.Order; o != nil {
-		v.OrderID, v.ExpiresAt, v.QR, v.QRPrintStatus, v.Reported, v.Sticker = o.OrderID, o.ExpiresAt, o.QR, o.QRPrintStatus, o.Reported, o.Static
+		v.OrderID, v.ExpiresAt, v.QR, v.QRPrintStatus, v.Reported, v.Sticker = o.OrderID, o.ExpiresAt, o.QR, o.QRPrint.String(), o.Reported, o.Static
 	}
 	switch r.State {
 	case queue.StateOrdering:

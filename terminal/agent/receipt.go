@@ -13,11 +13,11 @@ import (
 	"github.com/stillpay/stillpay/terminal/queue"
 )
 
-// Print statuses stored on a sale.
-const (
-	PrintPrinted   = "printed"
-	PrintUnknown   = "sent, not confirmed by the printer"
-	PrintNoPrinter = "no printer"
+// Print statuses as the register sees them (views' print_status): the words of queue.Print.
+var (
+	PrintPrinted   = queue.Print{State: queue.PrintPrinted}.String()
+	PrintUnknown   = queue.Print{State: queue.PrintUnconfirmed}.String()
+	PrintNoPrinter = queue.Print{State: queue.PrintNoPrinter}.String()
 )
 
 // defaultColumns is the receipt width when there is no printer to ask.
@@ -135,27 +135,28 @@ func (a *Agent) Reprint(ctx context.Context, id string, confirmed bool) (string,
 	if a.opt.Printer == nil {
 		return PrintNoPrinter, ErrNoPrinter
 	}
-	if rec.PrintStatus == PrintUnknown && !confirmed {
-		return rec.PrintStatus, fmt.Errorf("%w (%s)", ErrReprintUnconfirmed, id)
+	if rec.Print.State == queue.PrintUnconfirmed && !confirmed {
+		return rec.Print.String(), fmt.Errorf("%w (%s)", ErrReprintUnconfirmed, id)
 	}
-	st := a.printReceipt(ctx, rec, originalOut(rec))
-	return st, nil
+	return a.printReceipt(ctx, rec, originalOut(rec)).String(), nil
 }
 
 // originalOut reports whether an original of rec's receipt may be in someone's hands: one printed, or
 // one sent that the printer did not confirm.
-func originalOut(rec queue.Record) bool { return rec.Printed || rec.PrintStatus == PrintUnknown }
+func originalOut(rec queue.Record) bool {
+	return rec.Printed || rec.Print.State == queue.PrintUnconfirmed
+}
 
 // printReceipt prints and records the print status. A printer failure never changes the sale: it
 // stays approved and the receipt can be reprinted.
-func (a *Agent) printReceipt(ctx context.Context, rec queue.Record, reprint bool) string {
+func (a *Agent) printReceipt(ctx context.Context, rec queue.Record, reprint bool) queue.Print {
 	status := a.printSlip(ctx, a.buildReceipt(rec, reprint))
 	err := a.opt.Store.Update(ctx, func(tx queue.Tx) error {
 		cur, err := tx.Get(rec.TxnID)
 		if err != nil {
 			return err
 		}
-		cur.PrintStatus, cur.Printed = status, cur.Printed || status == PrintPrinted
+		cur.Print, cur.Printed = status, cur.Printed || status.State == queue.PrintPrinted
 		return tx.Put(cur)
 	})
 	if err != nil {
@@ -165,39 +166,37 @@ func (a *Agent) printReceipt(ctx context.Context, rec queue.Record, reprint bool
 	return status
 }
 
-func (a *Agent) print(ctx context.Context, rc receipt.Receipt) string {
+func (a *Agent) print(ctx context.Context, rc receipt.Receipt) queue.Print {
 	job, err := rc.ESCPOS(a.opt.Printer.Profile())
 	if err != nil {
 		a.log.Error("receipt cannot be rendered", "err", err)
-		return printNotPrinted + err.Error()
+		return queue.Print{State: queue.PrintFailed, Detail: err.Error()}
 	}
 	ctx, cancel := context.WithTimeout(ctx, a.opt.PrintTimeout)
 	defer cancel()
 	res, err := a.opt.Printer.Print(ctx, job)
 	switch res {
 	case printer.Printed:
-		return PrintPrinted
+		return queue.Print{State: queue.PrintPrinted}
 	case printer.NotPrinted:
 		a.log.Warn("receipt not printed", "err", err)
-		return printNotPrinted + printHint(err)
+		return queue.Print{State: queue.PrintFailed, Detail: printHint(err)}
 	}
 	// Bytes went out: the receipt may well have printed, so it is never reported "not printed".
 	if err != nil {
 		a.log.Warn("receipt sent but not confirmed", "err", err)
 	}
-	return PrintUnknown
+	return queue.Print{State: queue.PrintUnconfirmed}
 }
-
-// printNotPrinted starts the print status of a receipt that did not come out.
-const printNotPrinted = "not printed: "
 
 // PrintAlert is what the cashier must see with a sale whose receipt did not print ("RECEIPT NOT
 // PRINTED — load paper, then reprint"), from its print status; "" when there is nothing to do.
 func PrintAlert(status string) string {
-	hint, ok := strings.CutPrefix(status, printNotPrinted)
-	if !ok {
+	p := queue.ParsePrintStatus(status)
+	if p.State != queue.PrintFailed {
 		return ""
 	}
+	hint := p.Detail
 	action := "reprint when the printer is ready"
 	if _, a, ok := strings.Cut(hint, "; "); ok {
 		action = a

@@ -78,8 +78,8 @@ type ReturnView struct {
 
 func returnViewOf(r queue.Record) ReturnView {
 	v := ReturnView{ID: r.TxnID, Kind: r.Kind, Target: r.TargetTxnID, Amount: r.Amount, Reference: r.Reference, Customer: r.Masked,
-		ApprovalCode: r.ApprovalCode, Code: r.DeclineCode, Reason: r.DeclineMessage, PrintStatus: r.PrintStatus,
-		PrintAlert: PrintAlert(r.PrintStatus), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		ApprovalCode: r.ApprovalCode, Code: r.DeclineCode, Reason: r.DeclineMessage, PrintStatus: r.Print.String(),
+		PrintAlert: PrintAlert(r.Print.String()), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	switch r.State {
 	case queue.StateApproved:
 		v.State = ReturnApproved
@@ -368,12 +368,12 @@ func (a *Agent) returnDone(ctx context.Context, rec queue.Record) ReturnView {
 	if rec.State == queue.StateApproved || rec.State == queue.StateQueued {
 		a.stats.Sales.Add(rec.Kind)
 		if a.opt.Printer != nil {
-			rec.PrintStatus = a.printReceipt(ctx, rec, false)
+			rec.Print = a.printReceipt(ctx, rec, false)
 			if rec.Kind == protocol.KindRefund {
 				a.refundPayout(ctx, rec)
 			}
 		} else {
-			rec.PrintStatus = PrintNoPrinter
+			rec.Print = queue.Print{State: queue.PrintNoPrinter}
 		}
 	}
 	return returnViewOf(rec)

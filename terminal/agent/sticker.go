@@ -147,5 +147,5 @@ func (a *Agent) PrintSticker(ctx context.Context) (protocol.Sticker, string, err
 		receipt.Center("your receipt."),
 		receipt.Center("Lane "+st.TerminalID),
 		receipt.Feed(2))
-	return st, a.printSlip(ctx, rc), nil
+	return st, a.printSlip(ctx, rc).String(), nil
 }

@@ -62,7 +62,7 @@ type SaleView struct {
 // viewOf maps a stored record to what the register sees.
 func viewOf(r queue.Record) SaleView {
 	v := SaleView{ID: r.TxnID, Amount: r.Amount, Reference: r.Reference, Gross: r.Gross, OfferID: r.OfferID, Customer: r.Masked, ApprovalCode: r.ApprovalCode,
-		Code: r.DeclineCode, Reason: r.DeclineMessage, PrintStatus: r.PrintStatus, PrintAlert: PrintAlert(r.PrintStatus), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		Code: r.DeclineCode, Reason: r.DeclineMessage, PrintStatus: r.Print.String(), PrintAlert: PrintAlert(r.Print.String()), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	switch r.State {
 	case queue.StateWaiting:
 		v.State = SaleWaiting

@@ -21,6 +21,7 @@ import (
 	"github.com/stillpay/stillpay/terminal/localapi"
 	"github.com/stillpay/stillpay/terminal/offline"
 	"github.com/stillpay/stillpay/terminal/queue"
+	"github.com/stillpay/stillpay/terminal/queue/queuetest"
 )
 
 // pruneLane is a provisioned terminal directory: identity, config and a queue file holding, 40 days
@@ -71,7 +72,7 @@ func putOld(t *testing.T, store queue.Store, st queue.State, at time.Time) strin
 			return err
 		}
 		id = queue.TxnID("T-1", seq)
-		return tx.Put(queue.Record{Seq: seq, TxnID: id, Kind: protocol.KindOffline, State: st,
+		return queuetest.Put(tx, queue.Record{Seq: seq, TxnID: id, Kind: protocol.KindOffline, State: st,
 			Amount: money.Amount{Minor: 100, Currency: "EUR"}, CreatedAt: at, UpdatedAt: at})
 	})
 	if err != nil {

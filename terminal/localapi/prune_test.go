@@ -16,6 +16,7 @@ import (
 	"github.com/stillpay/stillpay/terminal/config"
 	"github.com/stillpay/stillpay/terminal/offline"
 	"github.com/stillpay/stillpay/terminal/queue"
+	"github.com/stillpay/stillpay/terminal/queue/queuetest"
 )
 
 // TestPruneOverHTTP: POST /v1/queue-prune applies the agent's retention (dry run first), and keeps
@@ -34,7 +35,7 @@ func TestPruneOverHTTP(t *testing.T) {
 			}
 			r := queue.Record{Seq: seq, TxnID: queue.TxnID("T-1", seq), Kind: protocol.KindOffline, State: st,
 				Amount: money.Amount{Minor: 100, Currency: "EUR"}, CreatedAt: old, UpdatedAt: old}
-			if err := tx.Put(r); err != nil {
+			if err := queuetest.Put(tx, r); err != nil {
 				return err
 			}
 			if st == queue.StateSettled {

@@ -230,6 +230,13 @@ func (t *boltTx) Put(r Record) error {
 		return fmt.Errorf("queue: record needs a sequence and a transaction id")
 	}
 	k := seqKey(r.Seq)
+	prev, err := t.getSeq(k)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if err := checkMove(prev, err == nil, r); err != nil {
+		return err
+	}
 	v, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("queue: encode record: %w", err)

@@ -39,7 +39,7 @@ func newRecord(t *testing.T, s Store, kind string, st State, minor int64) Record
 		}
 		r = Record{Seq: seq, TxnID: TxnID("T-1", seq), Kind: kind, State: st,
 			Amount: money.Amount{Minor: minor, Currency: "EUR"}, CreatedAt: t0, ApprovedAt: t0.Add(time.Duration(seq) * time.Minute)}
-		return tx.Put(r)
+		return putVia(t, tx, r)
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -130,6 +131,13 @@ func (t *memTx) Put(r Record) error {
 	}
 	if r.Seq == 0 || r.TxnID == "" {
 		return fmt.Errorf("queue: record needs a sequence and a transaction id")
+	}
+	prev, err := t.getSeq(r.Seq)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if err := checkMove(prev, err == nil, r); err != nil {
+		return err
 	}
 	v, err := json.Marshal(r)
 	if err != nil {

@@ -43,8 +43,8 @@ type Order struct {
 	// QR is the order's EMV merchant-presented payload, printed as a QR code.
 	QR        string    `json:"qr,omitempty"`
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
-	// QRPrintStatus is how printing the QR code went; empty while it has not been tried.
-	QRPrintStatus string `json:"qr_print_status,omitempty"`
+	// QRPrint is how printing the QR code went; zero while it has not been tried.
+	QRPrint Print `json:"qr_print,omitzero"`
 	// PaymentID names the server's transfer of a paid order.
 	PaymentID string    `json:"payment_id,omitempty"`
 	PaidAt    time.Time `json:"paid_at,omitzero"`

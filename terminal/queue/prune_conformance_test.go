@@ -43,7 +43,7 @@ func putAt(t *testing.T, s Store, kind string, st State, changed time.Time, with
 		for _, w := range with {
 			w(&r)
 		}
-		return tx.Put(r)
+		return putVia(t, tx, r)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -249,7 +249,7 @@ func pruneConformance(t *testing.T, open func(t *testing.T) Store) {
 				if _, _, err := tx.MarkSeen(id, id, old); err != nil {
 					return err
 				}
-				if err := tx.Put(Record{Seq: seq, TxnID: id, Kind: protocol.KindOffline, State: StateSettled, CreatedAt: old, UpdatedAt: old}); err != nil {
+				if err := putVia(t, tx, Record{Seq: seq, TxnID: id, Kind: protocol.KindOffline, State: StateSettled, CreatedAt: old, UpdatedAt: old}); err != nil {
 					return err
 				}
 			}

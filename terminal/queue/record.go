@@ -98,9 +98,9 @@ type Record struct {
 	LastError string                        `json:"last_error,omitempty"`
 	Result    *protocol.TransactionResponse `json:"result,omitempty"`
 
-	// Printing.
-	Printed     bool   `json:"printed,omitempty"`
-	PrintStatus string `json:"print_status,omitempty"`
+	// Printing: Printed is set once any copy printed; Print is how the last print went.
+	Printed bool  `json:"printed,omitempty"`
+	Print   Print `json:"print,omitzero"`
 
 	// Order is set on records of kind KindOrder (flow 2).
 	Order *Order `json:"order,omitempty"`
