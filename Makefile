@@ -77,8 +77,8 @@ lint: ## gofmt, go vet, staticcheck, the go.mod tidy check and the dependency-la
 	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 	@# The allowed import directions between areas (internal/repotest/deps_test.go), each binary's
 	@# checked-in third-party packages (cmd/*/depaware.txt, internal/repotest/depaware_test.go) and
-	@# posagent's ban on server/database code (terminal/deps_test.go).
-	$(GO) test -count=1 -run '^(TestDependencyLayers|TestDepaware|TestPosagentLinksNoServerCode)$$' ./internal/repotest ./terminal
+	@# posagent's ban on server/database code (terminal/deps_test.go); cmd/* holds only main.go.
+	$(GO) test -count=1 -run '^(TestDependencyLayers|TestDepaware|TestCommandsOnlyWire|TestPosagentLinksNoServerCode)$$' ./internal/repotest ./terminal
 
 .PHONY: clean
 clean: ## Remove build output.
