@@ -73,6 +73,7 @@ type Payload struct {
 	Type      string `json:"type"` // "offer"
 	Title     string `json:"title"`
 	Body      string `json:"body"`
+	Merchant  string `json:"merchant"` // so the service worker can word the title in the browser's language
 	MessageID string `json:"message_id"`
 }
 
@@ -209,7 +210,7 @@ func (s *Sender) deliver(ctx context.Context, n Notice) {
 	if len(subs) == 0 {
 		return
 	}
-	payload, err := json.Marshal(Payload{Type: "offer", Title: "New offer from " + n.Merchant, Body: n.Title, MessageID: n.MessageID})
+	payload, err := json.Marshal(Payload{Type: "offer", Title: "New offer from " + n.Merchant, Body: n.Title, Merchant: n.Merchant, MessageID: n.MessageID})
 	if err != nil {
 		return
 	}

@@ -98,7 +98,7 @@ func TestSender(t *testing.T) {
 			}
 			break
 		}
-		if p != (push.Payload{Type: "offer", Title: "New offer from Café Zürich", Body: "10% off coffee", MessageID: "msg_1"}) {
+		if p != (push.Payload{Type: "offer", Title: "New offer from Café Zürich", Body: "10% off coffee", Merchant: "Café Zürich", MessageID: "msg_1"}) {
 			t.Errorf("payload %+v", p)
 		}
 	}

@@ -8,6 +8,7 @@ import { drawQR } from './qr.js';
 import { t, applyStatic, lang } from './i18n.js';
 import { initPay } from './pay.js';
 import { initOffers } from './offers.js';
+import { initPush } from './push.js';
 
 const $ = (id) => document.getElementById(id);
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -392,6 +393,7 @@ async function start() {
   const helpers = { api, ApiError, money, parseMinor, when, show, message, errorText, session, home, showCode: onShowCode };
   initPay(helpers);
   initOffers(helpers);
+  initPush(helpers);
   window.addEventListener('online', renderNetwork);
   window.addEventListener('offline', renderNetwork);
   setInterval(() => { if (document.body.dataset.current === 'home') homeTick(); }, 5000);

@@ -123,6 +123,18 @@ Object.assign(zh, {
   offerUnverified: '（签名未验证）', payWithOffer: '使用此优惠付款', optOutMerchant: '不再接收此商家的优惠',
   optInAgain: '重新接收 {0} 的优惠', offerExpired: '此优惠当前无效。', codeWithOffer: '使用优惠：{0}',
 });
+// Web Push (push.js).
+Object.assign(en, {
+  pushOn: 'Notify me of new offers', pushOnDone: 'This browser will notify you of new offers.',
+  pushOffDone: 'No more notifications on this browser.',
+  pushDenied: 'Notifications are blocked for this site: allow them in the browser\'s settings.',
+  pushFailed: 'This browser could not subscribe to notifications (it needs its push service online).',
+});
+Object.assign(zh, {
+  pushOn: '有新优惠时通知我', pushOnDone: '此浏览器将通知您新优惠。', pushOffDone: '此浏览器不再通知。',
+  pushDenied: '此网站的通知已被阻止：请在浏览器设置中允许。',
+  pushFailed: '此浏览器无法订阅通知（需要其推送服务在线）。',
+});
 
 function pick() {
   for (const l of navigator.languages || [navigator.language || 'en']) {

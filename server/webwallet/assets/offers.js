@@ -87,6 +87,7 @@ async function render() {
   }
   $('no-offers').hidden = list.children.length > 0;
   $('offers-on').checked = !!(settings && settings.offers);
+  document.dispatchEvent(new CustomEvent('offer-settings', { detail: settings })); // push.js
   const outs = $('opt-outs');
   outs.replaceChildren();
   for (const id of optOuts) {

@@ -21,6 +21,7 @@ const SHELL = [
   'scan.js',
   'offers.js',
   'offertoken.js',
+  'push.js',
   'vendor/jsqr/jsQR.js',
   'manifest.webmanifest',
   'icon-192.png',
@@ -52,5 +53,35 @@ self.addEventListener('fetch', (ev) => {
     const hit = await cache.match(key, { ignoreSearch: true });
     if (hit) return hit;
     return fetch(req);
+  })());
+});
+
+// --- Web Push (push.js registers the subscription; docs/wallet.md, "Web Push") ---
+// The payload is settlementd's push.Payload, decrypted by the browser: {type: "offer", title, body,
+// merchant, message_id}. Only display text: the offer itself is fetched from the inbox.
+
+self.addEventListener('push', (ev) => {
+  let p = {};
+  try {
+    p = ev.data ? ev.data.json() : {};
+  } catch {
+    p = {};
+  }
+  const zh = (self.navigator.languages || [self.navigator.language || '']).some((l) => /^zh\b/i.test(l));
+  const title = p.merchant ? (zh ? '来自 ' + p.merchant + ' 的新优惠' : 'New offer from ' + p.merchant) : (zh ? '新优惠' : 'New offer');
+  ev.waitUntil(self.registration.showNotification(title.slice(0, 120), {
+    body: String(p.body || '').slice(0, 200), tag: 'offer-' + String(p.message_id || ''), icon: 'icon-192.png',
+    data: { messageID: p.message_id || '' },
+  }));
+});
+
+self.addEventListener('notificationclick', (ev) => {
+  ev.notification.close();
+  ev.waitUntil((async () => {
+    const url = new URL('./#offers', self.registration.scope).href;
+    for (const c of await self.clients.matchAll({ type: 'window', includeUncontrolled: true })) {
+      if (c.url.startsWith(self.registration.scope) && 'focus' in c) return c.focus();
+    }
+    return self.clients.openWindow(url);
   })());
 });

@@ -48,6 +48,13 @@ func newSettlement(t *testing.T) *settlement {
 // newSettlementWith is newSettlement under another service policy.
 func newSettlementWith(t *testing.T, policy service.Policy) *settlement {
 	t.Helper()
+	return newSettlementFrom(t, service.Config{Policy: policy})
+}
+
+// newSettlementFrom is newSettlement with the service configured by cfg (its store and keys are
+// filled in here).
+func newSettlementFrom(t *testing.T, cfg service.Config) *settlement {
+	t.Helper()
 	dir := t.TempDir()
 	st, err := boltstore.Open(dir, boltstore.Options{})
 	if err != nil {
@@ -61,7 +68,8 @@ func newSettlementWith(t *testing.T, policy service.Policy) *settlement {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := service.New(service.Config{Store: st, Keys: ring, Sealer: sealer, Policy: policy})
+	cfg.Store, cfg.Keys, cfg.Sealer = st, ring, sealer
+	svc, err := service.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
