@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -48,12 +46,11 @@ With --control SOCKET it accepts commands on a unix socket, sent with
 Profiles: ` + strings.Join(escpos.ProfileNames(), ", "),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// posagent's one signal handler (terminal/cli root) ends ctx on SIGINT or SIGTERM.
 			ctx := cmd.Context()
 			if ctx == nil {
 				ctx = context.Background()
 			}
-			ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
-			defer stop()
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 			var (
 				sim *simprinter.Printer
