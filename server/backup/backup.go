@@ -17,8 +17,11 @@ import (
 const (
 	StoreFile = "stillpay.db"
 	SealKey   = "seal.key"
-	KeysDir   = "keys"
-	manifest  = KeysDir + "/manifest.json"
+	// VAPIDKey is the Web Push key (server/push.VAPIDKeyFile), present only on a server started with
+	// --push-contact: browsers subscribed with its public half, so a restore must bring it back.
+	VAPIDKey = "vapid.key"
+	KeysDir  = "keys"
+	manifest = KeysDir + "/manifest.json"
 	// endMark is the archive's last entry, empty: tar readers accept an archive cut short at an
 	// entry boundary, so Verify wants to see this one last.
 	endMark = "COMPLETE"
@@ -54,6 +57,9 @@ func Write(ctx context.Context, w io.Writer, st Snapshotter, dataDir string) err
 		return fmt.Errorf("backup: store: %w", err)
 	}
 	names := []string{SealKey}
+	if _, err := os.Stat(filepath.Join(dataDir, VAPIDKey)); err == nil {
+		names = append(names, VAPIDKey)
+	}
 	entries, err := os.ReadDir(filepath.Join(dataDir, KeysDir))
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
@@ -168,8 +174,8 @@ func walk(r io.Reader, fn func(name string, tr *tar.Reader) error) error {
 	return nil
 }
 
-// checkEntry accepts only what Write writes: regular files named stillpay.db, seal.key or
-// keys/NAME, each once, key files of a sane size.
+// checkEntry accepts only what Write writes: regular files named stillpay.db, seal.key, vapid.key
+// or keys/NAME, each once, key files of a sane size.
 func checkEntry(h *tar.Header, seen map[string]bool) error {
 	if h.Typeflag != tar.TypeReg {
 		return fmt.Errorf("%w: %s is not a regular file", ErrArchive, h.Name)
@@ -181,7 +187,7 @@ func checkEntry(h *tar.Header, seen map[string]bool) error {
 	switch {
 	case h.Name == StoreFile, h.Name == endMark && h.Size == 0:
 		return nil
-	case h.Name == SealKey, dir == KeysDir+string(filepath.Separator) && keyFileName.MatchString(base):
+	case h.Name == SealKey, h.Name == VAPIDKey, dir == KeysDir+string(filepath.Separator) && keyFileName.MatchString(base):
 		if h.Size > maxKeyFile {
 			return fmt.Errorf("%w: %s is %d bytes", ErrArchive, h.Name, h.Size)
 		}

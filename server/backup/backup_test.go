@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/stillpay/stillpay/server/keys"
+	"github.com/stillpay/stillpay/server/push"
 	"github.com/stillpay/stillpay/server/store"
 	"github.com/stillpay/stillpay/server/store/boltstore"
 )
@@ -37,6 +38,9 @@ func dataDir(t *testing.T) (string, *boltstore.Store) {
 	if _, err := keys.OpenSealer(filepath.Join(dir, SealKey)); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := push.LoadOrCreateVAPID(filepath.Join(dir, push.VAPIDKeyFile)); err != nil {
+		t.Fatal(err)
+	}
 	return dir, st
 }
 
@@ -55,7 +59,7 @@ func TestWriteRestoreRoundTrip(t *testing.T) {
 	}
 	// The key files are byte for byte what is on disk, 0600.
 	entries, _ := os.ReadDir(filepath.Join(dir, KeysDir))
-	for _, name := range append([]string{SealKey}, func() (n []string) {
+	for _, name := range append([]string{SealKey, push.VAPIDKeyFile}, func() (n []string) {
 		for _, e := range entries {
 			n = append(n, filepath.Join(KeysDir, e.Name()))
 		}

@@ -23,7 +23,7 @@ func newAdminBackupCmd(f *adminFlags) *cobra.Command {
 		Use:   "backup --to FILE",
 		Short: "Copy the running server's embedded store and its key files into FILE (a tar), while it serves",
 		Long: `Ask the running settlementd for a backup: a consistent copy of the embedded store made in one read
-transaction while payments go on, followed by the key files it needs (keys/, seal.key) as they are on
+transaction while payments go on, followed by the key files it needs (keys/, seal.key, and vapid.key when Web Push is on) as they are on
 disk. The archive is read through and checked before it is kept, written 0600 next to FILE first and
 renamed into place. Keep it as secret as the data directory. Restore it with 'settlementd admin
 restore'. A server on PostgreSQL answers that its database is backed up with PostgreSQL's tools
