@@ -3,10 +3,12 @@ package demo
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/stillpay/stillpay/hardware/sim/simprinter"
+	"github.com/stillpay/stillpay/shared/protocol"
 	"github.com/stillpay/stillpay/terminal/agent"
 	"github.com/stillpay/stillpay/terminal/localapi"
 	"github.com/stillpay/stillpay/wallet"
@@ -48,15 +50,27 @@ func WaitOrderPrinted(ctx context.Context, api *localapi.Client, v agent.OrderVi
 	return v, nil
 }
 
-// WaitOrderDone follows an order until its outcome is known and printed.
+// WaitOrderDone follows an order until its outcome is known and printed. An order the lane has not
+// heard of yet is waited for: a lane learns of a payment to its static sticker only from the
+// server's order feed, some time after it starts.
 func WaitOrderDone(ctx context.Context, api *localapi.Client, id string) (agent.OrderView, error) {
 	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
-	v, err := api.Order(ctx, id, 0, "")
-	if err != nil {
-		return v, err
+	for {
+		v, err := api.Order(ctx, id, 0, "")
+		if err == nil {
+			return api.WaitOrderDone(ctx, v, nil)
+		}
+		var p *protocol.Problem
+		if !(errors.As(err, &p) && p.Code == protocol.CodeNotFound) && !errors.Is(err, localapi.ErrAgentDown) {
+			return v, err
+		}
+		select {
+		case <-ctx.Done():
+			return v, fmt.Errorf("order %s never became known to the lane: %w (last answer: %v)", id, ctx.Err(), err)
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
-	return api.WaitOrderDone(ctx, v, nil)
 }
 
 // ReceiptWithQR waits until printer p has cut a receipt carrying a QR code of text.
