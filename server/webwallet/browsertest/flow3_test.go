@@ -21,10 +21,12 @@ import (
 	"github.com/stillpay/stillpay/shared/protocol"
 )
 
-// coffeeCampaign is a 10 % offer (at most 3.00, from a 5.00 spend) to customers who match cond
-// ("first_time", "returning"), with no hold-out group, so every opted-in customer who matches is
-// sent it.
-func coffeeCampaign(title, cond string) protocol.CampaignRequest {
+// coffeeCampaign is a 10 % offer (at most 3.00, from a 5.00 spend) to first-time customers, with no
+// hold-out group, so every opted-in customer who matches is sent it.
+func coffeeCampaign(title string) protocol.CampaignRequest { return campaignTo(title, "first_time") }
+
+// campaignTo is coffeeCampaign to the customers who match cond ("first_time", "returning").
+func campaignTo(title, cond string) protocol.CampaignRequest {
 	zero := 0
 	return protocol.CampaignRequest{Title: title, Text: "10% off your next visit",
 		Conditions: json.RawMessage(`{"groups":[[{"type":"` + cond + `"}]]}`),
@@ -64,14 +66,14 @@ func TestFlowThreeOffers(t *testing.T) {
 	}
 	screen(t, bctx, art, "30-offers-off")
 	var p *protocol.Problem
-	if _, err := m1.CreateCampaign(ctx, coffeeCampaign("Before opting in", "first_time")); !errors.As(err, &p) || p.Code != protocol.CodeAudienceTooSmall {
+	if _, err := m1.CreateCampaign(ctx, coffeeCampaign("Before opting in")); !errors.As(err, &p) || p.Code != protocol.CodeAudienceTooSmall {
 		t.Fatalf("campaign before the customer opted in: %v, want audience_too_small", err)
 	}
 
 	// Opt in from the app; the server has it.
 	do(t, bctx, chromedp.Click(chromedp.ID("offers-on")))
 	waitSettings(t, s, func(st offerSettings) bool { return st.OptedIn })
-	c, err := m1.CreateCampaign(ctx, coffeeCampaign("Coffee on us", "first_time"))
+	c, err := m1.CreateCampaign(ctx, coffeeCampaign("Coffee on us"))
 	if err != nil || c.Targeted != 1 {
 		t.Fatalf("campaign after opting in: %+v %v, want 1 targeted", c, err)
 	}
@@ -143,7 +145,7 @@ func TestFlowThreeOffers(t *testing.T) {
 
 	// Opt out of the merchant: its offers disappear and the next campaign does not reach alice. She
 	// has paid at M1 now, so a campaign to returning customers matches her until she opts out.
-	dry := coffeeCampaign("Returning", "returning")
+	dry := campaignTo("Returning", "returning")
 	dry.DryRun = true
 	if c, err := m1.CreateCampaign(ctx, dry); err != nil || c.Matched != 1 {
 		t.Fatalf("dry run to returning customers before the opt-out: %+v %v, want alice matched", c, err)
@@ -155,7 +157,7 @@ func TestFlowThreeOffers(t *testing.T) {
 	waitJS(t, bctx, "the opt-out", `document.querySelector('#opt-outs button[data-merchant="M1"]') !== null && document.querySelectorAll('#offer-list li').length === 0`)
 	waitSettings(t, s, func(st offerSettings) bool { return st.OptedIn && len(st.OptOuts) == 1 && st.OptOuts[0] == "M1" })
 	screen(t, bctx, art, "33-opted-out")
-	if _, err := m1.CreateCampaign(ctx, coffeeCampaign("After opting out", "returning")); !errors.As(err, &p) || p.Code != protocol.CodeAudienceTooSmall {
+	if _, err := m1.CreateCampaign(ctx, campaignTo("After opting out", "returning")); !errors.As(err, &p) || p.Code != protocol.CodeAudienceTooSmall {
 		t.Fatalf("campaign after the opt-out: %v, want audience_too_small", err)
 	}
 }
