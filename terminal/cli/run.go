@@ -177,6 +177,7 @@ func runAgent(ctx context.Context, cfg config.Config, log *slog.Logger) (err err
 	<-gctx.Done()
 	log.Info("posagent stopping", "cause", context.Cause(gctx).Error())
 	if err := g.Wait(); err != nil {
+		log.Error("posagent stopped by a failure", "err", err)
 		return fmt.Errorf("stopped: %w", err)
 	}
 	log.Info("posagent stopped")
