@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/stillpay/stillpay/server/store"
+	"github.com/stillpay/stillpay/server/store/internal/groupcommit"
 )
 
 // Group commit bounds. Under light load (the last group had one request) a group is committed as soon
@@ -58,178 +56,64 @@ func abort(err error) error {
 // goes on without its writes), and an errAbort after; it may run twice (a group retried one by one), so
 // it must reset whatever it reports back.
 type request struct {
-	ctx    context.Context // a request whose caller gave up before it ran is skipped
-	fn     func(tx *bolt.Tx) error
-	weight int
-	done   chan error // buffered 1
+	ctx context.Context // a request whose caller gave up before it ran is skipped
+	fn  func(tx *bolt.Tx) error
+	err error // fn's verdict, when its group committed
 }
 
+// writer is the bbolt side of the group-commit skeleton: a group is one read-write transaction.
 type writer struct {
-	db    *bolt.DB
-	log   *slog.Logger
-	queue chan *request
-
-	mu       sync.RWMutex // guards closed against sends on a closed queue
-	closed   bool
-	finished chan struct{}
-
-	commits, requests, ops atomic.Uint64
+	db *bolt.DB
+	b  *groupcommit.Batcher[*request]
 }
 
 func newWriter(db *bolt.DB, log *slog.Logger) *writer {
-	w := &writer{db: db, log: log, queue: make(chan *request, queueDepth), finished: make(chan struct{})}
-	go w.run()
+	w := &writer{db: db}
+	w.b = groupcommit.New(groupcommit.Config{
+		Name: "boltstore", QueueDepth: queueDepth, MaxRequests: maxGroupRequests, MaxWeight: maxGroupOps,
+		LingerGap: lingerGap, MaxLinger: maxLinger, Log: log,
+	}, w.flush)
 	return w
 }
 
 // do queues fn and waits for its commit. When ctx ends first it returns ctx's error; the write may
 // still commit, which is safe because every write is idempotent or keyed.
 func (w *writer) do(ctx context.Context, weight int, fn func(tx *bolt.Tx) error) error {
-	if err := ctx.Err(); err != nil {
+	r := &request{ctx: ctx, fn: fn}
+	if err := w.b.Submit(ctx, r, weight); err != nil {
 		return err
 	}
-	r := &request{ctx: ctx, fn: fn, weight: weight, done: make(chan error, 1)}
-	w.mu.RLock()
-	if w.closed {
-		w.mu.RUnlock()
-		return store.ErrClosed
-	}
-	select {
-	case w.queue <- r:
-		w.mu.RUnlock()
-	case <-ctx.Done():
-		w.mu.RUnlock()
-		return ctx.Err()
-	}
-	select {
-	case err := <-r.done:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return r.err
 }
 
-func (w *writer) close() {
-	w.mu.Lock()
-	if !w.closed {
-		w.closed = true
-		close(w.queue)
-	}
-	w.mu.Unlock()
-	<-w.finished
-}
+func (w *writer) close() { w.b.Close() }
 
 func (w *writer) stats() GroupStats {
-	return GroupStats{Commits: w.commits.Load(), Requests: w.requests.Load(), Ops: w.ops.Load()}
+	st := w.b.Stats()
+	return GroupStats{Commits: st.Commits, Requests: st.Requests, Ops: st.Weight}
 }
 
-func (w *writer) run() {
-	defer close(w.finished)
-	group := make([]*request, 0, maxGroupRequests)
-	gap := time.NewTimer(time.Hour)
-	gap.Stop()
-	lastGroup := 0
-	for first := range w.queue {
-		group = append(group[:0], first)
-		ops := first.weight
-		full := func() bool { return len(group) >= maxGroupRequests || ops >= maxGroupOps }
-	drain:
-		for !full() {
-			select {
-			case r, ok := <-w.queue:
-				if !ok {
-					break drain
-				}
-				group = append(group, r)
-				ops += r.weight
-			default:
-				break drain
-			}
-		}
-		if lastGroup > 1 && !full() {
-			deadline := time.Now().Add(maxLinger)
-		linger:
-			for !full() {
-				gap.Reset(min(lingerGap, time.Until(deadline)))
-				select {
-				case r, ok := <-w.queue:
-					gap.Stop()
-					if !ok {
-						break linger
-					}
-					group = append(group, r)
-					ops += r.weight
-				case <-gap.C:
-					break linger
-				}
-			}
-		}
-		lastGroup = len(group)
-		w.commitGroup(group, ops)
-		clear(group)
-	}
-}
-
-// commitGroup runs the group in one transaction. If a member aborts or the commit fails, it rolls back
-// and runs each member in its own transaction, so a failure stays with the request that caused it.
-func (w *writer) commitGroup(group []*request, ops int) {
-	errs := make([]error, len(group))
+// flush runs the group in one transaction. A member that aborts, or a failed commit, rolls the whole
+// group back and returns the cause (the skeleton then retries the members one by one).
+func (w *writer) flush(group []*request) error {
 	err := w.runTx(func(tx *bolt.Tx) error {
-		for i, r := range group {
-			if err := r.ctx.Err(); err != nil {
-				errs[i] = err
+		for _, r := range group {
+			if r.err = r.ctx.Err(); r.err != nil {
 				continue
 			}
-			errs[i] = runFn(r.fn, tx)
+			r.err = runFn(r.fn, tx)
 			var a errAbort
-			if errors.As(errs[i], &a) {
+			if errors.As(r.err, &a) {
 				return a
 			}
 		}
 		return nil
 	})
-	if err == nil {
-		w.commits.Add(1)
-		w.requests.Add(uint64(len(group)))
-		w.ops.Add(uint64(ops))
-		for i, r := range group {
-			r.done <- errs[i]
-		}
-		return
-	}
-	if len(group) == 1 {
-		w.fail(group[0], err)
-		return
-	}
-	w.log.Warn("boltstore: group commit failed; retrying its requests one by one", "requests", len(group), "err", err)
-	for _, r := range group {
-		var rerr error
-		err := w.runTx(func(tx *bolt.Tx) error {
-			rerr = runFn(r.fn, tx)
-			var a errAbort
-			if errors.As(rerr, &a) {
-				return a
-			}
-			return nil
-		})
-		if err != nil {
-			w.fail(r, err)
-			continue
-		}
-		w.commits.Add(1)
-		w.requests.Add(1)
-		w.ops.Add(uint64(r.weight))
-		r.done <- rerr
-	}
-}
-
-func (w *writer) fail(r *request, err error) {
-	w.log.Error("boltstore: write failed", "err", err)
 	var a errAbort
 	if errors.As(err, &a) {
-		err = a.err
+		return a.err
 	}
-	r.done <- fmt.Errorf("boltstore: write: %w", err)
+	return err
 }
 
 // runTx is db.Update without its panic: a panic in a request is turned into an abort.

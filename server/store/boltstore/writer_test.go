@@ -31,7 +31,7 @@ func blockWriter(t *testing.T, s *Store) (release func()) {
 
 // waitQueued waits until n requests are queued behind the blocked writer.
 func waitQueued(s *Store, n int) {
-	for len(s.w.queue) < n {
+	for s.w.b.Queued() < n {
 		runtime.Gosched()
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -14,10 +13,12 @@ import (
 
 	"github.com/stillpay/stillpay/server/ledger"
 	"github.com/stillpay/stillpay/server/store"
+	"github.com/stillpay/stillpay/server/store/internal/groupcommit"
 )
 
-// Group commit bounds. A group is committed as soon as the queue is empty, so under light load a call
-// waits for no one; under load, the calls that queued during the previous commit share the next.
+// Group commit bounds. A group is committed as soon as the queue is empty (no lingering), so under
+// light load a call waits for no one; under load, the calls that queued during the previous commit
+// share the next.
 const (
 	// maxGroupOps bounds the ops in one transaction: the size of its arrays and the rows it reads and
 	// locks. Two full terminal batches fit.
@@ -36,8 +37,7 @@ type call struct {
 	nonce *store.Nonce
 	ops   []store.PaymentOp
 	outs  []store.Outcome
-	err   error
-	done  chan struct{}
+	err   error // the call's own refusal (a replayed nonce, a refused order), when its group committed
 	// order, when set, is an order write (orders.go) decided in the group like the ops; its
 	// refusal becomes err. orderDone runs once ids are assigned.
 	order      func(t *orderTx) error
@@ -45,132 +45,50 @@ type call struct {
 	orderNeeds orderNeeds
 }
 
-// writer is the single goroutine that applies payment ops. One per Store: the ops of one instance
-// never conflict with each other, and a group's transaction touches each hot row (a merchant's
-// balance) once however many of its payments land there.
+// writer is the PostgreSQL side of the group-commit skeleton: the single goroutine that applies
+// payment ops. One per Store: the ops of one instance never conflict with each other, and a group's
+// transaction touches each hot row (a merchant's balance) once however many of its payments land there.
 type writer struct {
-	s     *Store
-	queue chan *call
-
-	mu       sync.RWMutex // guards closed against sends on a closed queue
-	closed   bool
-	finished chan struct{}
-
-	commits, calls, ops, retries, splits atomic.Uint64
+	s       *Store
+	b       *groupcommit.Batcher[*call]
+	retries atomic.Uint64 // attempts repeated after a serialization failure (retry.go)
 }
 
 func newWriter(s *Store) *writer {
-	w := &writer{s: s, queue: make(chan *call, queueDepth), finished: make(chan struct{})}
-	go w.run()
+	w := &writer{s: s}
+	w.b = groupcommit.New(groupcommit.Config{
+		Name: "pgstore", QueueDepth: queueDepth, MaxRequests: maxGroupCalls, MaxWeight: maxGroupOps,
+		// The database is gone (a failover): running the calls one by one would only fail each of
+		// them again, slower.
+		Split: func(err error) bool { return !errors.Is(err, store.ErrUnavailable) },
+		Log:   s.log,
+	}, w.flush)
 	return w
 }
 
 // do queues c and waits for its commit. When ctx ends first it returns ctx's error; the write may still
 // commit, which is safe because a retry with the same keys is answered from the stored outcomes.
 func (w *writer) do(ctx context.Context, c *call) error {
-	if err := ctx.Err(); err != nil {
-		return err
+	if err := w.b.Submit(ctx, c, len(c.ops)); err != nil {
+		return err // c is not read: when ctx ended, the writer may still be filling it
 	}
-	c.done = make(chan struct{})
-	w.mu.RLock()
-	if w.closed {
-		w.mu.RUnlock()
-		return store.ErrClosed
-	}
-	select {
-	case w.queue <- c:
-		w.mu.RUnlock()
-	case <-ctx.Done():
-		w.mu.RUnlock()
-		return ctx.Err()
-	}
-	select {
-	case <-c.done:
-		return c.err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return c.err
 }
 
-func (w *writer) close() {
-	w.mu.Lock()
-	if !w.closed {
-		w.closed = true
-		close(w.queue)
-	}
-	w.mu.Unlock()
-	<-w.finished
-}
+func (w *writer) close() { w.b.Close() }
 
 func (w *writer) stats() GroupStats {
-	return GroupStats{Commits: w.commits.Load(), Calls: w.calls.Load(), Ops: w.ops.Load(),
-		Retries: w.retries.Load(), Rollback: w.splits.Load()}
+	st := w.b.Stats()
+	return GroupStats{Commits: st.Commits, Calls: st.Requests, Ops: st.Weight,
+		Retries: w.retries.Load(), Rollback: st.Splits}
 }
 
-func (w *writer) run() {
-	defer close(w.finished)
-	group := make([]*call, 0, maxGroupCalls)
-	for first := range w.queue {
-		group = append(group[:0], first)
-		ops := len(first.ops)
-	drain:
-		for len(group) < maxGroupCalls {
-			select {
-			case c, ok := <-w.queue:
-				if !ok {
-					break drain
-				}
-				if ops+len(c.ops) > maxGroupOps {
-					w.commitGroup(group, ops)
-					group, ops = append(group[:0], c), 0
-				} else {
-					group = append(group, c)
-				}
-				ops += len(c.ops)
-			default:
-				break drain
-			}
-		}
-		w.commitGroup(group, ops)
-		clear(group)
-	}
-}
-
-// commitGroup applies the group in one transaction. If that fails for a reason other than a
-// serialization conflict (which is retried), it runs each call in a transaction of its own, so a
-// failure stays with the call that caused it.
-func (w *writer) commitGroup(group []*call, ops int) {
+// flush applies the group in one transaction, retrying serialization conflicts; any other failure
+// goes back to the skeleton, which splits the group.
+func (w *writer) flush(group []*call) error {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
-	err := w.s.retry(ctx, func() error { return attemptGroup(ctx, w.s.wpool, group) })
-	if err == nil {
-		w.commits.Add(1)
-		w.calls.Add(uint64(len(group)))
-		w.ops.Add(uint64(ops))
-		for _, c := range group {
-			close(c.done)
-		}
-		return
-	}
-	if len(group) == 1 || errors.Is(err, store.ErrUnavailable) {
-		// One call, or the database is gone (a failover): running the calls one by one would only
-		// fail each of them again, slower.
-		for _, c := range group {
-			w.fail(c, err)
-		}
-		return
-	}
-	w.splits.Add(1)
-	w.s.log.Warn("pgstore: group commit failed; retrying its calls one by one", "calls", len(group), "err", err)
-	for _, c := range group {
-		w.commitGroup([]*call{c}, len(c.ops))
-	}
-}
-
-func (w *writer) fail(c *call, err error) {
-	w.s.log.Error("pgstore: write failed", "ops", len(c.ops), "err", err)
-	c.outs, c.err = nil, fmt.Errorf("pgstore: write: %w", err)
-	close(c.done)
+	return w.s.retry(ctx, func() error { return attemptGroup(ctx, w.s.wpool, group) })
 }
 
 // Statements that open and close the group's transaction. They ride in the first and last batch, so
