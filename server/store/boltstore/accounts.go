@@ -36,12 +36,8 @@ func ensureSystemAccount(tx *bolt.Tx, currency string, at time.Time) error {
 	return putAccount(tx, ledger.SystemAccount(currency, at))
 }
 
-func (s *Store) CreateAccount(ctx context.Context, a store.Account, opening int64, at time.Time) (store.Account, error) {
-	a, at, err := ledger.PrepareAccount(a, opening, at)
-	if err != nil {
-		return store.Account{}, err
-	}
-	err = s.w.do(ctx, 1, func(tx *bolt.Tx) error {
+func (s *engine) CreateAccount(ctx context.Context, a store.Account, opening int64, at time.Time) (store.Account, error) {
+	err := s.w.do(ctx, 1, func(tx *bolt.Tx) error {
 		if tx.Bucket(bktUsers).Get([]byte(a.OwnerID)) == nil {
 			return fmt.Errorf("%w: user %q", store.ErrNotFound, a.OwnerID)
 		}
@@ -77,7 +73,7 @@ func readAccount(tx *bolt.Tx, id string) (store.Account, error) {
 	return a, err
 }
 
-func (s *Store) GetAccount(ctx context.Context, id string) (store.Account, error) {
+func (s *engine) GetAccount(ctx context.Context, id string) (store.Account, error) {
 	var a store.Account
 	err := s.db.View(func(tx *bolt.Tx) (err error) {
 		a, err = readAccount(tx, id)
@@ -86,7 +82,7 @@ func (s *Store) GetAccount(ctx context.Context, id string) (store.Account, error
 	return a, err
 }
 
-func (s *Store) ListAccounts(ctx context.Context, f store.AccountFilter) ([]store.Account, error) {
+func (s *engine) ListAccounts(ctx context.Context, f store.AccountFilter) ([]store.Account, error) {
 	n := store.PageSize(f.Limit)
 	var out []store.Account
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -128,7 +124,7 @@ func (s *Store) ListAccounts(ctx context.Context, f store.AccountFilter) ([]stor
 	return out, err
 }
 
-func (s *Store) ListEntries(ctx context.Context, f store.EntryFilter) ([]store.Entry, error) {
+func (s *engine) ListEntries(ctx context.Context, f store.EntryFilter) ([]store.Entry, error) {
 	n := store.PageSize(f.Limit)
 	var out []store.Entry
 	err := s.db.View(func(tx *bolt.Tx) error {

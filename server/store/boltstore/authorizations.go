@@ -16,12 +16,8 @@ func authOpenKey(a store.Authorization) []byte {
 	return append(k, a.ID...)
 }
 
-func (s *Store) CreateAuthorization(ctx context.Context, a store.Authorization) (store.Authorization, error) {
-	a, err := ledger.PrepareAuthorization(a)
-	if err != nil {
-		return store.Authorization{}, err
-	}
-	err = s.w.do(ctx, 1, func(tx *bolt.Tx) error {
+func (s *engine) CreateAuthorization(ctx context.Context, a store.Authorization) (store.Authorization, error) {
+	err := s.w.do(ctx, 1, func(tx *bolt.Tx) error {
 		if tx.Bucket(bktAuthData).Get(authKey(a.ID)) != nil {
 			return fmt.Errorf("%w: authorization %s", store.ErrExists, a.ID)
 		}
@@ -75,7 +71,7 @@ func putAuthorizationRecord(tx *bolt.Tx, a store.Authorization) error {
 	return nil
 }
 
-func (s *Store) GetAuthorization(ctx context.Context, id string) (store.Authorization, error) {
+func (s *engine) GetAuthorization(ctx context.Context, id string) (store.Authorization, error) {
 	var a store.Authorization
 	err := s.db.View(func(tx *bolt.Tx) (err error) {
 		a, err = ltx{tx: tx}.Authorization(id)
@@ -84,7 +80,7 @@ func (s *Store) GetAuthorization(ctx context.Context, id string) (store.Authoriz
 	return a, err
 }
 
-func (s *Store) GetAuthorizations(ctx context.Context, ids []string) (map[string]store.Authorization, error) {
+func (s *engine) GetAuthorizations(ctx context.Context, ids []string) (map[string]store.Authorization, error) {
 	if len(ids) > store.MaxOpsPerCall {
 		return nil, fmt.Errorf("%w: %d ids, at most %d", store.ErrTooManyOps, len(ids), store.MaxOpsPerCall)
 	}
@@ -107,7 +103,7 @@ func (s *Store) GetAuthorizations(ctx context.Context, ids []string) (map[string
 	return out, err
 }
 
-func (s *Store) ListAuthorizations(ctx context.Context, f store.AuthorizationFilter) ([]store.Authorization, error) {
+func (s *engine) ListAuthorizations(ctx context.Context, f store.AuthorizationFilter) ([]store.Authorization, error) {
 	var index []byte
 	var owner string
 	switch {
@@ -141,8 +137,7 @@ func (s *Store) ListAuthorizations(ctx context.Context, f store.AuthorizationFil
 	return out, err
 }
 
-func (s *Store) RevokeAuthorization(ctx context.Context, id string, at time.Time) (store.Authorization, error) {
-	at = ledger.Now(at)
+func (s *engine) RevokeAuthorization(ctx context.Context, id string, at time.Time) (store.Authorization, error) {
 	var a store.Authorization
 	err := s.w.do(ctx, 1, func(tx *bolt.Tx) (err error) {
 		a, err = ltx{tx: tx}.Authorization(id)
@@ -170,7 +165,7 @@ func (s *Store) RevokeAuthorization(ctx context.Context, id string, at time.Time
 
 // listAllAuthorizations pages through bktAuthData by id, jumping from one authorization's record to
 // the next id (its codes and txns sit between).
-func (s *Store) listAllAuthorizations(p store.Page) ([]store.Authorization, error) {
+func (s *engine) listAllAuthorizations(p store.Page) ([]store.Authorization, error) {
 	n := store.PageSize(p.Limit)
 	var out []store.Authorization
 	err := s.db.View(func(tx *bolt.Tx) error {

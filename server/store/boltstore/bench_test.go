@@ -234,9 +234,9 @@ func benchGroupCommit(b *testing.B, perCall int, signed bool) {
 	s, w := benchStore(b, b.N)
 	bl := newBaseline(b, s, w)
 	if os.Getenv("BENCH_NOSYNC") != "" { // to see the CPU-bound ceiling; never in production
-		s.db.NoSync = true
+		s.e.db.NoSync = true
 	}
-	before, pagesBefore := s.Stats(), pageWrites(s.db)
+	before, pagesBefore := s.Stats(), pageWrites(s.e.db)
 	var baseTime, storeTime, storeCPU time.Duration
 	done := 0
 	b.ResetTimer()
@@ -258,7 +258,7 @@ func benchGroupCommit(b *testing.B, perCall int, signed bool) {
 	b.ReportMetric(rate, "payments/s")
 	b.ReportMetric(base, "baseline/s")
 	b.ReportMetric(rate/base, "x-baseline")
-	b.ReportMetric(float64(pageWrites(s.db)-pagesBefore)/float64(b.N), "pagewrites/op")
+	b.ReportMetric(float64(pageWrites(s.e.db)-pagesBefore)/float64(b.N), "pagewrites/op")
 	// CPU time per payment does not depend on how busy the machine is: 1e6/cpu-µs/op is the rate one
 	// core can sustain when the disk is not the limit.
 	b.ReportMetric(float64(storeCPU.Microseconds())/float64(b.N), "cpu-µs/op")

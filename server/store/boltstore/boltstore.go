@@ -14,7 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
-	"github.com/stillpay/stillpay/server/store"
+	"github.com/stillpay/stillpay/server/store/front"
 )
 
 // FileName is the store's file inside the data directory.
@@ -34,8 +34,15 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Store is the bbolt store. Create it with Open.
+// Store is the bbolt store: the store front (server/store/front: the policy every store shares) over
+// the bbolt engine. Create it with Open.
 type Store struct {
+	*front.Front
+	e *engine
+}
+
+// engine is the bbolt driver below the front.
+type engine struct {
 	db      *bolt.DB
 	log     *slog.Logger
 	w       *writer
@@ -44,7 +51,7 @@ type Store struct {
 	readTerminals terminalCache // GetTerminal's, for concurrent readers
 }
 
-var _ store.Store = (*Store)(nil)
+var _ front.Driver = (*engine)(nil)
 
 // Open opens (or creates) the store in dir, mode 0600 for the file. Opening an existing file after a
 // crash is fine: bbolt's two meta pages make every commit atomic.
@@ -84,13 +91,13 @@ func OpenFile(path string, opt Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("boltstore: init %s: %w", path, err)
 	}
-	s := &Store{db: db, log: log, decoded: newDecodedCache()}
-	s.w = newWriter(db, log)
-	return s, nil
+	e := &engine{db: db, log: log, decoded: newDecodedCache()}
+	e.w = newWriter(db, log)
+	return &Store{Front: front.New(e), e: e}, nil
 }
 
 // Close finishes queued writes and closes the file.
-func (s *Store) Close() error {
+func (s *engine) Close() error {
 	s.w.close()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("boltstore: close: %w", err)
@@ -99,7 +106,7 @@ func (s *Store) Close() error {
 }
 
 // Path is the file's path.
-func (s *Store) Path() string { return s.db.Path() }
+func (s *Store) Path() string { return s.e.db.Path() }
 
 // GroupStats reports how well group commit is batching.
 type GroupStats struct {
@@ -109,7 +116,7 @@ type GroupStats struct {
 }
 
 // Stats returns counters since Open.
-func (s *Store) Stats() GroupStats { return s.w.stats() }
+func (s *Store) Stats() GroupStats { return s.e.w.stats() }
 
 // WriteBackup writes a consistent copy of the whole store file to w while the store keeps serving (a
 // read transaction: writers go on). Opening the copy gives the store as of that moment.
@@ -121,7 +128,7 @@ func (s *Store) WriteBackup(ctx context.Context, w io.Writer) (int64, error) {
 // called with the copy's size, in the same read transaction, and returns where to write the copy.
 func (s *Store) WriteBackupSized(ctx context.Context, start func(size int64) (io.Writer, error)) (int64, error) {
 	var n int64
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.e.db.View(func(tx *bolt.Tx) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

@@ -194,7 +194,7 @@ func TestCheckFindsCorruption(t *testing.T) {
 			if _, err := s.Check(context.Background()); err != nil {
 				t.Fatalf("Check before corruption: %v", err)
 			}
-			if err := s.db.Update(tc.corrupt); err != nil {
+			if err := s.e.db.Update(tc.corrupt); err != nil {
 				t.Fatal(err)
 			}
 			rep, err := s.Check(context.Background())

@@ -16,7 +16,7 @@ import (
 // (ledger.Checker: balances per currency sum to zero, entries balance, no negative non-system balance,
 // balances equal their journal legs, holds equal what authorizations leave unreleased, used codes ≤
 // MaxCodes, no request moved money twice) and that every index points at a record that points back.
-func (s *Store) Check(ctx context.Context) (store.Report, error) {
+func (s *engine) Check(ctx context.Context) (store.Report, error) {
 	c := ledger.NewChecker()
 	// bbolt's page check reads the freelist, which only the writer may touch: it runs as a write request
 	// (writing nothing). The ledger checks read a snapshot beside the writer.

@@ -55,7 +55,7 @@ func exportAuthData[T any](ctx context.Context, b *bolt.Bucket, tag byte, decode
 	})
 }
 
-func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
+func (s *engine) Export(ctx context.Context, fn func(store.Record) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		steps := []func() error{
 			func() error {
@@ -179,7 +179,7 @@ func codePayers(tx *bolt.Tx, id string) (map[uint64]store.UsedCode, error) {
 	return out, nil
 }
 
-func (s *Store) Import(ctx context.Context, recs []store.Record) error {
+func (s *engine) Import(ctx context.Context, recs []store.Record) error {
 	if len(recs) == 0 {
 		return nil
 	}

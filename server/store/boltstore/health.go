@@ -10,7 +10,7 @@ import (
 
 // Ping opens and closes a read transaction: it fails with store.ErrClosed once the file is closed.
 // A read transaction never waits for the writer.
-func (s *Store) Ping(ctx context.Context) error {
+func (s *engine) Ping(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}

@@ -10,12 +10,8 @@ import (
 	"github.com/stillpay/stillpay/server/store"
 )
 
-func (s *Store) CreateMerchant(ctx context.Context, m store.Merchant) (store.Merchant, error) {
-	m, err := ledger.PrepareMerchant(m)
-	if err != nil {
-		return store.Merchant{}, err
-	}
-	err = s.w.do(ctx, 1, func(tx *bolt.Tx) error {
+func (s *engine) CreateMerchant(ctx context.Context, m store.Merchant) (store.Merchant, error) {
+	err := s.w.do(ctx, 1, func(tx *bolt.Tx) error {
 		if tx.Bucket(bktMerchants).Get([]byte(m.ID)) != nil {
 			return fmt.Errorf("%w: merchant %s", store.ErrExists, m.ID)
 		}
@@ -33,7 +29,7 @@ func (s *Store) CreateMerchant(ctx context.Context, m store.Merchant) (store.Mer
 	return m, nil
 }
 
-func (s *Store) GetMerchant(ctx context.Context, id string) (store.Merchant, error) {
+func (s *engine) GetMerchant(ctx context.Context, id string) (store.Merchant, error) {
 	var m store.Merchant
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return getJSON(tx.Bucket(bktMerchants), []byte(id), "merchant "+id, &m)
@@ -41,7 +37,7 @@ func (s *Store) GetMerchant(ctx context.Context, id string) (store.Merchant, err
 	return m, err
 }
 
-func (s *Store) ListMerchants(ctx context.Context, p store.Page) ([]store.Merchant, error) {
+func (s *engine) ListMerchants(ctx context.Context, p store.Page) ([]store.Merchant, error) {
 	return listByID[store.Merchant](s.db, bktMerchants, p)
 }
 

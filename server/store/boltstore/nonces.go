@@ -30,18 +30,13 @@ func useNonce(tx *bolt.Tx, n store.Nonce) error {
 	return abort(b.Put(byExpiry, nil))
 }
 
-func (s *Store) UseNonce(ctx context.Context, terminalID, nonce string, expiresAt time.Time) error {
-	n, err := ledger.PrepareNonce(store.Nonce{TerminalID: terminalID, Nonce: nonce, ExpiresAt: expiresAt})
-	if err != nil {
-		return err
-	}
-	return s.w.do(ctx, 1, func(tx *bolt.Tx) error { return useNonce(tx, n) })
+func (s *engine) UseNonce(ctx context.Context, terminalID, nonce string, expiresAt time.Time) error {
+	return s.w.do(ctx, 1, func(tx *bolt.Tx) error {
+		return useNonce(tx, store.Nonce{TerminalID: terminalID, Nonce: nonce, ExpiresAt: expiresAt})
+	})
 }
 
-func (s *Store) RecordCodeFailures(ctx context.Context, subjects []store.Subject, at, since time.Time) ([]store.FailureCount, error) {
-	if err := ledger.ValidSubjects(subjects); err != nil {
-		return nil, err
-	}
+func (s *engine) RecordCodeFailures(ctx context.Context, subjects []store.Subject, at, since time.Time) ([]store.FailureCount, error) {
 	var out []store.FailureCount
 	err := s.w.do(ctx, len(subjects), func(tx *bolt.Tx) error {
 		out = make([]store.FailureCount, len(subjects))
@@ -57,10 +52,7 @@ func (s *Store) RecordCodeFailures(ctx context.Context, subjects []store.Subject
 	return out, err
 }
 
-func (s *Store) CodeFailures(ctx context.Context, sub store.Subject, since, now time.Time) (store.FailureCount, error) {
-	if err := ledger.ValidSubject(sub); err != nil {
-		return store.FailureCount{}, err
-	}
+func (s *engine) CodeFailures(ctx context.Context, sub store.Subject, since, now time.Time) (store.FailureCount, error) {
 	var c store.FailureCount
 	err := s.db.View(func(tx *bolt.Tx) error {
 		raw := tx.Bucket(bktFailures).Get(failureKey(sub))
@@ -77,10 +69,7 @@ func (s *Store) CodeFailures(ctx context.Context, sub store.Subject, since, now 
 	return c, err
 }
 
-func (s *Store) ClearCodeFailures(ctx context.Context, sub store.Subject) error {
-	if err := ledger.ValidSubject(sub); err != nil {
-		return err
-	}
+func (s *engine) ClearCodeFailures(ctx context.Context, sub store.Subject) error {
 	return s.w.do(ctx, 1, func(tx *bolt.Tx) error {
 		return abort(tx.Bucket(bktFailures).Delete(failureKey(sub)))
 	})

@@ -24,7 +24,7 @@ func TestNoncesOfTheEarlierLayout(t *testing.T) {
 	defer s.Close()
 	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	exp := now.Add(10 * time.Minute)
-	err = s.db.Update(func(tx *bolt.Tx) error { // what the earlier useNonce wrote
+	err = s.e.db.Update(func(tx *bolt.Tx) error { // what the earlier useNonce wrote
 		k := pair("T1", "old")
 		if err := tx.Bucket(bktNonces).Put(k, timeKey(exp)); err != nil {
 			return err
@@ -75,7 +75,7 @@ func TestNoncesOfTheEarlierLayout(t *testing.T) {
 	if rep.NoncesDeleted != 3 {
 		t.Errorf("Sweep deleted %d nonces, want 3", rep.NoncesDeleted)
 	}
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.e.db.View(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bktNonces, bktNonceByExpiry} {
 			if k, _ := tx.Bucket(b).Cursor().First(); k != nil {
 				t.Errorf("bucket %s still holds %x after Sweep", b, k)

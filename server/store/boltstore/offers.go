@@ -105,11 +105,7 @@ func scanActivity(tx *bolt.Tx, merchantID string, from, to time.Time, fn func(us
 	}
 }
 
-func (s *Store) CreateMerchantToken(ctx context.Context, t store.MerchantToken) error {
-	t, err := ledger.PrepareMerchantToken(t)
-	if err != nil {
-		return err
-	}
+func (s *engine) CreateMerchantToken(ctx context.Context, t store.MerchantToken) error {
 	return s.w.do(ctx, 1, func(tx *bolt.Tx) error {
 		if tx.Bucket(bktMerchants).Get([]byte(t.MerchantID)) == nil {
 			return fmt.Errorf("%w: merchant %s", store.ErrNotFound, t.MerchantID)
@@ -135,7 +131,7 @@ func tokenByID(tx *bolt.Tx, id string) []byte {
 	return found
 }
 
-func (s *Store) GetMerchantToken(ctx context.Context, hash []byte) (store.MerchantToken, error) {
+func (s *engine) GetMerchantToken(ctx context.Context, hash []byte) (store.MerchantToken, error) {
 	var t store.MerchantToken
 	err := s.db.View(func(tx *bolt.Tx) error {
 		if len(hash) == 0 {
@@ -146,7 +142,7 @@ func (s *Store) GetMerchantToken(ctx context.Context, hash []byte) (store.Mercha
 	return t, err
 }
 
-func (s *Store) ListMerchantTokens(ctx context.Context, merchantID string) ([]store.MerchantToken, error) {
+func (s *engine) ListMerchantTokens(ctx context.Context, merchantID string) ([]store.MerchantToken, error) {
 	var out []store.MerchantToken
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bktMerchantTokens).ForEach(func(k, v []byte) error {
@@ -164,7 +160,7 @@ func (s *Store) ListMerchantTokens(ctx context.Context, merchantID string) ([]st
 	return out, err
 }
 
-func (s *Store) RevokeMerchantToken(ctx context.Context, id string, at time.Time) (store.MerchantToken, error) {
+func (s *engine) RevokeMerchantToken(ctx context.Context, id string, at time.Time) (store.MerchantToken, error) {
 	var t store.MerchantToken
 	err := s.w.do(ctx, 1, func(tx *bolt.Tx) error {
 		h := tokenByID(tx, id)
@@ -184,7 +180,7 @@ func (s *Store) RevokeMerchantToken(ctx context.Context, id string, at time.Time
 	return t, err
 }
 
-func (s *Store) GetOfferSettings(ctx context.Context, userID string) (store.OfferSettings, error) {
+func (s *engine) GetOfferSettings(ctx context.Context, userID string) (store.OfferSettings, error) {
 	v := store.OfferSettings{UserID: userID}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		if tx.Bucket(bktUsers).Get([]byte(userID)) == nil {
@@ -198,11 +194,7 @@ func (s *Store) GetOfferSettings(ctx context.Context, userID string) (store.Offe
 	return v, err
 }
 
-func (s *Store) PutOfferSettings(ctx context.Context, v store.OfferSettings) error {
-	v, err := ledger.PrepareOfferSettings(v)
-	if err != nil {
-		return err
-	}
+func (s *engine) PutOfferSettings(ctx context.Context, v store.OfferSettings) error {
 	return s.w.do(ctx, 1, func(tx *bolt.Tx) error {
 		if tx.Bucket(bktUsers).Get([]byte(v.UserID)) == nil {
 			return fmt.Errorf("%w: user %s", store.ErrNotFound, v.UserID)
@@ -218,10 +210,7 @@ func (s *Store) PutOfferSettings(ctx context.Context, v store.OfferSettings) err
 	})
 }
 
-func (s *Store) Screen(ctx context.Context, q store.ScreenQuery) ([]string, error) {
-	if err := ledger.ValidScreenQuery(q); err != nil {
-		return nil, err
-	}
+func (s *engine) Screen(ctx context.Context, q store.ScreenQuery) ([]string, error) {
 	var out []string
 	err := s.db.View(func(tx *bolt.Tx) error {
 		sc := ledger.NewScreener(q)
@@ -304,11 +293,7 @@ func inboxKey(m store.OfferMessage) []byte {
 	return append(k, m.ID...)
 }
 
-func (s *Store) LaunchCampaign(ctx context.Context, c store.Campaign, members []store.CampaignMember, msgs []store.OfferMessage) error {
-	c, msgs, err := ledger.PrepareCampaign(c, members, msgs)
-	if err != nil {
-		return err
-	}
+func (s *engine) LaunchCampaign(ctx context.Context, c store.Campaign, members []store.CampaignMember, msgs []store.OfferMessage) error {
 	return s.w.do(ctx, 1+len(msgs)/64, func(tx *bolt.Tx) error {
 		if tx.Bucket(bktMerchants).Get([]byte(c.MerchantID)) == nil {
 			return fmt.Errorf("%w: merchant %s", store.ErrNotFound, c.MerchantID)
@@ -355,7 +340,7 @@ func (s *Store) LaunchCampaign(ctx context.Context, c store.Campaign, members []
 	})
 }
 
-func (s *Store) GetCampaign(ctx context.Context, id string) (store.Campaign, error) {
+func (s *engine) GetCampaign(ctx context.Context, id string) (store.Campaign, error) {
 	var c store.Campaign
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return getJSON(tx.Bucket(bktCampaigns), []byte(id), "campaign "+id, &c)
@@ -363,7 +348,7 @@ func (s *Store) GetCampaign(ctx context.Context, id string) (store.Campaign, err
 	return c, err
 }
 
-func (s *Store) ListCampaigns(ctx context.Context, merchantID string, p store.Page) ([]store.Campaign, error) {
+func (s *engine) ListCampaigns(ctx context.Context, merchantID string, p store.Page) ([]store.Campaign, error) {
 	n := store.PageSize(p.Limit)
 	var out []store.Campaign
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -385,7 +370,7 @@ func (s *Store) ListCampaigns(ctx context.Context, merchantID string, p store.Pa
 	return out, err
 }
 
-func (s *Store) CancelCampaign(ctx context.Context, id string, at time.Time) (store.Campaign, error) {
+func (s *engine) CancelCampaign(ctx context.Context, id string, at time.Time) (store.Campaign, error) {
 	var c store.Campaign
 	err := s.w.do(ctx, 1, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bktCampaigns)
@@ -401,7 +386,7 @@ func (s *Store) CancelCampaign(ctx context.Context, id string, at time.Time) (st
 	return c, err
 }
 
-func (s *Store) CampaignMembers(ctx context.Context, campaignID string) ([]store.CampaignMember, error) {
+func (s *engine) CampaignMembers(ctx context.Context, campaignID string) ([]store.CampaignMember, error) {
 	var out []store.CampaignMember
 	err := s.db.View(func(tx *bolt.Tx) error {
 		if tx.Bucket(bktCampaigns).Get([]byte(campaignID)) == nil {
@@ -417,7 +402,7 @@ func (s *Store) CampaignMembers(ctx context.Context, campaignID string) ([]store
 	return out, err
 }
 
-func (s *Store) CampaignMessages(ctx context.Context, campaignID string) ([]store.OfferMessage, error) {
+func (s *engine) CampaignMessages(ctx context.Context, campaignID string) ([]store.OfferMessage, error) {
 	var out []store.OfferMessage
 	err := s.db.View(func(tx *bolt.Tx) error {
 		if tx.Bucket(bktCampaigns).Get([]byte(campaignID)) == nil {
@@ -439,7 +424,7 @@ func (s *Store) CampaignMessages(ctx context.Context, campaignID string) ([]stor
 	return out, err
 }
 
-func (s *Store) ListMessages(ctx context.Context, userID string, all bool, n int, now time.Time) ([]store.OfferMessage, error) {
+func (s *engine) ListMessages(ctx context.Context, userID string, all bool, n int, now time.Time) ([]store.OfferMessage, error) {
 	n = store.PageSize(n)
 	var out []store.OfferMessage
 	var undelivered []string
@@ -509,10 +494,7 @@ func markMessages(tx *bolt.Tx, userID string, ids []string, set func(*store.Offe
 	return n, nil
 }
 
-func (s *Store) MarkMessages(ctx context.Context, userID string, ids []string, mark store.MessageMark, at time.Time) (int, error) {
-	if err := ledger.ValidMark(ids, mark); err != nil {
-		return 0, err
-	}
+func (s *engine) MarkMessages(ctx context.Context, userID string, ids []string, mark store.MessageMark, at time.Time) (int, error) {
 	var n int
 	err := s.w.do(ctx, 1, func(tx *bolt.Tx) error {
 		var err error
@@ -522,7 +504,7 @@ func (s *Store) MarkMessages(ctx context.Context, userID string, ids []string, m
 	return n, err
 }
 
-func (s *Store) MerchantActivity(ctx context.Context, merchantID string, from, to time.Time) ([]store.Activity, error) {
+func (s *engine) MerchantActivity(ctx context.Context, merchantID string, from, to time.Time) ([]store.Activity, error) {
 	var out []store.Activity
 	err := s.db.View(func(tx *bolt.Tx) error {
 		scanActivity(tx, merchantID, from, to, func(user string, at time.Time, minor int64, seq uint64) {

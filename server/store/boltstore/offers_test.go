@@ -27,7 +27,7 @@ func TestActivityIndexBackfill(t *testing.T) {
 		t.Fatalf("payments: %+v %v", outs, err)
 	}
 	// As written by an older version: no activity bucket.
-	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bktActivity) }); err != nil {
+	if err := s.e.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bktActivity) }); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -46,7 +46,7 @@ func TestActivityIndexBackfill(t *testing.T) {
 		t.Fatalf("check: %v %v", err, rep.Problems)
 	}
 	// A missing entry is a problem Check reports.
-	if err := s.db.Update(func(tx *bolt.Tx) error {
+	if err := s.e.db.Update(func(tx *bolt.Tx) error {
 		k, _ := tx.Bucket(bktActivity).Cursor().First()
 		return tx.Bucket(bktActivity).Delete(k)
 	}); err != nil {

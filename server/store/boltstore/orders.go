@@ -56,7 +56,7 @@ func (t ltx) PutOrder(o store.Order) error {
 	return putJSON(t.tx.Bucket(bktOrders), []byte(o.ID), o)
 }
 
-func (s *Store) CreateOrder(ctx context.Context, o store.Order) (store.Order, bool, error) {
+func (s *engine) CreateOrder(ctx context.Context, o store.Order) (store.Order, bool, error) {
 	var out store.Order
 	var replayed bool
 	nonce, err := ledger.OrderNonce(o)
@@ -77,7 +77,7 @@ func (s *Store) CreateOrder(ctx context.Context, o store.Order) (store.Order, bo
 	return out, replayed, err
 }
 
-func (s *Store) GetOrder(ctx context.Context, id string) (store.Order, error) {
+func (s *engine) GetOrder(ctx context.Context, id string) (store.Order, error) {
 	var o store.Order
 	err := s.db.View(func(tx *bolt.Tx) (err error) {
 		o, err = ltx{tx: tx}.Order(id)
@@ -86,7 +86,7 @@ func (s *Store) GetOrder(ctx context.Context, id string) (store.Order, error) {
 	return o, err
 }
 
-func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.Order, error) {
+func (s *engine) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.Order, error) {
 	n := store.PageSize(f.Limit)
 	var out []store.Order
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -108,7 +108,7 @@ func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.Or
 	return out, err
 }
 
-func (s *Store) CancelOrder(ctx context.Context, id, terminalID string, at time.Time) (store.Order, error) {
+func (s *engine) CancelOrder(ctx context.Context, id, terminalID string, at time.Time) (store.Order, error) {
 	var out store.Order
 	err := s.w.do(ctx, 1, func(tx *bolt.Tx) (err error) {
 		out, err = ledger.CancelOrder(ltx{tx: tx}, id, terminalID, at)
@@ -117,7 +117,7 @@ func (s *Store) CancelOrder(ctx context.Context, id, terminalID string, at time.
 	return out, err
 }
 
-func (s *Store) ConfirmOrder(ctx context.Context, c store.OrderConfirm) (store.Order, store.Txn, bool, error) {
+func (s *engine) ConfirmOrder(ctx context.Context, c store.OrderConfirm) (store.Order, store.Txn, bool, error) {
 	var (
 		o        store.Order
 		txn      store.Txn

@@ -15,22 +15,15 @@ import (
 	"github.com/stillpay/stillpay/server/store"
 )
 
-func (s *Store) ApplyPayments(ctx context.Context, ops []store.PaymentOp) ([]store.Outcome, error) {
+func (s *engine) ApplyPayments(ctx context.Context, ops []store.PaymentOp) ([]store.Outcome, error) {
 	return s.apply(ctx, nil, ops)
 }
 
-func (s *Store) ApplySigned(ctx context.Context, nonce store.Nonce, ops []store.PaymentOp) ([]store.Outcome, error) {
-	nonce, err := ledger.PrepareNonce(nonce)
-	if err != nil {
-		return nil, err
-	}
+func (s *engine) ApplySigned(ctx context.Context, nonce store.Nonce, ops []store.PaymentOp) ([]store.Outcome, error) {
 	return s.apply(ctx, &nonce, ops)
 }
 
-func (s *Store) apply(ctx context.Context, nonce *store.Nonce, ops []store.PaymentOp) ([]store.Outcome, error) {
-	if err := ledger.CheckOpCount(len(ops)); err != nil {
-		return nil, err
-	}
+func (s *engine) apply(ctx context.Context, nonce *store.Nonce, ops []store.PaymentOp) ([]store.Outcome, error) {
 	var outs []store.Outcome
 	err := s.w.do(ctx, len(ops), func(tx *bolt.Tx) error {
 		outs = make([]store.Outcome, len(ops)) // reset: the writer may run this twice
@@ -55,7 +48,7 @@ func (s *Store) apply(ctx context.Context, nonce *store.Nonce, ops []store.Payme
 	return outs, nil
 }
 
-func (s *Store) GetTxn(ctx context.Context, key store.TxnKey) (store.Txn, error) {
+func (s *engine) GetTxn(ctx context.Context, key store.TxnKey) (store.Txn, error) {
 	var t store.Txn
 	err := s.db.View(func(tx *bolt.Tx) (err error) {
 		t, err = ltx{tx: tx}.Txn(key)
@@ -68,7 +61,7 @@ func (s *Store) GetTxn(ctx context.Context, key store.TxnKey) (store.Txn, error)
 }
 
 // GetTxns reads every key in one read transaction: one consistent snapshot, one lock acquisition.
-func (s *Store) GetTxns(ctx context.Context, keys []store.TxnKey) (map[store.TxnKey]store.Txn, error) {
+func (s *engine) GetTxns(ctx context.Context, keys []store.TxnKey) (map[store.TxnKey]store.Txn, error) {
 	if len(keys) > store.MaxOpsPerCall {
 		return nil, fmt.Errorf("%w: %d keys, at most %d", store.ErrTooManyOps, len(keys), store.MaxOpsPerCall)
 	}
@@ -96,7 +89,7 @@ func (s *Store) GetTxns(ctx context.Context, keys []store.TxnKey) (map[store.Txn
 	return out, nil
 }
 
-func (s *Store) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, error) {
+func (s *engine) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, error) {
 	set := 0
 	for _, id := range []string{f.TerminalID, f.MerchantID, f.UserID, f.AuthorizationID} {
 		if id != "" {

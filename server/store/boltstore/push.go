@@ -31,11 +31,7 @@ func userPush(tx *bolt.Tx, userID string) ([]store.PushSubscription, error) {
 	return out, nil
 }
 
-func (s *Store) PutPushSubscription(ctx context.Context, p store.PushSubscription) error {
-	p, err := ledger.PreparePushSubscription(p)
-	if err != nil {
-		return err
-	}
+func (s *engine) PutPushSubscription(ctx context.Context, p store.PushSubscription) error {
 	return s.w.do(ctx, 1, func(tx *bolt.Tx) error {
 		if tx.Bucket(bktUsers).Get([]byte(p.UserID)) == nil {
 			return fmt.Errorf("%w: user %s", store.ErrNotFound, p.UserID)
@@ -54,7 +50,7 @@ func (s *Store) PutPushSubscription(ctx context.Context, p store.PushSubscriptio
 	})
 }
 
-func (s *Store) ListPushSubscriptions(ctx context.Context, userID string) ([]store.PushSubscription, error) {
+func (s *engine) ListPushSubscriptions(ctx context.Context, userID string) ([]store.PushSubscription, error) {
 	var out []store.PushSubscription
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var err error
@@ -64,7 +60,7 @@ func (s *Store) ListPushSubscriptions(ctx context.Context, userID string) ([]sto
 	return out, err
 }
 
-func (s *Store) DeletePushSubscription(ctx context.Context, userID, endpoint string) error {
+func (s *engine) DeletePushSubscription(ctx context.Context, userID, endpoint string) error {
 	return s.w.do(ctx, 1, func(tx *bolt.Tx) error {
 		return abort(tx.Bucket(bktPushSubs).Delete(append(pushPrefix(userID), endpoint...)))
 	})

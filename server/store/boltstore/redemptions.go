@@ -33,7 +33,7 @@ func (t ltx) PutRedemption(r store.Redemption) error {
 }
 
 // MerchantRedemptions implements store.Redemptions.
-func (s *Store) MerchantRedemptions(ctx context.Context, merchantID string) ([]store.Redemption, error) {
+func (s *engine) MerchantRedemptions(ctx context.Context, merchantID string) ([]store.Redemption, error) {
 	var out []store.Redemption
 	err := s.db.View(func(tx *bolt.Tx) error {
 		prefix := pair(merchantID, "")

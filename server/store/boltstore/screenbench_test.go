@@ -53,7 +53,7 @@ func BenchmarkScreen(b *testing.B) {
 	slices.SortFunc(rows[nUsers:], byKey)
 	const chunk = 250_000
 	for from := 0; from < len(rows); from += chunk {
-		err := s.db.Update(func(tx *bolt.Tx) error {
+		err := s.e.db.Update(func(tx *bolt.Tx) error {
 			for i := from; i < min(from+chunk, len(rows)); i++ {
 				bkt := tx.Bucket(bktActivity)
 				if i < nUsers {

@@ -14,8 +14,7 @@ import (
 // long; Sweep reports More when it stopped at the limit.
 const sweepLimit = 2000
 
-func (s *Store) Sweep(ctx context.Context, now time.Time, grace time.Duration) (store.SweepReport, error) {
-	now = ledger.Norm(now)
+func (s *engine) Sweep(ctx context.Context, now time.Time, grace time.Duration) (store.SweepReport, error) {
 	var rep store.SweepReport
 	err := s.w.do(ctx, sweepLimit, func(tx *bolt.Tx) error {
 		rep = store.SweepReport{ReleasedMinor: map[string]int64{}}

@@ -13,12 +13,8 @@ import (
 	"github.com/stillpay/stillpay/server/store"
 )
 
-func (s *Store) CreateTerminal(ctx context.Context, t store.Terminal) (store.Terminal, error) {
-	t, err := ledger.PrepareTerminal(t)
-	if err != nil {
-		return store.Terminal{}, err
-	}
-	err = s.w.do(ctx, 1, func(tx *bolt.Tx) error {
+func (s *engine) CreateTerminal(ctx context.Context, t store.Terminal) (store.Terminal, error) {
+	err := s.w.do(ctx, 1, func(tx *bolt.Tx) error {
 		if tx.Bucket(bktMerchants).Get([]byte(t.MerchantID)) == nil {
 			return fmt.Errorf("%w: merchant %q", store.ErrNotFound, t.MerchantID)
 		}
@@ -46,11 +42,8 @@ func putTerminal(tx *bolt.Tx, t store.Terminal) error {
 	return abort(tx.Bucket(bktTerminalByMer).Put(pair(t.MerchantID, t.ID), nil))
 }
 
-func (s *Store) EnrollTerminal(ctx context.Context, e store.Enrollment) (store.Terminal, error) {
-	if err := ledger.ValidateEnrollment(e); err != nil {
-		return store.Terminal{}, err
-	}
-	at := ledger.Now(e.At)
+func (s *engine) EnrollTerminal(ctx context.Context, e store.Enrollment) (store.Terminal, error) {
+	at := e.At
 	var t store.Terminal
 	err := s.w.do(ctx, 1, func(tx *bolt.Tx) error {
 		id := tx.Bucket(bktTerminalByCode).Get(e.CodeHash)
@@ -78,7 +71,7 @@ func (s *Store) EnrollTerminal(ctx context.Context, e store.Enrollment) (store.T
 // GetTerminal runs for every signed request, so it decodes a terminal's JSON only when its stored
 // bytes changed since the last call (readTerminals); the bytes are compared inside the read
 // transaction, so a revocation is seen by the next request as before.
-func (s *Store) GetTerminal(ctx context.Context, id string) (store.Terminal, error) {
+func (s *engine) GetTerminal(ctx context.Context, id string) (store.Terminal, error) {
 	var t store.Terminal
 	err := s.db.View(func(tx *bolt.Tx) (err error) {
 		t, err = s.readTerminals.get(tx.Bucket(bktTerminals), id)
@@ -109,7 +102,7 @@ func (c *terminalCache) get(b *bolt.Bucket, id string) (store.Terminal, error) {
 	return t, nil
 }
 
-func (s *Store) ListTerminals(ctx context.Context, f store.TerminalFilter) ([]store.Terminal, error) {
+func (s *engine) ListTerminals(ctx context.Context, f store.TerminalFilter) ([]store.Terminal, error) {
 	if f.MerchantID == "" {
 		return listByID[store.Terminal](s.db, bktTerminals, f.Page)
 	}
@@ -134,7 +127,7 @@ func (s *Store) ListTerminals(ctx context.Context, f store.TerminalFilter) ([]st
 	return out, err
 }
 
-func (s *Store) ReissueEnrollCode(ctx context.Context, id string, codeHash []byte, expiresAt time.Time) (store.Terminal, error) {
+func (s *engine) ReissueEnrollCode(ctx context.Context, id string, codeHash []byte, expiresAt time.Time) (store.Terminal, error) {
 	var t store.Terminal
 	err := s.w.do(ctx, 1, func(tx *bolt.Tx) error {
 		var cur store.Terminal
@@ -163,8 +156,7 @@ func (s *Store) ReissueEnrollCode(ctx context.Context, id string, codeHash []byt
 	return t, nil
 }
 
-func (s *Store) RevokeTerminal(ctx context.Context, id string, at time.Time) (store.Terminal, error) {
-	at = ledger.Now(at)
+func (s *engine) RevokeTerminal(ctx context.Context, id string, at time.Time) (store.Terminal, error) {
 	var t store.Terminal
 	err := s.w.do(ctx, 1, func(tx *bolt.Tx) error {
 		if err := getJSON(tx.Bucket(bktTerminals), []byte(id), "terminal "+id, &t); err != nil {

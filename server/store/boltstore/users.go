@@ -7,16 +7,11 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/stillpay/stillpay/server/ledger"
 	"github.com/stillpay/stillpay/server/store"
 )
 
-func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error) {
-	u, err := ledger.PrepareUser(u)
-	if err != nil {
-		return store.User{}, err
-	}
-	err = s.w.do(ctx, 1, func(tx *bolt.Tx) error {
+func (s *engine) CreateUser(ctx context.Context, u store.User) (store.User, error) {
+	err := s.w.do(ctx, 1, func(tx *bolt.Tx) error {
 		if tx.Bucket(bktUsers).Get([]byte(u.ID)) != nil {
 			return fmt.Errorf("%w: user %s", store.ErrExists, u.ID)
 		}
@@ -28,7 +23,7 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error
 	return u, nil
 }
 
-func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
+func (s *engine) GetUser(ctx context.Context, id string) (store.User, error) {
 	var u store.User
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return getJSON(tx.Bucket(bktUsers), []byte(id), "user "+id, &u)
@@ -36,15 +31,11 @@ func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
 	return u, err
 }
 
-func (s *Store) ListUsers(ctx context.Context, p store.Page) ([]store.User, error) {
+func (s *engine) ListUsers(ctx context.Context, p store.Page) ([]store.User, error) {
 	return listByID[store.User](s.db, bktUsers, p)
 }
 
-func (s *Store) CreateSession(ctx context.Context, ss store.Session) error {
-	ss, err := ledger.PrepareSession(ss)
-	if err != nil {
-		return err
-	}
+func (s *engine) CreateSession(ctx context.Context, ss store.Session) error {
 	return s.w.do(ctx, 1, func(tx *bolt.Tx) error {
 		if tx.Bucket(bktUsers).Get([]byte(ss.UserID)) == nil {
 			return fmt.Errorf("%w: user %q", store.ErrNotFound, ss.UserID)
@@ -56,7 +47,7 @@ func (s *Store) CreateSession(ctx context.Context, ss store.Session) error {
 	})
 }
 
-func (s *Store) GetSession(ctx context.Context, tokenHash []byte, now time.Time) (store.Session, error) {
+func (s *engine) GetSession(ctx context.Context, tokenHash []byte, now time.Time) (store.Session, error) {
 	var ss store.Session
 	err := s.db.View(func(tx *bolt.Tx) error {
 		if len(tokenHash) == 0 {
@@ -70,10 +61,7 @@ func (s *Store) GetSession(ctx context.Context, tokenHash []byte, now time.Time)
 	return ss, err
 }
 
-func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte) error {
-	if err := ledger.ValidHash("token hash", tokenHash); err != nil {
-		return err
-	}
+func (s *engine) DeleteSession(ctx context.Context, tokenHash []byte) error {
 	return s.w.do(ctx, 1, func(tx *bolt.Tx) error {
 		return abort(tx.Bucket(bktSessions).Delete(tokenHash))
 	})

@@ -19,7 +19,7 @@ func blockWriter(t *testing.T, s *Store) (release func()) {
 	t.Helper()
 	gate := make(chan struct{})
 	started := make(chan struct{})
-	go s.w.do(context.Background(), 1, func(tx *bolt.Tx) error {
+	go s.e.w.do(context.Background(), 1, func(tx *bolt.Tx) error {
 		close(started)
 		<-gate
 		_, err := tx.CreateBucketIfNotExists(bktTest)
@@ -31,7 +31,7 @@ func blockWriter(t *testing.T, s *Store) (release func()) {
 
 // waitQueued waits until n requests are queued behind the blocked writer.
 func waitQueued(s *Store, n int) {
-	for s.w.b.Queued() < n {
+	for s.e.w.b.Queued() < n {
 		runtime.Gosched()
 	}
 }
@@ -69,7 +69,7 @@ func TestGroupIsolation(t *testing.T) {
 	errs := make([]error, len(reqs))
 	var wg sync.WaitGroup
 	for i, r := range reqs {
-		wg.Go(func() { errs[i] = s.w.do(context.Background(), 1, r.fn) })
+		wg.Go(func() { errs[i] = s.e.w.do(context.Background(), 1, r.fn) })
 		waitQueued(s, i+1) // keep the order
 	}
 	release()
@@ -82,7 +82,7 @@ func TestGroupIsolation(t *testing.T) {
 	if !errors.Is(errs[4], errBefore) {
 		t.Errorf("plain error came back as %v", errs[4])
 	}
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.e.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bktTest)
 		for key, want := range map[string]bool{"a": true, "b": false, "c": true, "d": false, "e": true} {
 			if got := b.Get([]byte(key)) != nil; got != want {
@@ -109,7 +109,7 @@ func TestGroupCommitBatches(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			err := s.w.do(context.Background(), 1, func(tx *bolt.Tx) error {
+			err := s.e.w.do(context.Background(), 1, func(tx *bolt.Tx) error {
 				return abort(tx.Bucket(bktTest).Put([]byte{byte(i)}, []byte("v")))
 			})
 			if err != nil {
@@ -140,7 +140,7 @@ func TestContextCanceledBeforeQueue(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	ran := false
-	err = s.w.do(ctx, 1, func(tx *bolt.Tx) error { ran = true; return nil })
+	err = s.e.w.do(ctx, 1, func(tx *bolt.Tx) error { ran = true; return nil })
 	if !errors.Is(err, context.Canceled) || ran {
 		t.Errorf("do with a canceled context: %v, ran %v", err, ran)
 	}
@@ -158,7 +158,7 @@ func TestCanceledWhileQueuedIsSkipped(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var ran atomic.Bool
 	errc := make(chan error, 1)
-	go func() { errc <- s.w.do(ctx, 1, func(tx *bolt.Tx) error { ran.Store(true); return nil }) }()
+	go func() { errc <- s.e.w.do(ctx, 1, func(tx *bolt.Tx) error { ran.Store(true); return nil }) }()
 	waitQueued(s, 1)
 	cancel()
 	if err := <-errc; !errors.Is(err, context.Canceled) {
@@ -166,7 +166,7 @@ func TestCanceledWhileQueuedIsSkipped(t *testing.T) {
 	}
 	release()
 	// A later request has run once the writer is past the canceled one.
-	if err := s.w.do(context.Background(), 1, func(tx *bolt.Tx) error { return nil }); err != nil {
+	if err := s.e.w.do(context.Background(), 1, func(tx *bolt.Tx) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if ran.Load() {

@@ -8,11 +8,7 @@ import (
 	"github.com/stillpay/stillpay/server/store"
 )
 
-func (s *Store) CreateAccount(ctx context.Context, a store.Account, opening int64, at time.Time) (store.Account, error) {
-	a, at, err := ledger.PrepareAccount(a, opening, at)
-	if err != nil {
-		return store.Account{}, err
-	}
+func (s *engine) CreateAccount(ctx context.Context, a store.Account, opening int64, at time.Time) (store.Account, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.Account{}, err
 	}
@@ -33,17 +29,17 @@ func (s *Store) CreateAccount(ctx context.Context, a store.Account, opening int6
 	return s.accounts[a.ID], nil
 }
 
-func (s *Store) GetAccount(ctx context.Context, id string) (store.Account, error) {
+func (s *engine) GetAccount(ctx context.Context, id string) (store.Account, error) {
 	return get(s, ctx, s.accounts, "account", id, nil)
 }
 
-func (s *Store) ListAccounts(ctx context.Context, f store.AccountFilter) ([]store.Account, error) {
+func (s *engine) ListAccounts(ctx context.Context, f store.AccountFilter) ([]store.Account, error) {
 	return list(s, ctx, s.accounts, f.Page, func(a store.Account) bool {
 		return (f.OwnerID == "" || a.OwnerID == f.OwnerID) && (f.Kind == "" || a.Kind == f.Kind)
 	}, nil)
 }
 
-func (s *Store) ListEntries(ctx context.Context, f store.EntryFilter) ([]store.Entry, error) {
+func (s *engine) ListEntries(ctx context.Context, f store.EntryFilter) ([]store.Entry, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}
@@ -56,7 +52,7 @@ func (s *Store) ListEntries(ctx context.Context, f store.EntryFilter) ([]store.E
 }
 
 // appendEntry numbers e and applies its legs; the caller holds the lock and has checked the accounts.
-func (s *Store) appendEntry(e *store.Entry) {
+func (s *engine) appendEntry(e *store.Entry) {
 	e.ID = uint64(len(s.entries) + 1)
 	e.At = ledger.Norm(e.At)
 	for _, l := range e.Legs {

@@ -9,11 +9,7 @@ import (
 	"github.com/stillpay/stillpay/server/store"
 )
 
-func (s *Store) CreateAuthorization(ctx context.Context, a store.Authorization) (store.Authorization, error) {
-	a, err := ledger.PrepareAuthorization(a)
-	if err != nil {
-		return store.Authorization{}, err
-	}
+func (s *engine) CreateAuthorization(ctx context.Context, a store.Authorization) (store.Authorization, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.Authorization{}, err
 	}
@@ -38,11 +34,11 @@ func (s *Store) CreateAuthorization(ctx context.Context, a store.Authorization) 
 	return cloneAuthorization(a), nil
 }
 
-func (s *Store) GetAuthorization(ctx context.Context, id string) (store.Authorization, error) {
+func (s *engine) GetAuthorization(ctx context.Context, id string) (store.Authorization, error) {
 	return get(s, ctx, s.auths, "authorization", id, cloneAuthorization)
 }
 
-func (s *Store) GetAuthorizations(ctx context.Context, ids []string) (map[string]store.Authorization, error) {
+func (s *engine) GetAuthorizations(ctx context.Context, ids []string) (map[string]store.Authorization, error) {
 	if len(ids) > store.MaxOpsPerCall {
 		return nil, fmt.Errorf("%w: %d ids, at most %d", store.ErrTooManyOps, len(ids), store.MaxOpsPerCall)
 	}
@@ -59,7 +55,7 @@ func (s *Store) GetAuthorizations(ctx context.Context, ids []string) (map[string
 	return out, nil
 }
 
-func (s *Store) ListAuthorizations(ctx context.Context, f store.AuthorizationFilter) ([]store.Authorization, error) {
+func (s *engine) ListAuthorizations(ctx context.Context, f store.AuthorizationFilter) ([]store.Authorization, error) {
 	if f.UserID != "" && f.AccountID != "" {
 		return nil, fmt.Errorf("%w: filter by user or by account, not both", store.ErrInvalidArgument)
 	}
@@ -68,8 +64,7 @@ func (s *Store) ListAuthorizations(ctx context.Context, f store.AuthorizationFil
 	}, cloneAuthorization)
 }
 
-func (s *Store) RevokeAuthorization(ctx context.Context, id string, at time.Time) (store.Authorization, error) {
-	at = ledger.Now(at)
+func (s *engine) RevokeAuthorization(ctx context.Context, id string, at time.Time) (store.Authorization, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.Authorization{}, err
 	}

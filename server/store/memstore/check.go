@@ -11,7 +11,7 @@ import (
 
 // Check runs the ledger invariants; the in-memory maps have no indexes of their own to check beyond
 // the sequence list.
-func (s *Store) Check(ctx context.Context) (store.Report, error) {
+func (s *engine) Check(ctx context.Context) (store.Report, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.Report{}, err
 	}

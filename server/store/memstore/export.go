@@ -12,7 +12,7 @@ import (
 	"github.com/stillpay/stillpay/server/store"
 )
 
-func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
+func (s *engine) Export(ctx context.Context, fn func(store.Record) error) error {
 	if err := s.lock(ctx); err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 }
 
 // Import checks every record first (so that a bad one writes nothing), then writes them all.
-func (s *Store) Import(ctx context.Context, recs []store.Record) error {
+func (s *engine) Import(ctx context.Context, recs []store.Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -115,7 +115,7 @@ func (s *Store) Import(ctx context.Context, recs []store.Record) error {
 }
 
 // importKey validates r and names it; ErrExists if the store has it already.
-func (s *Store) importKey(r store.Record) (string, error) {
+func (s *engine) importKey(r store.Record) (string, error) {
 	has := func(ok bool, what string) (string, error) {
 		if ok {
 			return "", fmt.Errorf("%w: %s", store.ErrExists, what)
@@ -211,7 +211,7 @@ func (s *Store) importKey(r store.Record) (string, error) {
 }
 
 // importRecord writes a checked record verbatim.
-func (s *Store) importRecord(r store.Record) {
+func (s *engine) importRecord(r store.Record) {
 	switch {
 	case r.Merchant != nil:
 		s.merchants[r.Merchant.ID] = cloneMerchant(*r.Merchant)

@@ -3,7 +3,7 @@ package memstore
 import "context"
 
 // Ping fails only after Close (or when ctx is done): memory is always there.
-func (s *Store) Ping(ctx context.Context) error {
+func (s *engine) Ping(ctx context.Context) error {
 	if err := s.lock(ctx); err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stillpay/stillpay/server/store"
+	"github.com/stillpay/stillpay/server/store/front"
 )
 
 // sweepLimit bounds what one Sweep does, as in the durable stores.
@@ -24,8 +25,8 @@ type usedKey struct {
 
 type nonceKey struct{ terminal, nonce string }
 
-// Store is the in-memory store. The zero value is not usable; call New.
-type Store struct {
+// engine is the in-memory driver below the store front (server/store/front).
+type engine struct {
 	mu         sync.Mutex
 	closed     bool
 	merchants  map[string]store.Merchant
@@ -48,11 +49,35 @@ type Store struct {
 	push       map[string][]store.PushSubscription // push.go, by user
 }
 
-var _ store.Store = (*Store)(nil)
+var _ front.Driver = (*engine)(nil)
+
+// Store is the in-memory store: the store front over the in-memory engine. The zero value is not
+// usable; call New.
+type Store struct {
+	*front.Front
+	e *engine
+}
+
+var _ store.ServerKeyStore = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{
+	e := newEngine()
+	return &Store{Front: front.New(e), e: e}
+}
+
+// PutServerKey announces k (store.ServerKeyStore).
+func (s *Store) PutServerKey(ctx context.Context, k store.ServerKey) error {
+	return s.e.PutServerKey(ctx, k)
+}
+
+// ServerKeys lists the announced keys (store.ServerKeyStore).
+func (s *Store) ServerKeys(ctx context.Context) ([]store.ServerKey, error) {
+	return s.e.ServerKeys(ctx)
+}
+
+func newEngine() *engine {
+	return &engine{
 		merchants: map[string]store.Merchant{}, terminals: map[string]store.Terminal{}, termByCode: map[string]string{},
 		users: map[string]store.User{}, sessions: map[string]store.Session{}, accounts: map[string]store.Account{},
 		auths: map[string]store.Authorization{}, used: map[usedKey]store.UsedCode{}, txns: map[store.TxnKey]store.Txn{},
@@ -61,7 +86,7 @@ func New() *Store {
 }
 
 // lock takes the store's lock, or reports the store closed or ctx done.
-func (s *Store) lock(ctx context.Context) error {
+func (s *engine) lock(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -74,7 +99,7 @@ func (s *Store) lock(ctx context.Context) error {
 }
 
 // Close makes every later call fail with store.ErrClosed.
-func (s *Store) Close() error {
+func (s *engine) Close() error {
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()
@@ -91,7 +116,7 @@ func exists(format string, args ...any) error {
 
 // get returns a copy of m[id] under the store's lock; what names the record in ErrNotFound. clone
 // may be nil for records without slices.
-func get[T any](s *Store, ctx context.Context, m map[string]T, what, id string, clone func(T) T) (T, error) {
+func get[T any](s *engine, ctx context.Context, m map[string]T, what, id string, clone func(T) T) (T, error) {
 	var zero T
 	if err := s.lock(ctx); err != nil {
 		return zero, err
@@ -108,7 +133,7 @@ func get[T any](s *Store, ctx context.Context, m map[string]T, what, id string, 
 }
 
 // list pages through m under the store's lock (see page) and returns copies.
-func list[T any](s *Store, ctx context.Context, m map[string]T, p store.Page, keep func(T) bool, clone func(T) T) ([]T, error) {
+func list[T any](s *engine, ctx context.Context, m map[string]T, p store.Page, keep func(T) bool, clone func(T) T) ([]T, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}

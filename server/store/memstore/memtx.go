@@ -10,7 +10,7 @@ import (
 )
 
 // memTx is ledger.Tx over the store's maps; the caller holds the lock. It never fails.
-type memTx struct{ s *Store }
+type memTx struct{ s *engine }
 
 var _ ledger.Tx = memTx{}
 

@@ -22,7 +22,7 @@ type offerState struct {
 	inbox     map[string][]string // user → message ids in creation order
 }
 
-func (s *Store) off() *offerState {
+func (s *engine) off() *offerState {
 	if s.offers == nil {
 		s.offers = &offerState{tokens: map[string]store.MerchantToken{}, settings: map[string]store.OfferSettings{},
 			campaigns: map[string]store.Campaign{}, members: map[string][]store.CampaignMember{},
@@ -31,11 +31,7 @@ func (s *Store) off() *offerState {
 	return s.offers
 }
 
-func (s *Store) CreateMerchantToken(ctx context.Context, t store.MerchantToken) error {
-	t, err := ledger.PrepareMerchantToken(t)
-	if err != nil {
-		return err
-	}
+func (s *engine) CreateMerchantToken(ctx context.Context, t store.MerchantToken) error {
 	if err := s.lock(ctx); err != nil {
 		return err
 	}
@@ -53,7 +49,7 @@ func (s *Store) CreateMerchantToken(ctx context.Context, t store.MerchantToken) 
 	return nil
 }
 
-func (s *Store) GetMerchantToken(ctx context.Context, hash []byte) (store.MerchantToken, error) {
+func (s *engine) GetMerchantToken(ctx context.Context, hash []byte) (store.MerchantToken, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.MerchantToken{}, err
 	}
@@ -66,7 +62,7 @@ func (s *Store) GetMerchantToken(ctx context.Context, hash []byte) (store.Mercha
 	return store.MerchantToken{}, notFound("merchant token")
 }
 
-func (s *Store) ListMerchantTokens(ctx context.Context, merchantID string) ([]store.MerchantToken, error) {
+func (s *engine) ListMerchantTokens(ctx context.Context, merchantID string) ([]store.MerchantToken, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}
@@ -81,7 +77,7 @@ func (s *Store) ListMerchantTokens(ctx context.Context, merchantID string) ([]st
 	return out, nil
 }
 
-func (s *Store) RevokeMerchantToken(ctx context.Context, id string, at time.Time) (store.MerchantToken, error) {
+func (s *engine) RevokeMerchantToken(ctx context.Context, id string, at time.Time) (store.MerchantToken, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.MerchantToken{}, err
 	}
@@ -97,7 +93,7 @@ func (s *Store) RevokeMerchantToken(ctx context.Context, id string, at time.Time
 	return t, nil
 }
 
-func (s *Store) GetOfferSettings(ctx context.Context, userID string) (store.OfferSettings, error) {
+func (s *engine) GetOfferSettings(ctx context.Context, userID string) (store.OfferSettings, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.OfferSettings{}, err
 	}
@@ -111,11 +107,7 @@ func (s *Store) GetOfferSettings(ctx context.Context, userID string) (store.Offe
 	return store.OfferSettings{UserID: userID}, nil
 }
 
-func (s *Store) PutOfferSettings(ctx context.Context, v store.OfferSettings) error {
-	v, err := ledger.PrepareOfferSettings(v)
-	if err != nil {
-		return err
-	}
+func (s *engine) PutOfferSettings(ctx context.Context, v store.OfferSettings) error {
 	if err := s.lock(ctx); err != nil {
 		return err
 	}
@@ -127,10 +119,7 @@ func (s *Store) PutOfferSettings(ctx context.Context, v store.OfferSettings) err
 	return nil
 }
 
-func (s *Store) Screen(ctx context.Context, q store.ScreenQuery) ([]string, error) {
-	if err := ledger.ValidScreenQuery(q); err != nil {
-		return nil, err
-	}
+func (s *engine) Screen(ctx context.Context, q store.ScreenQuery) ([]string, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}
@@ -173,11 +162,7 @@ func (s *Store) Screen(ctx context.Context, q store.ScreenQuery) ([]string, erro
 	return out, nil
 }
 
-func (s *Store) LaunchCampaign(ctx context.Context, c store.Campaign, members []store.CampaignMember, msgs []store.OfferMessage) error {
-	c, msgs, err := ledger.PrepareCampaign(c, members, msgs)
-	if err != nil {
-		return err
-	}
+func (s *engine) LaunchCampaign(ctx context.Context, c store.Campaign, members []store.CampaignMember, msgs []store.OfferMessage) error {
 	if err := s.lock(ctx); err != nil {
 		return err
 	}
@@ -205,7 +190,7 @@ func (s *Store) LaunchCampaign(ctx context.Context, c store.Campaign, members []
 	return nil
 }
 
-func (s *Store) GetCampaign(ctx context.Context, id string) (store.Campaign, error) {
+func (s *engine) GetCampaign(ctx context.Context, id string) (store.Campaign, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.Campaign{}, err
 	}
@@ -217,7 +202,7 @@ func (s *Store) GetCampaign(ctx context.Context, id string) (store.Campaign, err
 	return c, nil
 }
 
-func (s *Store) ListCampaigns(ctx context.Context, merchantID string, p store.Page) ([]store.Campaign, error) {
+func (s *engine) ListCampaigns(ctx context.Context, merchantID string, p store.Page) ([]store.Campaign, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}
@@ -232,7 +217,7 @@ func (s *Store) ListCampaigns(ctx context.Context, merchantID string, p store.Pa
 	return all[:min(len(all), store.PageSize(p.Limit))], nil
 }
 
-func (s *Store) CancelCampaign(ctx context.Context, id string, at time.Time) (store.Campaign, error) {
+func (s *engine) CancelCampaign(ctx context.Context, id string, at time.Time) (store.Campaign, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.Campaign{}, err
 	}
@@ -248,7 +233,7 @@ func (s *Store) CancelCampaign(ctx context.Context, id string, at time.Time) (st
 	return c, nil
 }
 
-func (s *Store) CampaignMembers(ctx context.Context, campaignID string) ([]store.CampaignMember, error) {
+func (s *engine) CampaignMembers(ctx context.Context, campaignID string) ([]store.CampaignMember, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}
@@ -259,7 +244,7 @@ func (s *Store) CampaignMembers(ctx context.Context, campaignID string) ([]store
 	return slices.Clone(s.offers.members[campaignID]), nil
 }
 
-func (s *Store) CampaignMessages(ctx context.Context, campaignID string) ([]store.OfferMessage, error) {
+func (s *engine) CampaignMessages(ctx context.Context, campaignID string) ([]store.OfferMessage, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}
@@ -277,7 +262,7 @@ func (s *Store) CampaignMessages(ctx context.Context, campaignID string) ([]stor
 	return out, nil
 }
 
-func (s *Store) ListMessages(ctx context.Context, userID string, all bool, n int, now time.Time) ([]store.OfferMessage, error) {
+func (s *engine) ListMessages(ctx context.Context, userID string, all bool, n int, now time.Time) ([]store.OfferMessage, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}
@@ -301,10 +286,7 @@ func (s *Store) ListMessages(ctx context.Context, userID string, all bool, n int
 	return out, nil
 }
 
-func (s *Store) MarkMessages(ctx context.Context, userID string, ids []string, mark store.MessageMark, at time.Time) (int, error) {
-	if err := ledger.ValidMark(ids, mark); err != nil {
-		return 0, err
-	}
+func (s *engine) MarkMessages(ctx context.Context, userID string, ids []string, mark store.MessageMark, at time.Time) (int, error) {
 	if err := s.lock(ctx); err != nil {
 		return 0, err
 	}
@@ -321,7 +303,7 @@ func (s *Store) MarkMessages(ctx context.Context, userID string, ids []string, m
 	return n, nil
 }
 
-func (s *Store) MerchantActivity(ctx context.Context, merchantID string, from, to time.Time) ([]store.Activity, error) {
+func (s *engine) MerchantActivity(ctx context.Context, merchantID string, from, to time.Time) ([]store.Activity, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}

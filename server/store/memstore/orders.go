@@ -54,7 +54,7 @@ func (m memTx) InsertOrder(o *store.Order) error {
 }
 
 // exportOrders lists the orders by id.
-func (s *Store) exportOrders() []store.Record {
+func (s *engine) exportOrders() []store.Record {
 	var recs []store.Record
 	for _, id := range slices.Sorted(maps.Keys(s.orders.byID)) {
 		o := cloneOrder(s.orders.byID[id])
@@ -64,7 +64,7 @@ func (s *Store) exportOrders() []store.Record {
 }
 
 // importOrder writes a checked order verbatim, Seq included.
-func (s *Store) importOrder(o store.Order) {
+func (s *engine) importOrder(o store.Order) {
 	o = cloneOrder(o)
 	o.CreatedAt, o.ExpiresAt = ledger.Norm(o.CreatedAt), ledger.Norm(o.ExpiresAt)
 	o.CancelledAt, o.PaidAt = ledger.Norm(o.CancelledAt), ledger.Norm(o.PaidAt)
@@ -82,7 +82,7 @@ func cloneOrder(o store.Order) store.Order {
 	return o
 }
 
-func (s *Store) CreateOrder(ctx context.Context, o store.Order) (store.Order, bool, error) {
+func (s *engine) CreateOrder(ctx context.Context, o store.Order) (store.Order, bool, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.Order{}, false, err
 	}
@@ -99,7 +99,7 @@ func (s *Store) CreateOrder(ctx context.Context, o store.Order) (store.Order, bo
 	return ledger.CreateOrder(memTx{s}, o)
 }
 
-func (s *Store) GetOrder(ctx context.Context, id string) (store.Order, error) {
+func (s *engine) GetOrder(ctx context.Context, id string) (store.Order, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.Order{}, err
 	}
@@ -107,7 +107,7 @@ func (s *Store) GetOrder(ctx context.Context, id string) (store.Order, error) {
 	return memTx{s}.Order(id)
 }
 
-func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.Order, error) {
+func (s *engine) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.Order, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}
@@ -122,7 +122,7 @@ func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.Or
 	return out, nil
 }
 
-func (s *Store) CancelOrder(ctx context.Context, id, terminalID string, at time.Time) (store.Order, error) {
+func (s *engine) CancelOrder(ctx context.Context, id, terminalID string, at time.Time) (store.Order, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.Order{}, err
 	}
@@ -130,7 +130,7 @@ func (s *Store) CancelOrder(ctx context.Context, id, terminalID string, at time.
 	return ledger.CancelOrder(memTx{s}, id, terminalID, at)
 }
 
-func (s *Store) ConfirmOrder(ctx context.Context, c store.OrderConfirm) (store.Order, store.Txn, bool, error) {
+func (s *engine) ConfirmOrder(ctx context.Context, c store.OrderConfirm) (store.Order, store.Txn, bool, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.Order{}, store.Txn{}, false, err
 	}

@@ -11,22 +11,15 @@ import (
 	"github.com/stillpay/stillpay/server/store"
 )
 
-func (s *Store) ApplyPayments(ctx context.Context, ops []store.PaymentOp) ([]store.Outcome, error) {
+func (s *engine) ApplyPayments(ctx context.Context, ops []store.PaymentOp) ([]store.Outcome, error) {
 	return s.apply(ctx, nil, ops)
 }
 
-func (s *Store) ApplySigned(ctx context.Context, nonce store.Nonce, ops []store.PaymentOp) ([]store.Outcome, error) {
-	nonce, err := ledger.PrepareNonce(nonce)
-	if err != nil {
-		return nil, err
-	}
+func (s *engine) ApplySigned(ctx context.Context, nonce store.Nonce, ops []store.PaymentOp) ([]store.Outcome, error) {
 	return s.apply(ctx, &nonce, ops)
 }
 
-func (s *Store) apply(ctx context.Context, nonce *store.Nonce, ops []store.PaymentOp) ([]store.Outcome, error) {
-	if err := ledger.CheckOpCount(len(ops)); err != nil {
-		return nil, err
-	}
+func (s *engine) apply(ctx context.Context, nonce *store.Nonce, ops []store.PaymentOp) ([]store.Outcome, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}
@@ -48,7 +41,7 @@ func (s *Store) apply(ctx context.Context, nonce *store.Nonce, ops []store.Payme
 	return outs, nil
 }
 
-func (s *Store) GetTxn(ctx context.Context, key store.TxnKey) (store.Txn, error) {
+func (s *engine) GetTxn(ctx context.Context, key store.TxnKey) (store.Txn, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.Txn{}, err
 	}
@@ -60,7 +53,7 @@ func (s *Store) GetTxn(ctx context.Context, key store.TxnKey) (store.Txn, error)
 	return cloneTxn(t), nil
 }
 
-func (s *Store) GetTxns(ctx context.Context, keys []store.TxnKey) (map[store.TxnKey]store.Txn, error) {
+func (s *engine) GetTxns(ctx context.Context, keys []store.TxnKey) (map[store.TxnKey]store.Txn, error) {
 	if len(keys) > store.MaxOpsPerCall {
 		return nil, fmt.Errorf("%w: %d keys, at most %d", store.ErrTooManyOps, len(keys), store.MaxOpsPerCall)
 	}
@@ -77,7 +70,7 @@ func (s *Store) GetTxns(ctx context.Context, keys []store.TxnKey) (map[store.Txn
 	return out, nil
 }
 
-func (s *Store) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, error) {
+func (s *engine) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, error) {
 	set := 0
 	for _, id := range []string{f.TerminalID, f.MerchantID, f.UserID, f.AuthorizationID} {
 		if id != "" {
@@ -121,7 +114,7 @@ func (s *Store) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, e
 
 // listed reports whether t belongs in a listing filtered by f (other than by terminal). A user's txns
 // are those of the user's authorizations, and those that name the user and no authorization.
-func (s *Store) listed(t store.Txn, f store.TxnFilter) bool {
+func (s *engine) listed(t store.Txn, f store.TxnFilter) bool {
 	switch {
 	case f.MerchantID != "":
 		return t.MerchantID == f.MerchantID

@@ -14,11 +14,7 @@ func clonePush(p store.PushSubscription) store.PushSubscription {
 	return p
 }
 
-func (s *Store) PutPushSubscription(ctx context.Context, p store.PushSubscription) error {
-	p, err := ledger.PreparePushSubscription(p)
-	if err != nil {
-		return err
-	}
+func (s *engine) PutPushSubscription(ctx context.Context, p store.PushSubscription) error {
 	if err := s.lock(ctx); err != nil {
 		return err
 	}
@@ -40,7 +36,7 @@ func (s *Store) PutPushSubscription(ctx context.Context, p store.PushSubscriptio
 	return nil
 }
 
-func (s *Store) ListPushSubscriptions(ctx context.Context, userID string) ([]store.PushSubscription, error) {
+func (s *engine) ListPushSubscriptions(ctx context.Context, userID string) ([]store.PushSubscription, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}
@@ -52,7 +48,7 @@ func (s *Store) ListPushSubscriptions(ctx context.Context, userID string) ([]sto
 	return out, nil
 }
 
-func (s *Store) DeletePushSubscription(ctx context.Context, userID, endpoint string) error {
+func (s *engine) DeletePushSubscription(ctx context.Context, userID, endpoint string) error {
 	if err := s.lock(ctx); err != nil {
 		return err
 	}

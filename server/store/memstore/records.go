@@ -10,11 +10,7 @@ import (
 	"github.com/stillpay/stillpay/server/store"
 )
 
-func (s *Store) CreateMerchant(ctx context.Context, m store.Merchant) (store.Merchant, error) {
-	m, err := ledger.PrepareMerchant(m)
-	if err != nil {
-		return store.Merchant{}, err
-	}
+func (s *engine) CreateMerchant(ctx context.Context, m store.Merchant) (store.Merchant, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.Merchant{}, err
 	}
@@ -31,19 +27,15 @@ func (s *Store) CreateMerchant(ctx context.Context, m store.Merchant) (store.Mer
 	return cloneMerchant(m), nil
 }
 
-func (s *Store) GetMerchant(ctx context.Context, id string) (store.Merchant, error) {
+func (s *engine) GetMerchant(ctx context.Context, id string) (store.Merchant, error) {
 	return get(s, ctx, s.merchants, "merchant", id, cloneMerchant)
 }
 
-func (s *Store) ListMerchants(ctx context.Context, p store.Page) ([]store.Merchant, error) {
+func (s *engine) ListMerchants(ctx context.Context, p store.Page) ([]store.Merchant, error) {
 	return list(s, ctx, s.merchants, p, nil, cloneMerchant)
 }
 
-func (s *Store) CreateTerminal(ctx context.Context, t store.Terminal) (store.Terminal, error) {
-	t, err := ledger.PrepareTerminal(t)
-	if err != nil {
-		return store.Terminal{}, err
-	}
+func (s *engine) CreateTerminal(ctx context.Context, t store.Terminal) (store.Terminal, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.Terminal{}, err
 	}
@@ -63,11 +55,8 @@ func (s *Store) CreateTerminal(ctx context.Context, t store.Terminal) (store.Ter
 	return cloneTerminal(t), nil
 }
 
-func (s *Store) EnrollTerminal(ctx context.Context, e store.Enrollment) (store.Terminal, error) {
-	if err := ledger.ValidateEnrollment(e); err != nil {
-		return store.Terminal{}, err
-	}
-	at := ledger.Now(e.At)
+func (s *engine) EnrollTerminal(ctx context.Context, e store.Enrollment) (store.Terminal, error) {
+	at := e.At
 	if err := s.lock(ctx); err != nil {
 		return store.Terminal{}, err
 	}
@@ -86,7 +75,7 @@ func (s *Store) EnrollTerminal(ctx context.Context, e store.Enrollment) (store.T
 	return cloneTerminal(t), nil
 }
 
-func (s *Store) ReissueEnrollCode(ctx context.Context, id string, codeHash []byte, expiresAt time.Time) (store.Terminal, error) {
+func (s *engine) ReissueEnrollCode(ctx context.Context, id string, codeHash []byte, expiresAt time.Time) (store.Terminal, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.Terminal{}, err
 	}
@@ -108,16 +97,15 @@ func (s *Store) ReissueEnrollCode(ctx context.Context, id string, codeHash []byt
 	return cloneTerminal(t), nil
 }
 
-func (s *Store) GetTerminal(ctx context.Context, id string) (store.Terminal, error) {
+func (s *engine) GetTerminal(ctx context.Context, id string) (store.Terminal, error) {
 	return get(s, ctx, s.terminals, "terminal", id, cloneTerminal)
 }
 
-func (s *Store) ListTerminals(ctx context.Context, f store.TerminalFilter) ([]store.Terminal, error) {
+func (s *engine) ListTerminals(ctx context.Context, f store.TerminalFilter) ([]store.Terminal, error) {
 	return list(s, ctx, s.terminals, f.Page, func(t store.Terminal) bool { return f.MerchantID == "" || t.MerchantID == f.MerchantID }, cloneTerminal)
 }
 
-func (s *Store) RevokeTerminal(ctx context.Context, id string, at time.Time) (store.Terminal, error) {
-	at = ledger.Now(at)
+func (s *engine) RevokeTerminal(ctx context.Context, id string, at time.Time) (store.Terminal, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.Terminal{}, err
 	}
@@ -133,11 +121,7 @@ func (s *Store) RevokeTerminal(ctx context.Context, id string, at time.Time) (st
 	return cloneTerminal(t), nil
 }
 
-func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error) {
-	u, err := ledger.PrepareUser(u)
-	if err != nil {
-		return store.User{}, err
-	}
+func (s *engine) CreateUser(ctx context.Context, u store.User) (store.User, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.User{}, err
 	}
@@ -149,19 +133,15 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error
 	return u, nil
 }
 
-func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
+func (s *engine) GetUser(ctx context.Context, id string) (store.User, error) {
 	return get(s, ctx, s.users, "user", id, nil)
 }
 
-func (s *Store) ListUsers(ctx context.Context, p store.Page) ([]store.User, error) {
+func (s *engine) ListUsers(ctx context.Context, p store.Page) ([]store.User, error) {
 	return list(s, ctx, s.users, p, nil, nil)
 }
 
-func (s *Store) CreateSession(ctx context.Context, ss store.Session) error {
-	ss, err := ledger.PrepareSession(ss)
-	if err != nil {
-		return err
-	}
+func (s *engine) CreateSession(ctx context.Context, ss store.Session) error {
 	if err := s.lock(ctx); err != nil {
 		return err
 	}
@@ -177,7 +157,7 @@ func (s *Store) CreateSession(ctx context.Context, ss store.Session) error {
 	return nil
 }
 
-func (s *Store) GetSession(ctx context.Context, tokenHash []byte, now time.Time) (store.Session, error) {
+func (s *engine) GetSession(ctx context.Context, tokenHash []byte, now time.Time) (store.Session, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.Session{}, err
 	}
@@ -193,10 +173,7 @@ func (s *Store) GetSession(ctx context.Context, tokenHash []byte, now time.Time)
 	return ss, nil
 }
 
-func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte) error {
-	if err := ledger.ValidHash("token hash", tokenHash); err != nil {
-		return err
-	}
+func (s *engine) DeleteSession(ctx context.Context, tokenHash []byte) error {
 	if err := s.lock(ctx); err != nil {
 		return err
 	}

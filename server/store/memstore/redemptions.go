@@ -27,7 +27,7 @@ func (m memTx) PutRedemption(r store.Redemption) error {
 }
 
 // MerchantRedemptions implements store.Redemptions.
-func (s *Store) MerchantRedemptions(ctx context.Context, merchantID string) ([]store.Redemption, error) {
+func (s *engine) MerchantRedemptions(ctx context.Context, merchantID string) ([]store.Redemption, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}

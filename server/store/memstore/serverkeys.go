@@ -11,10 +11,8 @@ import (
 	"github.com/stillpay/stillpay/server/store"
 )
 
-var _ store.ServerKeyStore = (*Store)(nil)
-
 // PutServerKey announces k; the same key again does nothing.
-func (s *Store) PutServerKey(ctx context.Context, k store.ServerKey) error {
+func (s *engine) PutServerKey(ctx context.Context, k store.ServerKey) error {
 	if err := s.lock(ctx); err != nil {
 		return err
 	}
@@ -35,7 +33,7 @@ func (s *Store) PutServerKey(ctx context.Context, k store.ServerKey) error {
 }
 
 // ServerKeys lists the announced keys by CurrentFrom, then id.
-func (s *Store) ServerKeys(ctx context.Context) ([]store.ServerKey, error) {
+func (s *engine) ServerKeys(ctx context.Context) ([]store.ServerKey, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}

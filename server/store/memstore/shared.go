@@ -9,7 +9,7 @@ import (
 	"github.com/stillpay/stillpay/server/store"
 )
 
-func (s *Store) useNonce(n store.Nonce) error {
+func (s *engine) useNonce(n store.Nonce) error {
 	k := nonceKey{n.TerminalID, n.Nonce}
 	if _, ok := s.nonces[k]; ok {
 		return fmt.Errorf("%w: terminal %s", store.ErrNonceReplayed, n.TerminalID)
@@ -18,22 +18,15 @@ func (s *Store) useNonce(n store.Nonce) error {
 	return nil
 }
 
-func (s *Store) UseNonce(ctx context.Context, terminalID, nonce string, expiresAt time.Time) error {
-	n, err := ledger.PrepareNonce(store.Nonce{TerminalID: terminalID, Nonce: nonce, ExpiresAt: expiresAt})
-	if err != nil {
-		return err
-	}
+func (s *engine) UseNonce(ctx context.Context, terminalID, nonce string, expiresAt time.Time) error {
 	if err := s.lock(ctx); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
-	return s.useNonce(n)
+	return s.useNonce(store.Nonce{TerminalID: terminalID, Nonce: nonce, ExpiresAt: expiresAt})
 }
 
-func (s *Store) RecordCodeFailures(ctx context.Context, subjects []store.Subject, at, since time.Time) ([]store.FailureCount, error) {
-	if err := ledger.ValidSubjects(subjects); err != nil {
-		return nil, err
-	}
+func (s *engine) RecordCodeFailures(ctx context.Context, subjects []store.Subject, at, since time.Time) ([]store.FailureCount, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}
@@ -46,10 +39,7 @@ func (s *Store) RecordCodeFailures(ctx context.Context, subjects []store.Subject
 	return out, nil
 }
 
-func (s *Store) CodeFailures(ctx context.Context, sub store.Subject, since, now time.Time) (store.FailureCount, error) {
-	if err := ledger.ValidSubject(sub); err != nil {
-		return store.FailureCount{}, err
-	}
+func (s *engine) CodeFailures(ctx context.Context, sub store.Subject, since, now time.Time) (store.FailureCount, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.FailureCount{}, err
 	}
@@ -61,10 +51,7 @@ func (s *Store) CodeFailures(ctx context.Context, sub store.Subject, since, now 
 	return ledger.CountFailures(f, since, now), nil
 }
 
-func (s *Store) ClearCodeFailures(ctx context.Context, sub store.Subject) error {
-	if err := ledger.ValidSubject(sub); err != nil {
-		return err
-	}
+func (s *engine) ClearCodeFailures(ctx context.Context, sub store.Subject) error {
 	if err := s.lock(ctx); err != nil {
 		return err
 	}

@@ -10,8 +10,7 @@ import (
 	"github.com/stillpay/stillpay/server/store"
 )
 
-func (s *Store) Sweep(ctx context.Context, now time.Time, grace time.Duration) (store.SweepReport, error) {
-	now = ledger.Norm(now)
+func (s *engine) Sweep(ctx context.Context, now time.Time, grace time.Duration) (store.SweepReport, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.SweepReport{}, err
 	}

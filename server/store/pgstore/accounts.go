@@ -29,24 +29,8 @@ func ensureSystemAccount(ctx context.Context, q querier, currency string, at tim
 	return id, err
 }
 
-func (s *Store) CreateAccount(ctx context.Context, a store.Account, opening int64, at time.Time) (store.Account, error) {
-	if a.Kind == "" {
-		a.Kind = store.AccountCustomer
-	}
-	at = ledger.Now(at)
-	a.CreatedAt, a.Balance = at, opening
-	if err := ledger.ValidID("account_id", a.ID); err != nil {
-		return store.Account{}, err
-	}
-	if a.Kind != store.AccountCustomer {
-		return store.Account{}, fmt.Errorf("%w: only customer accounts are created directly, not %q", store.ErrInvalidArgument, a.Kind)
-	}
-	if err := ledger.ValidCurrency(a.Currency); err != nil {
-		return store.Account{}, err
-	}
-	if opening < 0 {
-		return store.Account{}, fmt.Errorf("%w: negative opening balance", store.ErrInvalidArgument)
-	}
+func (s *engine) CreateAccount(ctx context.Context, a store.Account, opening int64, at time.Time) (store.Account, error) {
+	a.Balance = opening // the front checked a and opening (ledger.PrepareAccount)
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM users WHERE id = $1`, a.OwnerID).Scan(&n); err != nil {
@@ -169,12 +153,12 @@ func entryExists(err error) error {
 	return err
 }
 
-func (s *Store) GetAccount(ctx context.Context, id string) (store.Account, error) {
+func (s *engine) GetAccount(ctx context.Context, id string) (store.Account, error) {
 	a, err := scanAccount(s.pool.QueryRow(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = $1`, id))
 	return a, notFound(err, "account "+id)
 }
 
-func (s *Store) ListAccounts(ctx context.Context, f store.AccountFilter) ([]store.Account, error) {
+func (s *engine) ListAccounts(ctx context.Context, f store.AccountFilter) ([]store.Account, error) {
 	q := `SELECT ` + accountCols + ` FROM accounts WHERE id > $1`
 	args := []any{f.AfterID}
 	if f.OwnerID != "" {
@@ -195,7 +179,7 @@ func (s *Store) ListAccounts(ctx context.Context, f store.AccountFilter) ([]stor
 	return out, mapErr(err)
 }
 
-func (s *Store) ListEntries(ctx context.Context, f store.EntryFilter) ([]store.Entry, error) {
+func (s *engine) ListEntries(ctx context.Context, f store.EntryFilter) ([]store.Entry, error) {
 	var out []store.Entry
 	err := s.readTx(ctx, func(tx pgx.Tx) error {
 		var err error

@@ -11,12 +11,8 @@ import (
 	"github.com/stillpay/stillpay/server/store"
 )
 
-func (s *Store) CreateAuthorization(ctx context.Context, a store.Authorization) (store.Authorization, error) {
-	a, err := ledger.PrepareAuthorization(a)
-	if err != nil {
-		return store.Authorization{}, err
-	}
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
+func (s *engine) CreateAuthorization(ctx context.Context, a store.Authorization) (store.Authorization, error) {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		// Writes before checks is fine: any error rolls the whole transaction back. This order gives
 		// the same error as the embedded store when several things are wrong.
 		if err := insertAuthorization(ctx, tx, a); err != nil {
@@ -53,12 +49,12 @@ func insertAuthorization(ctx context.Context, q execer, a store.Authorization) e
 	return err
 }
 
-func (s *Store) GetAuthorization(ctx context.Context, id string) (store.Authorization, error) {
+func (s *engine) GetAuthorization(ctx context.Context, id string) (store.Authorization, error) {
 	a, err := scanAuthorization(s.pool.QueryRow(ctx, `SELECT `+authCols+` FROM authorizations WHERE id = $1`, id))
 	return a, notFound(err, "authorization "+id)
 }
 
-func (s *Store) GetAuthorizations(ctx context.Context, ids []string) (map[string]store.Authorization, error) {
+func (s *engine) GetAuthorizations(ctx context.Context, ids []string) (map[string]store.Authorization, error) {
 	if len(ids) > store.MaxOpsPerCall {
 		return nil, fmt.Errorf("%w: %d ids, at most %d", store.ErrTooManyOps, len(ids), store.MaxOpsPerCall)
 	}
@@ -88,7 +84,7 @@ func (s *Store) GetAuthorizations(ctx context.Context, ids []string) (map[string
 	return out, nil
 }
 
-func (s *Store) ListAuthorizations(ctx context.Context, f store.AuthorizationFilter) ([]store.Authorization, error) {
+func (s *engine) ListAuthorizations(ctx context.Context, f store.AuthorizationFilter) ([]store.Authorization, error) {
 	q := `SELECT ` + authCols + ` FROM authorizations WHERE id > $1`
 	args := []any{f.AfterID}
 	switch {
@@ -111,8 +107,7 @@ func (s *Store) ListAuthorizations(ctx context.Context, f store.AuthorizationFil
 	return out, mapErr(err)
 }
 
-func (s *Store) RevokeAuthorization(ctx context.Context, id string, at time.Time) (store.Authorization, error) {
-	at = ledger.Now(at)
+func (s *engine) RevokeAuthorization(ctx context.Context, id string, at time.Time) (store.Authorization, error) {
 	var a store.Authorization
 	err := s.inTx(ctx, func(tx pgx.Tx) (err error) {
 		a, err = scanAuthorization(tx.QueryRow(ctx, `SELECT `+authCols+` FROM authorizations WHERE id = $1`, id))

@@ -15,7 +15,7 @@ import (
 // to zero, entries balance, no negative non-system balance, balances equal their journal legs, holds
 // equal what authorizations leave unreleased, used codes ≤ MaxCodes) and the consistency the schema
 // cannot declare: legs of missing entries, stale sweep ordering, txns pointing at missing entries.
-func (s *Store) Check(ctx context.Context) (store.Report, error) {
+func (s *engine) Check(ctx context.Context) (store.Report, error) {
 	c := ledger.NewChecker()
 	err := s.readTx(ctx, func(tx pgx.Tx) error {
 		c = ledger.NewChecker() // a retried snapshot starts over

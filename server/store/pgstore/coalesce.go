@@ -133,7 +133,7 @@ type readers struct {
 	auths     *coalescer[string, store.Authorization]
 }
 
-func newReaders(s *Store) *readers {
+func newReaders(s *engine) *readers {
 	return &readers{
 		txns: newCoalescer(func(ctx context.Context, keys []store.TxnKey) (map[store.TxnKey]store.Txn, error) {
 			term, id := make([]string, len(keys)), make([]string, len(keys))
@@ -167,7 +167,7 @@ func (r *readers) close() {
 }
 
 // queryMap runs a multi-key query and maps its rows by key.
-func queryMap[K comparable, V any](ctx context.Context, s *Store, sql string, scan func(pgx.Row) (V, error), key func(V) K, args ...any) (map[K]V, error) {
+func queryMap[K comparable, V any](ctx context.Context, s *engine, sql string, scan func(pgx.Row) (V, error), key func(V) K, args ...any) (map[K]V, error) {
 	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, mapErr(err)

@@ -12,7 +12,7 @@ import (
 	"github.com/stillpay/stillpay/server/store"
 )
 
-func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
+func (s *engine) Export(ctx context.Context, fn func(store.Record) error) error {
 	return s.readTx(ctx, func(tx pgx.Tx) error {
 		steps := []func() error{
 			func() error {
@@ -122,7 +122,7 @@ func (q batchExec) Exec(_ context.Context, sql string, args ...any) (pgconn.Comm
 	return pgconn.CommandTag{}, nil
 }
 
-func (s *Store) Import(ctx context.Context, recs []store.Record) error {
+func (s *engine) Import(ctx context.Context, recs []store.Record) error {
 	if len(recs) == 0 {
 		return nil
 	}

@@ -35,12 +35,8 @@ func notFound(err error, what string) error {
 	return mapErr(err)
 }
 
-func (s *Store) CreateMerchant(ctx context.Context, m store.Merchant) (store.Merchant, error) {
-	m, err := ledger.PrepareMerchant(m)
-	if err != nil {
-		return store.Merchant{}, err
-	}
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
+func (s *engine) CreateMerchant(ctx context.Context, m store.Merchant) (store.Merchant, error) {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := insertMerchant(ctx, tx, m); err != nil {
 			return err
 		}
@@ -65,12 +61,12 @@ func insertMerchant(ctx context.Context, q execer, m store.Merchant) error {
 	return err
 }
 
-func (s *Store) GetMerchant(ctx context.Context, id string) (store.Merchant, error) {
+func (s *engine) GetMerchant(ctx context.Context, id string) (store.Merchant, error) {
 	m, err := scanMerchant(s.pool.QueryRow(ctx, `SELECT `+merchantCols+` FROM merchants WHERE id = $1`, id))
 	return m, notFound(err, "merchant "+id)
 }
 
-func (s *Store) ListMerchants(ctx context.Context, p store.Page) ([]store.Merchant, error) {
+func (s *engine) ListMerchants(ctx context.Context, p store.Page) ([]store.Merchant, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+merchantCols+` FROM merchants WHERE id > $1 ORDER BY id LIMIT $2`, p.AfterID, store.PageSize(p.Limit))
 	if err != nil {
 		return nil, mapErr(err)
@@ -79,12 +75,8 @@ func (s *Store) ListMerchants(ctx context.Context, p store.Page) ([]store.Mercha
 	return out, mapErr(err)
 }
 
-func (s *Store) CreateTerminal(ctx context.Context, t store.Terminal) (store.Terminal, error) {
-	t, err := ledger.PrepareTerminal(t)
-	if err != nil {
-		return store.Terminal{}, err
-	}
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
+func (s *engine) CreateTerminal(ctx context.Context, t store.Terminal) (store.Terminal, error) {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM merchants WHERE id = $1`, t.MerchantID).Scan(&n); err != nil {
 			return err
@@ -118,11 +110,8 @@ func insertTerminal(ctx context.Context, q execer, t store.Terminal) error {
 	return err
 }
 
-func (s *Store) EnrollTerminal(ctx context.Context, e store.Enrollment) (store.Terminal, error) {
-	if err := ledger.ValidateEnrollment(e); err != nil {
-		return store.Terminal{}, err
-	}
-	at := ledger.Now(e.At)
+func (s *engine) EnrollTerminal(ctx context.Context, e store.Enrollment) (store.Terminal, error) {
+	at := e.At
 	var t store.Terminal
 	err := s.inTx(ctx, func(tx pgx.Tx) (err error) {
 		t, err = scanTerminal(tx.QueryRow(ctx, `SELECT `+terminalCols+` FROM terminals WHERE enroll_code_hash = $1`, e.CodeHash))
@@ -144,7 +133,7 @@ func (s *Store) EnrollTerminal(ctx context.Context, e store.Enrollment) (store.T
 	return t, nil
 }
 
-func (s *Store) GetTerminal(ctx context.Context, id string) (store.Terminal, error) {
+func (s *engine) GetTerminal(ctx context.Context, id string) (store.Terminal, error) {
 	t, ok, err := s.r.terminals.get(ctx, id)
 	switch {
 	case err != nil:
@@ -155,7 +144,7 @@ func (s *Store) GetTerminal(ctx context.Context, id string) (store.Terminal, err
 	return t, nil
 }
 
-func (s *Store) ListTerminals(ctx context.Context, f store.TerminalFilter) ([]store.Terminal, error) {
+func (s *engine) ListTerminals(ctx context.Context, f store.TerminalFilter) ([]store.Terminal, error) {
 	var rows pgx.Rows
 	var err error
 	if f.MerchantID == "" {
@@ -171,7 +160,7 @@ func (s *Store) ListTerminals(ctx context.Context, f store.TerminalFilter) ([]st
 	return out, mapErr(err)
 }
 
-func (s *Store) ReissueEnrollCode(ctx context.Context, id string, codeHash []byte, expiresAt time.Time) (store.Terminal, error) {
+func (s *engine) ReissueEnrollCode(ctx context.Context, id string, codeHash []byte, expiresAt time.Time) (store.Terminal, error) {
 	var t store.Terminal
 	err := s.inTx(ctx, func(tx pgx.Tx) (err error) {
 		cur, err := scanTerminal(tx.QueryRow(ctx, `SELECT `+terminalCols+` FROM terminals WHERE id = $1 FOR UPDATE`, id))
@@ -195,8 +184,7 @@ func (s *Store) ReissueEnrollCode(ctx context.Context, id string, codeHash []byt
 	return t, nil
 }
 
-func (s *Store) RevokeTerminal(ctx context.Context, id string, at time.Time) (store.Terminal, error) {
-	at = ledger.Now(at)
+func (s *engine) RevokeTerminal(ctx context.Context, id string, at time.Time) (store.Terminal, error) {
 	var t store.Terminal
 	err := s.inTx(ctx, func(tx pgx.Tx) (err error) {
 		t, err = scanTerminal(tx.QueryRow(ctx, `SELECT `+terminalCols+` FROM terminals WHERE id = $1`, id))
@@ -216,11 +204,7 @@ func (s *Store) RevokeTerminal(ctx context.Context, id string, at time.Time) (st
 	return t, nil
 }
 
-func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error) {
-	u, err := ledger.PrepareUser(u)
-	if err != nil {
-		return store.User{}, err
-	}
+func (s *engine) CreateUser(ctx context.Context, u store.User) (store.User, error) {
 	if err := insertUser(ctx, s.pool, u); err != nil {
 		return store.User{}, mapErr(err)
 	}
@@ -235,12 +219,12 @@ func insertUser(ctx context.Context, q execer, u store.User) error {
 	return err
 }
 
-func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
+func (s *engine) GetUser(ctx context.Context, id string) (store.User, error) {
 	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = $1`, id))
 	return u, notFound(err, "user "+id)
 }
 
-func (s *Store) ListUsers(ctx context.Context, p store.Page) ([]store.User, error) {
+func (s *engine) ListUsers(ctx context.Context, p store.Page) ([]store.User, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+userCols+` FROM users WHERE id > $1 ORDER BY id LIMIT $2`, p.AfterID, store.PageSize(p.Limit))
 	if err != nil {
 		return nil, mapErr(err)
@@ -249,11 +233,7 @@ func (s *Store) ListUsers(ctx context.Context, p store.Page) ([]store.User, erro
 	return out, mapErr(err)
 }
 
-func (s *Store) CreateSession(ctx context.Context, ss store.Session) error {
-	ss, err := ledger.PrepareSession(ss)
-	if err != nil {
-		return err
-	}
+func (s *engine) CreateSession(ctx context.Context, ss store.Session) error {
 	return mapErr(insertSession(ctx, s.pool, ss))
 }
 
@@ -269,7 +249,7 @@ func insertSession(ctx context.Context, q execer, ss store.Session) error {
 	return err
 }
 
-func (s *Store) GetSession(ctx context.Context, tokenHash []byte, now time.Time) (store.Session, error) {
+func (s *engine) GetSession(ctx context.Context, tokenHash []byte, now time.Time) (store.Session, error) {
 	if len(tokenHash) == 0 {
 		return store.Session{}, fmt.Errorf("%w: session", store.ErrNotFound)
 	}
@@ -283,10 +263,7 @@ func (s *Store) GetSession(ctx context.Context, tokenHash []byte, now time.Time)
 	return ss, nil
 }
 
-func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte) error {
-	if err := ledger.ValidHash("token hash", tokenHash); err != nil {
-		return err
-	}
+func (s *engine) DeleteSession(ctx context.Context, tokenHash []byte) error {
 	_, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash)
 	return mapErr(err)
 }

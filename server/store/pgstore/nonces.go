@@ -2,7 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,24 +12,11 @@ import (
 
 // UseNonce goes through the group writer like ApplySigned without ops: the service records a request's
 // nonce alongside its payments, and both then share one commit.
-func (s *Store) UseNonce(ctx context.Context, terminalID, nonce string, expiresAt time.Time) error {
-	n, err := ledger.PrepareNonce(store.Nonce{TerminalID: terminalID, Nonce: nonce, ExpiresAt: expiresAt})
-	if err != nil {
-		return err
-	}
-	return s.w.do(ctx, &call{nonce: &n})
+func (s *engine) UseNonce(ctx context.Context, terminalID, nonce string, expiresAt time.Time) error {
+	return s.w.do(ctx, &call{nonce: &store.Nonce{TerminalID: terminalID, Nonce: nonce, ExpiresAt: expiresAt}})
 }
 
-func (s *Store) RecordCodeFailures(ctx context.Context, subjects []store.Subject, at, since time.Time) ([]store.FailureCount, error) {
-	for _, sub := range subjects {
-		if err := ledger.ValidSubject(sub); err != nil {
-			return nil, err
-		}
-	}
-	if len(subjects) == 0 || len(subjects) > store.MaxOpsPerCall {
-		return nil, fmt.Errorf("%w: %d subjects", store.ErrInvalidArgument, len(subjects))
-	}
-	at = ledger.Norm(at)
+func (s *engine) RecordCodeFailures(ctx context.Context, subjects []store.Subject, at, since time.Time) ([]store.FailureCount, error) {
 	var out []store.FailureCount
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		snap := newSnapshot(ctx, tx)
@@ -56,10 +42,7 @@ func (s *Store) RecordCodeFailures(ctx context.Context, subjects []store.Subject
 	return out, nil
 }
 
-func (s *Store) CodeFailures(ctx context.Context, sub store.Subject, since, now time.Time) (store.FailureCount, error) {
-	if err := ledger.ValidSubject(sub); err != nil {
-		return store.FailureCount{}, err
-	}
+func (s *engine) CodeFailures(ctx context.Context, sub store.Subject, since, now time.Time) (store.FailureCount, error) {
 	f, ok, err := s.r.failures.get(ctx, sub)
 	if err != nil || !ok {
 		return store.FailureCount{}, err
@@ -67,10 +50,7 @@ func (s *Store) CodeFailures(ctx context.Context, sub store.Subject, since, now 
 	return ledger.CountFailures(f, since, now), nil
 }
 
-func (s *Store) ClearCodeFailures(ctx context.Context, sub store.Subject) error {
-	if err := ledger.ValidSubject(sub); err != nil {
-		return err
-	}
+func (s *engine) ClearCodeFailures(ctx context.Context, sub store.Subject) error {
 	_, err := s.pool.Exec(ctx, `DELETE FROM code_failures WHERE kind = $1 AND id = $2`, string(sub.Kind), sub.ID)
 	return mapErr(err)
 }

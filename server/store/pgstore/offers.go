@@ -27,12 +27,8 @@ func scanMerchantToken(row pgx.Row) (store.MerchantToken, error) {
 	return t, err
 }
 
-func (s *Store) CreateMerchantToken(ctx context.Context, t store.MerchantToken) error {
-	t, err := ledger.PrepareMerchantToken(t)
-	if err != nil {
-		return err
-	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO merchant_tokens (`+merchantTokenCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
+func (s *engine) CreateMerchantToken(ctx context.Context, t store.MerchantToken) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO merchant_tokens (`+merchantTokenCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
 		t.ID, t.MerchantID, t.Hash, t.Name, ts(t.CreatedAt), ts(t.RevokedAt))
 	switch sqlState(err) {
 	case sqlUniqueViolation:
@@ -43,12 +39,12 @@ func (s *Store) CreateMerchantToken(ctx context.Context, t store.MerchantToken) 
 	return mapErr(err)
 }
 
-func (s *Store) GetMerchantToken(ctx context.Context, hash []byte) (store.MerchantToken, error) {
+func (s *engine) GetMerchantToken(ctx context.Context, hash []byte) (store.MerchantToken, error) {
 	t, err := scanMerchantToken(s.pool.QueryRow(ctx, `SELECT `+merchantTokenCols+` FROM merchant_tokens WHERE hash = $1`, hash))
 	return t, notFound(err, "merchant token")
 }
 
-func (s *Store) ListMerchantTokens(ctx context.Context, merchantID string) ([]store.MerchantToken, error) {
+func (s *engine) ListMerchantTokens(ctx context.Context, merchantID string) ([]store.MerchantToken, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+merchantTokenCols+` FROM merchant_tokens WHERE $1 = '' OR merchant_id = $1 ORDER BY id`, merchantID)
 	if err != nil {
 		return nil, mapErr(err)
@@ -57,13 +53,13 @@ func (s *Store) ListMerchantTokens(ctx context.Context, merchantID string) ([]st
 	return out, mapErr(err)
 }
 
-func (s *Store) RevokeMerchantToken(ctx context.Context, id string, at time.Time) (store.MerchantToken, error) {
+func (s *engine) RevokeMerchantToken(ctx context.Context, id string, at time.Time) (store.MerchantToken, error) {
 	t, err := scanMerchantToken(s.pool.QueryRow(ctx, `UPDATE merchant_tokens SET revoked_at = coalesce(revoked_at, $2)
 		WHERE id = $1 RETURNING `+merchantTokenCols, id, ts(at)))
 	return t, notFound(err, "merchant token "+id)
 }
 
-func (s *Store) GetOfferSettings(ctx context.Context, userID string) (store.OfferSettings, error) {
+func (s *engine) GetOfferSettings(ctx context.Context, userID string) (store.OfferSettings, error) {
 	v := store.OfferSettings{UserID: userID}
 	var optedIn *bool
 	var optOuts []string
@@ -82,16 +78,12 @@ func (s *Store) GetOfferSettings(ctx context.Context, userID string) (store.Offe
 	return v, nil
 }
 
-func (s *Store) PutOfferSettings(ctx context.Context, v store.OfferSettings) error {
-	v, err := ledger.PrepareOfferSettings(v)
-	if err != nil {
-		return err
-	}
+func (s *engine) PutOfferSettings(ctx context.Context, v store.OfferSettings) error {
 	optOuts := v.OptOuts
 	if optOuts == nil {
 		optOuts = []string{}
 	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO offer_settings (user_id, opted_in, opt_outs, updated_at) VALUES ($1, $2, $3, $4)
+	_, err := s.pool.Exec(ctx, `INSERT INTO offer_settings (user_id, opted_in, opt_outs, updated_at) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (user_id) DO UPDATE SET opted_in = excluded.opted_in, opt_outs = excluded.opt_outs, updated_at = excluded.updated_at`,
 		v.UserID, v.OptedIn, optOuts, ts(v.UpdatedAt))
 	if sqlState(err) == sqlForeignKeyViolation {
@@ -102,10 +94,7 @@ func (s *Store) PutOfferSettings(ctx context.Context, v store.OfferSettings) err
 
 // Screen runs one set-based query (screenSQL): candidates from offer_settings, this merchant's
 // activity aggregated per user once, one semi-join per category condition, the active authorizations.
-func (s *Store) Screen(ctx context.Context, q store.ScreenQuery) ([]string, error) {
-	if err := ledger.ValidScreenQuery(q); err != nil {
-		return nil, err
-	}
+func (s *engine) Screen(ctx context.Context, q store.ScreenQuery) ([]string, error) {
 	sql, args := screenSQL(q)
 	var out []string
 	err := s.readTx(ctx, func(tx pgx.Tx) error {
@@ -216,11 +205,7 @@ func screenSQL(q store.ScreenQuery) (string, []any) {
 	return b.String(), args
 }
 
-func (s *Store) LaunchCampaign(ctx context.Context, c store.Campaign, members []store.CampaignMember, msgs []store.OfferMessage) error {
-	c, msgs, err := ledger.PrepareCampaign(c, members, msgs)
-	if err != nil {
-		return err
-	}
+func (s *engine) LaunchCampaign(ctx context.Context, c store.Campaign, members []store.CampaignMember, msgs []store.OfferMessage) error {
 	doc, err := json.Marshal(c)
 	if err != nil {
 		return err
@@ -273,12 +258,12 @@ func scanDoc[T any](row pgx.Row) (T, error) {
 	return v, nil
 }
 
-func (s *Store) GetCampaign(ctx context.Context, id string) (store.Campaign, error) {
+func (s *engine) GetCampaign(ctx context.Context, id string) (store.Campaign, error) {
 	c, err := scanDoc[store.Campaign](s.pool.QueryRow(ctx, `SELECT doc FROM campaigns WHERE id = $1`, id))
 	return c, notFound(err, "campaign "+id)
 }
 
-func (s *Store) ListCampaigns(ctx context.Context, merchantID string, p store.Page) ([]store.Campaign, error) {
+func (s *engine) ListCampaigns(ctx context.Context, merchantID string, p store.Page) ([]store.Campaign, error) {
 	rows, err := s.pool.Query(ctx, `SELECT doc FROM campaigns WHERE merchant_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
 		merchantID, p.AfterID, store.PageSize(p.Limit))
 	if err != nil {
@@ -288,7 +273,7 @@ func (s *Store) ListCampaigns(ctx context.Context, merchantID string, p store.Pa
 	return out, mapErr(err)
 }
 
-func (s *Store) CancelCampaign(ctx context.Context, id string, at time.Time) (store.Campaign, error) {
+func (s *engine) CancelCampaign(ctx context.Context, id string, at time.Time) (store.Campaign, error) {
 	var c store.Campaign
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
@@ -310,12 +295,12 @@ func (s *Store) CancelCampaign(ctx context.Context, id string, at time.Time) (st
 	return c, err
 }
 
-func (s *Store) campaignExists(ctx context.Context, q querier, id string) error {
+func (s *engine) campaignExists(ctx context.Context, q querier, id string) error {
 	var one int
 	return notFound(q.QueryRow(ctx, `SELECT 1 FROM campaigns WHERE id = $1`, id).Scan(&one), "campaign "+id)
 }
 
-func (s *Store) CampaignMembers(ctx context.Context, campaignID string) ([]store.CampaignMember, error) {
+func (s *engine) CampaignMembers(ctx context.Context, campaignID string) ([]store.CampaignMember, error) {
 	if err := s.campaignExists(ctx, s.pool, campaignID); err != nil {
 		return nil, err
 	}
@@ -330,7 +315,7 @@ func (s *Store) CampaignMembers(ctx context.Context, campaignID string) ([]store
 	return out, mapErr(err)
 }
 
-func (s *Store) CampaignMessages(ctx context.Context, campaignID string) ([]store.OfferMessage, error) {
+func (s *engine) CampaignMessages(ctx context.Context, campaignID string) ([]store.OfferMessage, error) {
 	if err := s.campaignExists(ctx, s.pool, campaignID); err != nil {
 		return nil, err
 	}
@@ -342,7 +327,7 @@ func (s *Store) CampaignMessages(ctx context.Context, campaignID string) ([]stor
 	return out, mapErr(err)
 }
 
-func (s *Store) ListMessages(ctx context.Context, userID string, all bool, n int, now time.Time) ([]store.OfferMessage, error) {
+func (s *engine) ListMessages(ctx context.Context, userID string, all bool, n int, now time.Time) ([]store.OfferMessage, error) {
 	var out []store.OfferMessage
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT doc FROM offer_messages WHERE user_id = $1 AND ($2 OR NOT doc ? 'acked_at')
@@ -376,10 +361,7 @@ func putMessage(ctx context.Context, tx pgx.Tx, m store.OfferMessage) error {
 	return err
 }
 
-func (s *Store) MarkMessages(ctx context.Context, userID string, ids []string, mark store.MessageMark, at time.Time) (int, error) {
-	if err := ledger.ValidMark(ids, mark); err != nil {
-		return 0, err
-	}
+func (s *engine) MarkMessages(ctx context.Context, userID string, ids []string, mark store.MessageMark, at time.Time) (int, error) {
 	var n int
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		n = 0
@@ -404,7 +386,7 @@ func (s *Store) MarkMessages(ctx context.Context, userID string, ids []string, m
 	return n, err
 }
 
-func (s *Store) MerchantActivity(ctx context.Context, merchantID string, from, to time.Time) ([]store.Activity, error) {
+func (s *engine) MerchantActivity(ctx context.Context, merchantID string, from, to time.Time) ([]store.Activity, error) {
 	rows, err := s.pool.Query(ctx, `SELECT t.user_id, t.approved_at, t.amount_minor, t.seq FROM txns AS t
 		WHERE t.merchant_id = $1 AND t.approved_at >= $3 AND t.approved_at < $2 AND `+strings.ReplaceAll(activityWhere, "t.approved_at <= $2", "true")+`
 		ORDER BY t.approved_at, t.seq`, merchantID, to, from)

@@ -226,7 +226,7 @@ func (t *orderTx) queue(b *pgx.Batch) error {
 
 // orderWrite runs fn in the writer's next group (see writer.go) and done once ids are assigned. A
 // refusal from fn is returned with nothing written.
-func (s *Store) orderWrite(ctx context.Context, nonce *store.Nonce, needs orderNeeds, fn func(t *orderTx) error, done func(t *orderTx)) error {
+func (s *engine) orderWrite(ctx context.Context, nonce *store.Nonce, needs orderNeeds, fn func(t *orderTx) error, done func(t *orderTx)) error {
 	c := &call{nonce: nonce, order: fn, orderDone: done, orderNeeds: needs}
 	if err := s.w.do(ctx, c); err != nil {
 		return err
@@ -234,7 +234,7 @@ func (s *Store) orderWrite(ctx context.Context, nonce *store.Nonce, needs orderN
 	return c.err
 }
 
-func (s *Store) CreateOrder(ctx context.Context, o store.Order) (store.Order, bool, error) {
+func (s *engine) CreateOrder(ctx context.Context, o store.Order) (store.Order, bool, error) {
 	var out store.Order
 	var replayed bool
 	nonce, err := ledger.OrderNonce(o)
@@ -252,7 +252,7 @@ func (s *Store) CreateOrder(ctx context.Context, o store.Order) (store.Order, bo
 	return out, replayed, nil
 }
 
-func (s *Store) GetOrder(ctx context.Context, id string) (store.Order, error) {
+func (s *engine) GetOrder(ctx context.Context, id string) (store.Order, error) {
 	var raw []byte
 	err := s.pool.QueryRow(ctx, selectOrderSQL+`id = $1`, id).Scan(&raw)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -264,7 +264,7 @@ func (s *Store) GetOrder(ctx context.Context, id string) (store.Order, error) {
 	return decodeOrder(raw)
 }
 
-func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.Order, error) {
+func (s *engine) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.Order, error) {
 	after := int64(f.AfterSeq)
 	if f.AfterSeq > 1<<62 {
 		return nil, nil
@@ -289,7 +289,7 @@ func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.Or
 	return out, nil
 }
 
-func (s *Store) CancelOrder(ctx context.Context, id, terminalID string, at time.Time) (store.Order, error) {
+func (s *engine) CancelOrder(ctx context.Context, id, terminalID string, at time.Time) (store.Order, error) {
 	var out store.Order
 	err := s.orderWrite(ctx, nil, orderNeeds{ids: []string{id}}, func(t *orderTx) (err error) {
 		out, err = ledger.CancelOrder(t, id, terminalID, at)
@@ -301,7 +301,7 @@ func (s *Store) CancelOrder(ctx context.Context, id, terminalID string, at time.
 	return out, nil
 }
 
-func (s *Store) ConfirmOrder(ctx context.Context, c store.OrderConfirm) (store.Order, store.Txn, bool, error) {
+func (s *engine) ConfirmOrder(ctx context.Context, c store.OrderConfirm) (store.Order, store.Txn, bool, error) {
 	var (
 		o        store.Order
 		txn      store.Txn

@@ -5,14 +5,10 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/stillpay/stillpay/server/ledger"
 	"github.com/stillpay/stillpay/server/store"
 )
 
-func (s *Store) ApplyPayments(ctx context.Context, ops []store.PaymentOp) ([]store.Outcome, error) {
-	if err := ledger.CheckOpCount(len(ops)); err != nil {
-		return nil, err
-	}
+func (s *engine) ApplyPayments(ctx context.Context, ops []store.PaymentOp) ([]store.Outcome, error) {
 	c := &call{ops: ops}
 	if err := s.w.do(ctx, c); err != nil {
 		return nil, err
@@ -20,14 +16,7 @@ func (s *Store) ApplyPayments(ctx context.Context, ops []store.PaymentOp) ([]sto
 	return c.outs, nil
 }
 
-func (s *Store) ApplySigned(ctx context.Context, nonce store.Nonce, ops []store.PaymentOp) ([]store.Outcome, error) {
-	nonce, err := ledger.PrepareNonce(nonce)
-	if err != nil {
-		return nil, err
-	}
-	if err := ledger.CheckOpCount(len(ops)); err != nil {
-		return nil, err
-	}
+func (s *engine) ApplySigned(ctx context.Context, nonce store.Nonce, ops []store.PaymentOp) ([]store.Outcome, error) {
 	c := &call{nonce: &nonce, ops: ops}
 	if err := s.w.do(ctx, c); err != nil {
 		return nil, err
@@ -35,7 +24,7 @@ func (s *Store) ApplySigned(ctx context.Context, nonce store.Nonce, ops []store.
 	return c.outs, nil
 }
 
-func (s *Store) GetTxn(ctx context.Context, key store.TxnKey) (store.Txn, error) {
+func (s *engine) GetTxn(ctx context.Context, key store.TxnKey) (store.Txn, error) {
 	t, ok, err := s.r.txns.get(ctx, key)
 	switch {
 	case err != nil:
@@ -46,7 +35,7 @@ func (s *Store) GetTxn(ctx context.Context, key store.TxnKey) (store.Txn, error)
 	return t, nil
 }
 
-func (s *Store) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, error) {
+func (s *engine) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, error) {
 	column, owner, set := "", "", 0
 	for _, c := range []struct{ id, column string }{
 		{f.TerminalID, "terminal_id"}, {f.MerchantID, "merchant_id"}, {f.UserID, "user_id"}, {f.AuthorizationID, "authorization_id"},
@@ -96,7 +85,7 @@ func (s *Store) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, e
 
 // GetTxns looks up many idempotency keys in one query (a batch's keys: one round trip instead of one
 // per item). A single key joins the coalesced lookups of concurrent requests, as GetTxn does.
-func (s *Store) GetTxns(ctx context.Context, keys []store.TxnKey) (map[store.TxnKey]store.Txn, error) {
+func (s *engine) GetTxns(ctx context.Context, keys []store.TxnKey) (map[store.TxnKey]store.Txn, error) {
 	if len(keys) > store.MaxOpsPerCall {
 		return nil, fmt.Errorf("%w: %d keys, at most %d", store.ErrTooManyOps, len(keys), store.MaxOpsPerCall)
 	}

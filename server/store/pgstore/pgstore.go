@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stillpay/stillpay/server/store"
+	"github.com/stillpay/stillpay/server/store/front"
 )
 
 // defaultMaxConns is the pool size when the DSN does not set pool_max_conns: the connections for reads
@@ -32,8 +33,27 @@ type Options struct {
 	Tracer pgx.QueryTracer
 }
 
-// Store is the PostgreSQL store. Create it with Open.
+// Store is the PostgreSQL store: the store front (server/store/front: the policy every store shares)
+// over the PostgreSQL engine. Create it with Open.
 type Store struct {
+	*front.Front
+	e *engine
+}
+
+var _ store.ServerKeyStore = (*Store)(nil)
+
+// PutServerKey announces k (store.ServerKeyStore).
+func (s *Store) PutServerKey(ctx context.Context, k store.ServerKey) error {
+	return s.e.PutServerKey(ctx, k)
+}
+
+// ServerKeys lists the announced keys (store.ServerKeyStore).
+func (s *Store) ServerKeys(ctx context.Context) ([]store.ServerKey, error) {
+	return s.e.ServerKeys(ctx)
+}
+
+// engine is the PostgreSQL driver below the front.
+type engine struct {
 	pool  *pgxpool.Pool
 	wpool *pgxpool.Pool // the writer's own connection
 	log   *slog.Logger
@@ -41,7 +61,7 @@ type Store struct {
 	r     *readers
 }
 
-var _ store.Store = (*Store)(nil)
+var _ front.Driver = (*engine)(nil)
 
 // IsDSN reports whether spec names a PostgreSQL database rather than a directory.
 func IsDSN(spec string) bool {
@@ -88,10 +108,10 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		wpool.Close()
 		return nil, err
 	}
-	s := &Store{pool: pool, wpool: wpool, log: log}
-	s.w = newWriter(s)
-	s.r = newReaders(s)
-	return s, nil
+	e := &engine{pool: pool, wpool: wpool, log: log}
+	e.w = newWriter(e)
+	e.r = newReaders(e)
+	return &Store{Front: front.New(e), e: e}, nil
 }
 
 func poolConfig(dsn string) (*pgxpool.Config, error) {
@@ -150,7 +170,7 @@ func Redact(dsn string) string {
 }
 
 // Close finishes queued writes and closes the pool.
-func (s *Store) Close() error {
+func (s *engine) Close() error {
 	s.w.close()
 	s.r.close()
 	s.wpool.Close()
@@ -168,4 +188,4 @@ type GroupStats struct {
 }
 
 // Stats returns counters since Open.
-func (s *Store) Stats() GroupStats { return s.w.stats() }
+func (s *Store) Stats() GroupStats { return s.e.w.stats() }

@@ -31,12 +31,8 @@ func listPush(ctx context.Context, q interface {
 	return collect(rows, scanPush)
 }
 
-func (s *Store) PutPushSubscription(ctx context.Context, p store.PushSubscription) error {
-	p, err := ledger.PreparePushSubscription(p)
-	if err != nil {
-		return err
-	}
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
+func (s *engine) PutPushSubscription(ctx context.Context, p store.PushSubscription) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		have, err := listPush(ctx, tx, p.UserID)
 		if err != nil {
 			return err
@@ -57,12 +53,12 @@ func (s *Store) PutPushSubscription(ctx context.Context, p store.PushSubscriptio
 	return mapErr(err)
 }
 
-func (s *Store) ListPushSubscriptions(ctx context.Context, userID string) ([]store.PushSubscription, error) {
+func (s *engine) ListPushSubscriptions(ctx context.Context, userID string) ([]store.PushSubscription, error) {
 	out, err := listPush(ctx, s.pool, userID)
 	return out, mapErr(err)
 }
 
-func (s *Store) DeletePushSubscription(ctx context.Context, userID, endpoint string) error {
+func (s *engine) DeletePushSubscription(ctx context.Context, userID, endpoint string) error {
 	_, err := s.pool.Exec(ctx, `DELETE FROM push_subscriptions WHERE user_id = $1 AND endpoint = $2`, userID, endpoint)
 	return mapErr(err)
 }

@@ -70,7 +70,7 @@ func (s *snapshot) queueRedemptions(b *pgx.Batch) error {
 }
 
 // MerchantRedemptions implements store.Redemptions.
-func (s *Store) MerchantRedemptions(ctx context.Context, merchantID string) ([]store.Redemption, error) {
+func (s *engine) MerchantRedemptions(ctx context.Context, merchantID string) ([]store.Redemption, error) {
 	rows, err := s.pool.Query(ctx, `SELECT doc FROM offer_redemptions WHERE merchant_id = $1 ORDER BY token_id`, merchantID)
 	if err != nil {
 		return nil, mapErr(err)

@@ -65,23 +65,23 @@ var serializable = pgx.TxOptions{IsoLevel: pgx.Serializable}
 // inTx runs fn in a SERIALIZABLE transaction and commits it, running it again (at most maxTxAttempts
 // times in all) when the database reports a serialization failure or deadlock. fn must be safe to run
 // more than once: everything it reports back must be reset at its start.
-func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+func (s *engine) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return s.runTx(ctx, s.pool, serializable, fn)
 }
 
 // readTx runs fn in a read-only snapshot (REPEATABLE READ).
-func (s *Store) readTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+func (s *engine) readTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return s.runTx(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
 }
 
 // runTx is the retry loop, on a connection from pool.
-func (s *Store) runTx(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions, fn func(tx pgx.Tx) error) error {
+func (s *engine) runTx(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions, fn func(tx pgx.Tx) error) error {
 	return s.retry(ctx, func() error { return attemptTx(ctx, pool, opts, fn) })
 }
 
 // retry runs attempt until it succeeds, fails for a reason other than a serialization conflict, or
 // has run maxTxAttempts times; it maps the final error to the store's sentinels.
-func (s *Store) retry(ctx context.Context, attempt func() error) error {
+func (s *engine) retry(ctx context.Context, attempt func() error) error {
 	var err error
 	for n := 1; ; n++ {
 		err = attempt()

@@ -12,10 +12,8 @@ import (
 	"github.com/stillpay/stillpay/server/store"
 )
 
-var _ store.ServerKeyStore = (*Store)(nil)
-
 // PutServerKey announces k; the same key again does nothing.
-func (s *Store) PutServerKey(ctx context.Context, k store.ServerKey) error {
+func (s *engine) PutServerKey(ctx context.Context, k store.ServerKey) error {
 	tag, err := s.pool.Exec(ctx, `INSERT INTO server_keys (key_id, created_at, sealed, endorsed_by, endorsement, current_from)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key_id) DO NOTHING`,
 		k.KeyID, ts(k.Created), k.Sealed, k.EndorsedBy, k.Endorsement, ts(k.CurrentFrom))
@@ -39,7 +37,7 @@ func (s *Store) PutServerKey(ctx context.Context, k store.ServerKey) error {
 const serverKeyCols = `key_id, created_at, sealed, endorsed_by, endorsement, current_from`
 
 // ServerKeys lists the announced keys by current_from, then id.
-func (s *Store) ServerKeys(ctx context.Context) ([]store.ServerKey, error) {
+func (s *engine) ServerKeys(ctx context.Context) ([]store.ServerKey, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+serverKeyCols+` FROM server_keys ORDER BY current_from, key_id`)
 	if err != nil {
 		return nil, mapErr(err)
@@ -56,7 +54,7 @@ func (s *Store) ServerKeys(ctx context.Context) ([]store.ServerKey, error) {
 	return out, mapErr(rows.Err())
 }
 
-func (s *Store) readServerKey(row pgx.Row, k *store.ServerKey) error {
+func (s *engine) readServerKey(row pgx.Row, k *store.ServerKey) error {
 	var created, from pgtype.Timestamptz
 	if err := row.Scan(&k.KeyID, &created, &k.Sealed, &k.EndorsedBy, &k.Endorsement, &from); err != nil {
 		return err

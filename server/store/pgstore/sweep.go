@@ -18,8 +18,7 @@ const sweepLimit = 2000
 // times for sliding windows; the daily count ends with the day).
 const failureMemory = 24 * time.Hour
 
-func (s *Store) Sweep(ctx context.Context, now time.Time, grace time.Duration) (store.SweepReport, error) {
-	now = ledger.Norm(now)
+func (s *engine) Sweep(ctx context.Context, now time.Time, grace time.Duration) (store.SweepReport, error) {
 	rep := store.SweepReport{ReleasedMinor: map[string]int64{}}
 	if err := s.sweepHolds(ctx, now, grace, &rep); err != nil {
 		return store.SweepReport{}, err
@@ -43,7 +42,7 @@ func (s *Store) Sweep(ctx context.Context, now time.Time, grace time.Duration) (
 
 // sweepHolds releases the unused hold of authorizations closed (expired or revoked) before now − grace,
 // one journal entry each, all in one transaction.
-func (s *Store) sweepHolds(ctx context.Context, now time.Time, grace time.Duration, rep *store.SweepReport) error {
+func (s *engine) sweepHolds(ctx context.Context, now time.Time, grace time.Duration, rep *store.SweepReport) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		*rep = store.SweepReport{ReleasedMinor: map[string]int64{}}
 		rows, err := tx.Query(ctx, `SELECT `+authCols+` FROM authorizations
@@ -105,7 +104,7 @@ func (s *Store) sweepHolds(ctx context.Context, now time.Time, grace time.Durati
 // deleteExpired deletes up to sweepLimit rows of table whose expires_at is at or before now
 // (PostgreSQL has no DELETE ... LIMIT: a key subquery bounds it).
 // table and key are constants of this package, never input.
-func (s *Store) deleteExpired(ctx context.Context, table, key string, now time.Time) (int, error) {
+func (s *engine) deleteExpired(ctx context.Context, table, key string, now time.Time) (int, error) {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM `+table+` WHERE (`+key+`) IN (
 		SELECT `+key+` FROM `+table+` WHERE expires_at <= $1 LIMIT $2)`, ts(now), sweepLimit)
 	if err != nil {

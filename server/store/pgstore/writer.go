@@ -49,12 +49,12 @@ type call struct {
 // payment ops. One per Store: the ops of one instance never conflict with each other, and a group's
 // transaction touches each hot row (a merchant's balance) once however many of its payments land there.
 type writer struct {
-	s       *Store
+	s       *engine
 	b       *groupcommit.Batcher[*call]
 	retries atomic.Uint64 // attempts repeated after a serialization failure (retry.go)
 }
 
-func newWriter(s *Store) *writer {
+func newWriter(s *engine) *writer {
 	w := &writer{s: s}
 	w.b = groupcommit.New(groupcommit.Config{
 		Name: "pgstore", QueueDepth: queueDepth, MaxRequests: maxGroupCalls, MaxWeight: maxGroupOps,
