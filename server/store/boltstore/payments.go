@@ -15,15 +15,8 @@ import (
 	"github.com/stillpay/stillpay/server/store"
 )
 
-func (s *engine) ApplyPayments(ctx context.Context, ops []store.PaymentOp) ([]store.Outcome, error) {
-	return s.apply(ctx, nil, ops)
-}
-
-func (s *engine) ApplySigned(ctx context.Context, nonce store.Nonce, ops []store.PaymentOp) ([]store.Outcome, error) {
-	return s.apply(ctx, &nonce, ops)
-}
-
-func (s *engine) apply(ctx context.Context, nonce *store.Nonce, ops []store.PaymentOp) ([]store.Outcome, error) {
+// Apply applies ops, recording nonce (when set) first in the same transaction (front.Driver).
+func (s *engine) Apply(ctx context.Context, nonce *store.Nonce, ops []store.PaymentOp) ([]store.Outcome, error) {
 	var outs []store.Outcome
 	err := s.w.do(ctx, len(ops), func(tx *bolt.Tx) error {
 		outs = make([]store.Outcome, len(ops)) // reset: the writer may run this twice
@@ -62,9 +55,6 @@ func (s *engine) GetTxn(ctx context.Context, key store.TxnKey) (store.Txn, error
 
 // GetTxns reads every key in one read transaction: one consistent snapshot, one lock acquisition.
 func (s *engine) GetTxns(ctx context.Context, keys []store.TxnKey) (map[store.TxnKey]store.Txn, error) {
-	if len(keys) > store.MaxOpsPerCall {
-		return nil, fmt.Errorf("%w: %d keys, at most %d", store.ErrTooManyOps, len(keys), store.MaxOpsPerCall)
-	}
 	out := make(map[store.TxnKey]store.Txn, len(keys))
 	err := s.db.View(func(tx *bolt.Tx) error {
 		t := ltx{tx: tx}
@@ -90,15 +80,6 @@ func (s *engine) GetTxns(ctx context.Context, keys []store.TxnKey) (map[store.Tx
 }
 
 func (s *engine) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, error) {
-	set := 0
-	for _, id := range []string{f.TerminalID, f.MerchantID, f.UserID, f.AuthorizationID} {
-		if id != "" {
-			set++
-		}
-	}
-	if set > 1 {
-		return nil, fmt.Errorf("%w: filter by one of terminal, merchant, user or authorization", store.ErrInvalidArgument)
-	}
 	before := f.BeforeSeq
 	if before == 0 {
 		before = math.MaxUint64

@@ -2,6 +2,7 @@ package front
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/stillpay/stillpay/server/ledger"
@@ -14,7 +15,7 @@ func (f *Front) ApplyPayments(ctx context.Context, ops []store.PaymentOp) ([]sto
 	if err := ledger.CheckOpCount(len(ops)); err != nil {
 		return nil, err
 	}
-	return f.engine.ApplyPayments(ctx, ops)
+	return f.engine.Apply(ctx, nil, ops)
 }
 
 // ApplySigned checks and normalises the nonce (ledger.PrepareNonce) and bounds the ops.
@@ -26,7 +27,7 @@ func (f *Front) ApplySigned(ctx context.Context, nonce store.Nonce, ops []store.
 	if err := ledger.CheckOpCount(len(ops)); err != nil {
 		return nil, err
 	}
-	return f.engine.ApplySigned(ctx, nonce, ops)
+	return f.engine.Apply(ctx, &nonce, ops)
 }
 
 // UseNonce checks and normalises the nonce (ledger.PrepareNonce).
@@ -36,4 +37,26 @@ func (f *Front) UseNonce(ctx context.Context, terminalID, nonce string, expiresA
 		return err
 	}
 	return f.engine.UseNonce(ctx, n.TerminalID, n.Nonce, n.ExpiresAt)
+}
+
+// GetTxns bounds the keys of one call: at most store.MaxOpsPerCall (store.ErrTooManyOps).
+func (f *Front) GetTxns(ctx context.Context, keys []store.TxnKey) (map[store.TxnKey]store.Txn, error) {
+	if len(keys) > store.MaxOpsPerCall {
+		return nil, fmt.Errorf("%w: %d keys, at most %d", store.ErrTooManyOps, len(keys), store.MaxOpsPerCall)
+	}
+	return f.engine.GetTxns(ctx, keys)
+}
+
+// ListTxns checks that the filter names at most one of terminal, merchant, user and authorization.
+func (f *Front) ListTxns(ctx context.Context, flt store.TxnFilter) ([]store.Txn, error) {
+	set := 0
+	for _, id := range []string{flt.TerminalID, flt.MerchantID, flt.UserID, flt.AuthorizationID} {
+		if id != "" {
+			set++
+		}
+	}
+	if set > 1 {
+		return nil, fmt.Errorf("%w: filter by one of terminal, merchant, user or authorization", store.ErrInvalidArgument)
+	}
+	return f.engine.ListTxns(ctx, flt)
 }

@@ -1,6 +1,9 @@
-// Package memstore is an in-memory store.Store: a fake for fast tests of the layers above the store. It
-// keeps nothing across restarts and syncs nothing, so it must never back a real server; it passes the
-// same conformance suite as the durable stores and applies the same money rules (server/ledger).
+// Package memstore is an in-memory store.Store for unit tests of the layers above the store that do
+// not test durability: it is the only store.ServerKeyStore without a database (keysync's tests use it)
+// and the api health test runs on it. It keeps nothing across restarts and syncs nothing, so it must
+// never back a real server (storeopen cannot open it); the API and end-to-end tests run over bbolt and
+// PostgreSQL, the stores that ship. It passes the same conformance suite as the durable stores, through
+// the same front (server/store/front), and applies the same money rules (server/ledger).
 package memstore
 
 import (

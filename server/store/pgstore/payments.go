@@ -8,16 +8,10 @@ import (
 	"github.com/stillpay/stillpay/server/store"
 )
 
-func (s *engine) ApplyPayments(ctx context.Context, ops []store.PaymentOp) ([]store.Outcome, error) {
-	c := &call{ops: ops}
-	if err := s.w.do(ctx, c); err != nil {
-		return nil, err
-	}
-	return c.outs, nil
-}
-
-func (s *engine) ApplySigned(ctx context.Context, nonce store.Nonce, ops []store.PaymentOp) ([]store.Outcome, error) {
-	c := &call{nonce: &nonce, ops: ops}
+// Apply applies ops in the writer's next group, recording nonce (when set) in the same transaction
+// (front.Driver).
+func (s *engine) Apply(ctx context.Context, nonce *store.Nonce, ops []store.PaymentOp) ([]store.Outcome, error) {
+	c := &call{nonce: nonce, ops: ops}
 	if err := s.w.do(ctx, c); err != nil {
 		return nil, err
 	}
@@ -36,17 +30,13 @@ func (s *engine) GetTxn(ctx context.Context, key store.TxnKey) (store.Txn, error
 }
 
 func (s *engine) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, error) {
-	column, owner, set := "", "", 0
+	column, owner := "", "" // the front let through at most one
 	for _, c := range []struct{ id, column string }{
 		{f.TerminalID, "terminal_id"}, {f.MerchantID, "merchant_id"}, {f.UserID, "user_id"}, {f.AuthorizationID, "authorization_id"},
 	} {
 		if c.id != "" {
-			set++
 			column, owner = c.column, c.id
 		}
-	}
-	if set > 1 {
-		return nil, fmt.Errorf("%w: filter by one of terminal, merchant, user or authorization", store.ErrInvalidArgument)
 	}
 	if f.TerminalID != "" {
 		// A terminal's own order: its txn ids, descending (the primary key's order).
@@ -86,9 +76,6 @@ func (s *engine) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, 
 // GetTxns looks up many idempotency keys in one query (a batch's keys: one round trip instead of one
 // per item). A single key joins the coalesced lookups of concurrent requests, as GetTxn does.
 func (s *engine) GetTxns(ctx context.Context, keys []store.TxnKey) (map[store.TxnKey]store.Txn, error) {
-	if len(keys) > store.MaxOpsPerCall {
-		return nil, fmt.Errorf("%w: %d keys, at most %d", store.ErrTooManyOps, len(keys), store.MaxOpsPerCall)
-	}
 	switch len(keys) {
 	case 0:
 		return map[store.TxnKey]store.Txn{}, nil
