@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/stillpay/stillpay/internal/testenv"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -23,6 +25,7 @@ func newBrowser(t *testing.T) context.Context {
 // newBrowserWith is newBrowser with extra command-line flags (a fake camera, for one).
 func newBrowserWith(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
+	testenv.SkipIfShort(t, "starts Chromium (the browser tests take about 2 minutes of CPU)")
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("STILLPAY_REQUIRE_BROWSER") == "1" {
 			t.Fatalf("STILLPAY_REQUIRE_BROWSER=1 but %s is missing: apt-get install chromium", chromiumPath)
