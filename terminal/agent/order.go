@@ -116,15 +116,12 @@ func (a *Agent) ResumeOrders(ctx context.Context) (int, error) {
 // CancelOrder asks for an order to be cancelled. The cancellation is committed first and sent until
 // the server answers; the server has the last word: an order the customer paid meanwhile ends paid.
 func (a *Agent) CancelOrder(ctx context.Context, id string) error {
-	err := a.updateOrder(ctx, id, func(r *queue.Record) error {
+	err := a.updateOrder(ctx, id, func(r *queue.Record) (queue.State, error) {
 		switch r.State {
-		case queue.StateOrdering, queue.StateOrderPending:
-			r.State = queue.StateCancelling
-		case queue.StateCancelling:
-		default:
-			return fmt.Errorf("%w: %s is %s", ErrOrderFinal, id, r.State)
+		case queue.StateOrdering, queue.StateOrderPending, queue.StateCancelling:
+			return queue.StateCancelling, nil
 		}
-		return nil
+		return r.State, fmt.Errorf("%w: %s is %s", ErrOrderFinal, id, r.State)
 	})
 	if err != nil {
 		return err
@@ -202,11 +199,12 @@ func (a *Agent) createOrder(ctx context.Context, rec queue.Record) error {
 	var prob *protocol.Problem
 	if errors.As(err, &prob) {
 		a.log.Warn("order refused by the server", "order", rec.TxnID, "code", prob.Code, "detail", prob.Detail)
-		return a.updateOrder(ctx, rec.TxnID, func(r *queue.Record) error {
+		return a.updateOrder(ctx, rec.TxnID, func(r *queue.Record) (queue.State, error) {
 			if r.State == queue.StateOrdering || r.State == queue.StateCancelling {
-				r.State, r.DeclineCode, r.DeclineMessage = queue.StateDeclined, prob.Code, "refused by the server: "+prob.Detail
+				r.DeclineCode, r.DeclineMessage = prob.Code, "refused by the server: "+prob.Detail
+				return queue.StateDeclined, nil
 			}
-			return nil
+			return r.State, nil
 		})
 	}
 	if err != nil {
@@ -215,12 +213,12 @@ func (a *Agent) createOrder(ctx context.Context, rec queue.Record) error {
 	if o.Amount != rec.Amount {
 		return fmt.Errorf("the server's order is for %s, the register asked for %s", o.Amount, rec.Amount)
 	}
-	err = a.updateOrder(ctx, rec.TxnID, func(r *queue.Record) error {
+	err = a.updateOrder(ctx, rec.TxnID, func(r *queue.Record) (queue.State, error) {
 		r.Order.OrderID, r.Order.QR, r.Order.ExpiresAt = o.OrderID, o.MPM, o.ExpiresAt
 		if r.State == queue.StateOrdering {
-			r.State = queue.StateOrderPending
+			return queue.StateOrderPending, nil
 		}
-		return nil
+		return r.State, nil
 	})
 	if err != nil {
 		return err
@@ -238,7 +236,10 @@ func (a *Agent) pollOrder(ctx context.Context, f *follower, rec queue.Record) er
 		if a.opt.Clock.Now().Before(rec.Order.ExpiresAt) {
 			status = a.printOrderQR(ctx, rec, false)
 		}
-		if err := a.updateOrder(ctx, rec.TxnID, func(r *queue.Record) error { r.Order.QRPrint = status; return nil }); err != nil {
+		if err := a.updateOrder(ctx, rec.TxnID, func(r *queue.Record) (queue.State, error) {
+			r.Order.QRPrint = status
+			return r.State, nil
+		}); err != nil {
 			return err
 		}
 		a.notify()
@@ -271,9 +272,9 @@ func (a *Agent) cancelAtServer(ctx context.Context, rec queue.Record) error {
 		// The server refuses to say anything about the order (e.g. order_not_found): nothing can be
 		// paid through it.
 		a.log.Error("order cancel refused by the server", "order", rec.TxnID, "code", prob.Code, "detail", prob.Detail)
-		return a.updateOrder(ctx, rec.TxnID, func(r *queue.Record) error {
-			r.State, r.DeclineCode, r.DeclineMessage = queue.StateCancelled, prob.Code, "cancel refused by the server: "+prob.Detail
-			return nil
+		return a.updateOrder(ctx, rec.TxnID, func(r *queue.Record) (queue.State, error) {
+			r.DeclineCode, r.DeclineMessage = prob.Code, "cancel refused by the server: "+prob.Detail
+			return queue.StateCancelled, nil
 		})
 	}
 	if err != nil {
@@ -299,21 +300,22 @@ func (a *Agent) settleOrder(ctx context.Context, rec queue.Record, o protocol.Or
 		}
 	}
 	now := a.opt.Clock.Now()
-	err := a.updateOrder(ctx, rec.TxnID, func(r *queue.Record) error {
+	err := a.updateOrder(ctx, rec.TxnID, func(r *queue.Record) (queue.State, error) {
 		if r.State.OrderFinal() {
-			return nil
+			return r.State, nil
 		}
+		to := r.State
 		switch o.State {
 		case protocol.OrderPaid:
-			r.State, r.Approval, r.ApprovalCode, r.ApprovedAt = queue.StatePaid, o.Approval, ap.ApprovalCode, ap.ApprovedAt
+			to, r.Approval, r.ApprovalCode, r.ApprovedAt = queue.StatePaid, o.Approval, ap.ApprovalCode, ap.ApprovedAt
 			r.Masked, r.Order.PaymentID, r.Order.PaidAt = ap.MaskedCustomer, ap.ApprovalID, ap.ApprovedAt
 		case protocol.OrderExpired:
-			r.State, r.DeclineCode, r.DeclineMessage = queue.StateExpired, protocol.CodeOrderExpired, "the customer did not pay before "+o.ExpiresAt.Local().Format("15:04:05")
+			to, r.DeclineCode, r.DeclineMessage = queue.StateExpired, protocol.CodeOrderExpired, "the customer did not pay before "+o.ExpiresAt.Local().Format("15:04:05")
 		case protocol.OrderCancelled:
-			r.State, r.DeclineCode, r.DeclineMessage = queue.StateCancelled, protocol.CodeOrderCancelled, "cancelled at the register"
+			to, r.DeclineCode, r.DeclineMessage = queue.StateCancelled, protocol.CodeOrderCancelled, "cancelled at the register"
 		}
 		r.UpdatedAt = now
-		return nil
+		return to, nil
 	})
 	if err != nil {
 		return err
@@ -334,9 +336,9 @@ func (a *Agent) reportOrder(ctx context.Context, rec queue.Record) {
 	if rec.State != queue.StateDeclined { // no QR code was printed for a refused order: nothing to close
 		status = a.printOrderOutcome(ctx, rec, false)
 	}
-	err := a.updateOrder(ctx, rec.TxnID, func(r *queue.Record) error {
+	err := a.updateOrder(ctx, rec.TxnID, func(r *queue.Record) (queue.State, error) {
 		r.Order.Reported, r.Print, r.Printed = true, status, r.Printed || status.State == queue.PrintPrinted
-		return nil
+		return r.State, nil
 	})
 	if err != nil {
 		a.log.Warn("could not record that the order's outcome was printed", "order", rec.TxnID, "err", err)
@@ -361,7 +363,9 @@ func (a *Agent) orderRecord(ctx context.Context, id string) (queue.Record, error
 
 // updateOrder changes order id in one transaction, on the stored copy: the follower and a cancel
 // from the register never overwrite each other.
-func (a *Agent) updateOrder(ctx context.Context, id string, change func(*queue.Record) error) error {
+// change edits the record and returns the state it moves to (its own state to stay); the move is
+// checked by queue.Move.
+func (a *Agent) updateOrder(ctx context.Context, id string, change func(*queue.Record) (queue.State, error)) error {
 	return a.opt.Store.Update(ctx, func(tx queue.Tx) error {
 		r, err := tx.Get(id)
 		if errors.Is(err, queue.ErrNotFound) || (err == nil && (r.Kind != queue.KindOrder || r.Order == nil)) {
@@ -370,13 +374,14 @@ func (a *Agent) updateOrder(ctx context.Context, id string, change func(*queue.R
 		if err != nil {
 			return err
 		}
-		before := r.State
-		if err := change(&r); err != nil {
+		to, err := change(&r)
+		if err != nil {
 			return err
 		}
-		if r.State != before {
+		if to != r.State {
 			r.UpdatedAt = a.opt.Clock.Now()
 		}
-		return tx.Put(r)
+		_, err = queue.Move(tx, r, to)
+		return err
 	})
 }

@@ -23,11 +23,12 @@ func (a *Agent) Recover(ctx context.Context) (int, error) {
 		n = len(open)
 		for _, r := range open {
 			r.UpdatedAt = now
+			var to queue.State
 			switch {
 			case r.State == queue.StateSending && (r.Kind == protocol.KindVoid || r.Kind == protocol.KindRefund):
 				// A void or refund that may have been sent: the forwarder sends the same request (its
 				// own id) until the server answers it; its sale counts it meanwhile.
-				r.State = queue.StateQueued
+				to = queue.StateQueued
 				if t, err := tx.Get(r.TargetTxnID); err == nil {
 					if r.Kind == protocol.KindVoid {
 						t.VoidTxnID = r.TxnID
@@ -39,18 +40,18 @@ func (a *Agent) Recover(ctx context.Context) (int, error) {
 					}
 				}
 			case r.State == queue.StateWaiting:
-				r.State, r.DeclineMessage = queue.StateCancelled, "the terminal restarted before a code was scanned"
+				to, r.DeclineMessage = queue.StateCancelled, "the terminal restarted before a code was scanned"
 			case r.State == queue.StateSending:
 				v, err := queueVoid(tx, a.opt.Identity.TerminalID, r, now)
 				if err != nil {
 					return err
 				}
-				r.State, r.DeclineCode, r.VoidTxnID = queue.StateDeclined, protocol.CodeInternal, v.TxnID
+				to, r.DeclineCode, r.VoidTxnID = queue.StateDeclined, protocol.CodeInternal, v.TxnID
 				r.DeclineMessage = "the terminal restarted before the outcome was known; the request is voided"
 			default:
 				return fmt.Errorf("agent: open record %s in state %s", r.TxnID, r.State)
 			}
-			if err := tx.Put(r); err != nil {
+			if _, err := queue.Move(tx, r, to); err != nil {
 				return err
 			}
 		}

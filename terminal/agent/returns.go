@@ -324,7 +324,7 @@ func (a *Agent) returnAnswered(ctx context.Context, rec queue.Record, resp proto
 // commitReturn stores the return in state st and, when it takes effect (approved or queued), marks
 // its sale (voided, or the amount refunded) in the same transaction.
 func (a *Agent) commitReturn(ctx context.Context, rec queue.Record, st queue.State, sa *protocol.SignedApproval) queue.Record {
-	rec.State, rec.UpdatedAt = st, a.opt.Clock.Now()
+	rec.UpdatedAt = a.opt.Clock.Now()
 	if sa != nil {
 		rec.Approval = sa
 	}
@@ -343,16 +343,19 @@ func (a *Agent) commitReturn(ctx context.Context, rec queue.Record, st queue.Sta
 				return err
 			}
 		}
-		return tx.Put(rec)
+		var err error
+		rec, err = queue.Move(tx, rec, st)
+		return err
 	})
 	if err != nil {
 		a.log.Error("could not record the "+rec.Kind, "txn", rec.TxnID, "err", err)
 		a.stats.StorageErrors.Add(1)
 		if st == queue.StateApproved {
 			// The server did it: the register must hear so, though the file keeps it open.
-			return rec
+			return queue.Unstored(rec, st)
 		}
-		rec.State, rec.DeclineCode, rec.DeclineMessage = queue.StateDeclined, protocol.CodeInternal, "the terminal could not store it ("+err.Error()+")"
+		rec = queue.Unstored(rec, queue.StateDeclined)
+		rec.DeclineCode, rec.DeclineMessage = protocol.CodeInternal, "the terminal could not store it ("+err.Error()+")"
 	}
 	a.notify()
 	return rec

@@ -88,7 +88,7 @@ func (a *Agent) decide(ctx context.Context, rec queue.Record, text string) queue
 	// finds it Sending and voids it.
 	now := a.opt.Clock.Now()
 	sending := rec
-	sending.State, sending.Payload, sending.Masked = queue.StateSending, text, p.Masked()
+	sending.Payload, sending.Masked = text, p.Masked()
 	sending.SeenKey, sending.AuthorizationID, sending.UpdatedAt = p.UseKey(), p.AuthorizationID, now
 	err = a.opt.Store.Update(ctx, func(tx queue.Tx) error {
 		earlier, seen, err := tx.MarkSeen(p.UseKey(), rec.TxnID, p.Credential.ExpiresAt)
@@ -107,7 +107,8 @@ func (a *Agent) decide(ctx context.Context, rec queue.Record, text string) queue
 				return &offline.Decline{Code: protocol.CodeOfferAlreadyUsed, Reason: fmt.Sprintf("this offer was already redeemed on this terminal (%s); the customer may pay without it", earlier)}
 			}
 		}
-		return tx.Put(sending)
+		_, err = queue.Move(tx, sending, queue.StateSending)
+		return err
 	})
 	if errors.As(err, &d) {
 		return a.finish(rec, queue.StateDeclined, d.Code, d.Reason)
@@ -181,12 +182,13 @@ func (a *Agent) answered(ctx context.Context, rec queue.Record, resp protocol.Tr
 			return a.voidAndDecline(ctx, rec, protocol.CodeInternal, "the server's approval could not be verified: "+err.Error())
 		}
 		now := a.opt.Clock.Now()
-		rec.State, rec.Approval, rec.ApprovalCode = queue.StateApproved, resp.Approval, ap.ApprovalCode
+		rec.Approval, rec.ApprovalCode = resp.Approval, ap.ApprovalCode
 		rec.ApprovedAt, rec.UpdatedAt, rec.Kind = ap.ApprovedAt, now, protocol.KindOnline
 		if ap.MaskedCustomer != "" {
 			rec.Masked = ap.MaskedCustomer
 		}
-		if err := a.opt.Store.Update(ctx, func(tx queue.Tx) error { return tx.Put(rec) }); err != nil {
+		rec, err = queue.Transition(ctx, a.opt.Store, rec, queue.StateApproved)
+		if err != nil {
 			return a.storageFailed(rec, err)
 		}
 		a.log.Info("sale approved online", "txn", rec.TxnID, "amount", rec.Amount.String())
@@ -259,8 +261,9 @@ func (a *Agent) voidAndDecline(ctx context.Context, rec queue.Record, code proto
 		if err != nil {
 			return err
 		}
-		rec.State, rec.DeclineCode, rec.DeclineMessage, rec.VoidTxnID, rec.UpdatedAt = queue.StateDeclined, code, reason, v.TxnID, now
-		return tx.Put(rec)
+		rec.DeclineCode, rec.DeclineMessage, rec.VoidTxnID, rec.UpdatedAt = code, reason, v.TxnID, now
+		rec, err = queue.Move(tx, rec, queue.StateDeclined)
+		return err
 	})
 	if err != nil {
 		return a.storageFailed(rec, err)
@@ -282,10 +285,11 @@ func queueVoid(tx queue.Tx, terminalID string, target queue.Record, now time.Tim
 
 // finish commits a final state that charges nothing and publishes it.
 func (a *Agent) finish(rec queue.Record, st queue.State, code protocol.Code, reason string) queue.Record {
-	rec.State, rec.DeclineCode, rec.DeclineMessage, rec.UpdatedAt = st, code, reason, a.opt.Clock.Now()
+	rec.DeclineCode, rec.DeclineMessage, rec.UpdatedAt = code, reason, a.opt.Clock.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := a.opt.Store.Update(ctx, func(tx queue.Tx) error { return tx.Put(rec) }); err != nil {
+	rec, err := queue.Transition(ctx, a.opt.Store, rec, st)
+	if err != nil {
 		// The sale was not approved, so nothing is lost; the stored record stays open and Recover
 		// closes it at the next start.
 		a.log.Error("could not record the sale's outcome", "txn", rec.TxnID, "err", err)
@@ -301,7 +305,8 @@ func (a *Agent) finish(rec queue.Record, st queue.State, code protocol.Code, rea
 func (a *Agent) storageFailed(rec queue.Record, err error) queue.Record {
 	a.log.Error("queue write failed: sale not approved", "txn", rec.TxnID, "err", err)
 	a.stats.StorageErrors.Add(1)
-	rec.State, rec.DeclineCode = queue.StateDeclined, protocol.CodeInternal
+	rec = queue.Unstored(rec, queue.StateDeclined)
+	rec.DeclineCode = protocol.CodeInternal
 	rec.DeclineMessage = "the terminal could not store the sale (" + err.Error() + "); not approved"
 	a.keepUnstored(rec)
 	a.notify()

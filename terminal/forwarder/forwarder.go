@@ -197,15 +197,15 @@ func (f *Forwarder) DrainOnce(ctx context.Context) (more bool, err error) {
 			}
 			res, proof := res, protocol.ProofFor(resp, i)
 			r.Result, r.BatchProof, r.Attempts, r.UpdatedAt, r.LastError = &res, &proof, r.Attempts+1, now, ""
+			to := queue.StateSettled
 			if Settles(r, res) {
-				r.State = queue.StateSettled
 				settled++
 			} else {
-				r.State = queue.StateRefused
+				to = queue.StateRefused
 				r.LastError = fmt.Sprintf("%s: %s", res.Code, res.Message)
 				refused++
 			}
-			if err := tx.Put(r); err != nil {
+			if _, err := queue.Move(tx, r, to); err != nil {
 				return err
 			}
 		}

@@ -26,8 +26,9 @@ func Retry(ctx context.Context, store queue.Store, txnID string, now time.Time) 
 		if r.State != queue.StateRefused {
 			return fmt.Errorf("%w: %s is %s", ErrNotRefused, txnID, r.State)
 		}
-		r.State, r.UpdatedAt = queue.StateQueued, now
-		return tx.Put(r)
+		r.UpdatedAt = now
+		r, err = queue.Move(tx, r, queue.StateQueued)
+		return err
 	})
 	return r, err
 }

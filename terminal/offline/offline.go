@@ -122,14 +122,14 @@ func (v *Verifier) Approve(ctx context.Context, store queue.Store, rec queue.Rec
 			return decline(protocol.CodeCodeUsed, nil, "this code was already used on this terminal (%s); ask the customer for a new one", earlier)
 		}
 		rec.Kind = protocol.KindOffline
-		rec.State = queue.StateQueued
 		rec.ApprovedAt = now
 		rec.UpdatedAt = now
 		rec.SeenKey = p.UseKey()
 		rec.AuthorizationID = p.AuthorizationID
 		rec.Masked = p.Masked()
 		rec.ApprovalCode = ApprovalCode(rec.TxnID)
-		return tx.Put(rec)
+		rec, err = queue.Move(tx, rec, queue.StateQueued)
+		return err
 	})
 	return rec, err
 }
