@@ -72,16 +72,5 @@ func BenchmarkScreen(b *testing.B) {
 	}
 	b.Logf("loaded %d accounts and %d payments in %v", accounts, txns, time.Since(start).Round(time.Millisecond))
 	q := store.ScreenQuery{MerchantID: "bm00", Set: storetest.ScreenBenchSet(), Now: storetest.ScreenBenchNow, CapCount: 3, CapWindow: 7 * 24 * time.Hour}
-	b.ResetTimer()
-	var n int
-	for b.Loop() {
-		users, err := s.Screen(ctx, q)
-		if err != nil {
-			b.Fatal(err)
-		}
-		n = len(users)
-	}
-	b.ReportMetric(float64(n), "audience/op")
-	b.ReportMetric(float64(accounts), "accounts")
-	b.ReportMetric(float64(txns), "txns")
+	storetest.ScreenBenchLoop(b, s, q, accounts, txns)
 }

@@ -86,16 +86,5 @@ func BenchmarkScreen(b *testing.B) {
 		}
 		rows.Close()
 	}
-	b.ResetTimer()
-	var n int
-	for b.Loop() {
-		users, err := s.Screen(ctx, q)
-		if err != nil {
-			b.Fatal(err)
-		}
-		n = len(users)
-	}
-	b.ReportMetric(float64(n), "audience/op")
-	b.ReportMetric(float64(accounts), "accounts")
-	b.ReportMetric(float64(txns), "txns")
+	storetest.ScreenBenchLoop(b, s, q, accounts, txns)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stillpay/stillpay/server/screen"
+	"github.com/stillpay/stillpay/server/store"
 )
 
 // The screening benchmark's world, the same for every store (docs/benchmarks.md, "Screening"):
@@ -74,4 +75,23 @@ func ScreenBenchSet() screen.Set {
 		{{Type: screen.DaysSinceLastVisit, Min: n(30), Max: n(90)}, {Type: screen.MCC, MCC: "5812", Days: 14}},
 		{{Type: screen.FirstTime}, {Type: screen.MCC, MCC: "5812", Days: 30}},
 	}}
+}
+
+// ScreenBenchLoop times Screen over the loaded world, the same loop for every store, and reports the
+// audience and the world's size.
+func ScreenBenchLoop(b *testing.B, s store.Store, q store.ScreenQuery, accounts, txns int) {
+	b.Helper()
+	ctx := b.Context()
+	b.ResetTimer()
+	var n int
+	for b.Loop() {
+		users, err := s.Screen(ctx, q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(users)
+	}
+	b.ReportMetric(float64(n), "audience/op")
+	b.ReportMetric(float64(accounts), "accounts")
+	b.ReportMetric(float64(txns), "txns")
 }
