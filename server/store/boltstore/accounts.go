@@ -83,7 +83,7 @@ func (s *engine) GetAccount(ctx context.Context, id string) (store.Account, erro
 }
 
 func (s *engine) ListAccounts(ctx context.Context, f store.AccountFilter) ([]store.Account, error) {
-	n := store.PageSize(f.Limit)
+	n := f.Limit
 	var out []store.Account
 	err := s.db.View(func(tx *bolt.Tx) error {
 		add := func(id string) (bool, error) {
@@ -125,7 +125,7 @@ func (s *engine) ListAccounts(ctx context.Context, f store.AccountFilter) ([]sto
 }
 
 func (s *engine) ListEntries(ctx context.Context, f store.EntryFilter) ([]store.Entry, error) {
-	n := store.PageSize(f.Limit)
+	n := f.Limit
 	var out []store.Entry
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bktEntries).Cursor()

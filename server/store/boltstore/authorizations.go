@@ -116,7 +116,7 @@ func (s *engine) ListAuthorizations(ctx context.Context, f store.AuthorizationFi
 	default:
 		return s.listAllAuthorizations(f.Page)
 	}
-	n := store.PageSize(f.Limit)
+	n := f.Limit
 	var out []store.Authorization
 	err := s.db.View(func(tx *bolt.Tx) error {
 		prefix := pair(owner, "")
@@ -166,7 +166,7 @@ func (s *engine) RevokeAuthorization(ctx context.Context, id string, at time.Tim
 // listAllAuthorizations pages through bktAuthData by id, jumping from one authorization's record to
 // the next id (its codes and txns sit between).
 func (s *engine) listAllAuthorizations(p store.Page) ([]store.Authorization, error) {
-	n := store.PageSize(p.Limit)
+	n := p.Limit
 	var out []store.Authorization
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bktAuthData).Cursor()

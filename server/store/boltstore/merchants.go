@@ -43,7 +43,7 @@ func (s *engine) ListMerchants(ctx context.Context, p store.Page) ([]store.Merch
 
 // listByID pages through a bucket keyed by id.
 func listByID[T any](db *bolt.DB, bucket []byte, p store.Page) ([]T, error) {
-	n := store.PageSize(p.Limit)
+	n := p.Limit
 	var out []T
 	err := db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucket).Cursor()

@@ -349,7 +349,7 @@ func (s *engine) GetCampaign(ctx context.Context, id string) (store.Campaign, er
 }
 
 func (s *engine) ListCampaigns(ctx context.Context, merchantID string, p store.Page) ([]store.Campaign, error) {
-	n := store.PageSize(p.Limit)
+	n := p.Limit
 	var out []store.Campaign
 	err := s.db.View(func(tx *bolt.Tx) error {
 		prefix := pair(merchantID, "")
@@ -425,7 +425,6 @@ func (s *engine) CampaignMessages(ctx context.Context, campaignID string) ([]sto
 }
 
 func (s *engine) ListMessages(ctx context.Context, userID string, all bool, n int, now time.Time) ([]store.OfferMessage, error) {
-	n = store.PageSize(n)
 	var out []store.OfferMessage
 	var undelivered []string
 	err := s.db.View(func(tx *bolt.Tx) error {

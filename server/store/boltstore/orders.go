@@ -87,7 +87,7 @@ func (s *engine) GetOrder(ctx context.Context, id string) (store.Order, error) {
 }
 
 func (s *engine) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.Order, error) {
-	n := store.PageSize(f.Limit)
+	n := f.Limit
 	var out []store.Order
 	err := s.db.View(func(tx *bolt.Tx) error {
 		t := ltx{tx: tx}

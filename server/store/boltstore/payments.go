@@ -84,7 +84,7 @@ func (s *engine) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, 
 	if before == 0 {
 		before = math.MaxUint64
 	}
-	n := store.PageSize(f.Limit)
+	n := f.Limit
 	var out []store.Txn
 	err := s.db.View(func(tx *bolt.Tx) error {
 		txns, bySeq := tx.Bucket(bktTxns), tx.Bucket(bktTxnBySeq)

@@ -106,7 +106,7 @@ func (s *engine) ListTerminals(ctx context.Context, f store.TerminalFilter) ([]s
 	if f.MerchantID == "" {
 		return listByID[store.Terminal](s.db, bktTerminals, f.Page)
 	}
-	n := store.PageSize(f.Limit)
+	n := f.Limit
 	var out []store.Terminal
 	err := s.db.View(func(tx *bolt.Tx) error {
 		prefix := pair(f.MerchantID, "")

@@ -47,7 +47,8 @@ func (f *Front) GetTxns(ctx context.Context, keys []store.TxnKey) (map[store.Txn
 	return f.engine.GetTxns(ctx, keys)
 }
 
-// ListTxns checks that the filter names at most one of terminal, merchant, user and authorization.
+// ListTxns checks that the filter names at most one of terminal, merchant, user and authorization,
+// and sets the page size.
 func (f *Front) ListTxns(ctx context.Context, flt store.TxnFilter) ([]store.Txn, error) {
 	set := 0
 	for _, id := range []string{flt.TerminalID, flt.MerchantID, flt.UserID, flt.AuthorizationID} {
@@ -58,5 +59,6 @@ func (f *Front) ListTxns(ctx context.Context, flt store.TxnFilter) ([]store.Txn,
 	if set > 1 {
 		return nil, fmt.Errorf("%w: filter by one of terminal, merchant, user or authorization", store.ErrInvalidArgument)
 	}
+	flt.Limit = store.PageSize(flt.Limit)
 	return f.engine.ListTxns(ctx, flt)
 }

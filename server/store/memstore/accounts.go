@@ -45,7 +45,7 @@ func (s *engine) ListEntries(ctx context.Context, f store.EntryFilter) ([]store.
 	}
 	defer s.mu.Unlock()
 	var out []store.Entry
-	for i := f.AfterID; i < uint64(len(s.entries)) && len(out) < store.PageSize(f.Limit); i++ {
+	for i := f.AfterID; i < uint64(len(s.entries)) && len(out) < f.Limit; i++ {
 		out = append(out, cloneEntry(s.entries[i]))
 	}
 	return out, nil

@@ -152,7 +152,7 @@ func list[T any](s *engine, ctx context.Context, m map[string]T, p store.Page, k
 
 // page returns the values of m with keys after p.AfterID, by key, at most the page size.
 func page[T any](m map[string]T, p store.Page, keep func(T) bool) []T {
-	n := store.PageSize(p.Limit)
+	n := p.Limit
 	var out []T
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if len(out) == n {

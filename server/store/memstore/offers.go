@@ -214,7 +214,7 @@ func (s *engine) ListCampaigns(ctx context.Context, merchantID string, p store.P
 		}
 	}
 	slices.SortFunc(all, func(a, b store.Campaign) int { return strings.Compare(a.ID, b.ID) })
-	return all[:min(len(all), store.PageSize(p.Limit))], nil
+	return all[:min(len(all), p.Limit)], nil
 }
 
 func (s *engine) CancelCampaign(ctx context.Context, id string, at time.Time) (store.Campaign, error) {
@@ -270,7 +270,7 @@ func (s *engine) ListMessages(ctx context.Context, userID string, all bool, n in
 	o := s.off()
 	var out []store.OfferMessage
 	for _, id := range o.inbox[userID] {
-		if len(out) == store.PageSize(n) {
+		if len(out) == n {
 			break
 		}
 		m := o.messages[id]

@@ -112,7 +112,7 @@ func (s *engine) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.O
 		return nil, err
 	}
 	defer s.mu.Unlock()
-	n := store.PageSize(f.Limit)
+	n := f.Limit
 	var out []store.Order
 	for i := f.AfterSeq; i < uint64(len(s.orders.seq)) && len(out) < n; i++ {
 		if o, ok := s.orders.byID[s.orders.seq[i]]; ok && o.TerminalID == f.TerminalID {

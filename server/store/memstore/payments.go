@@ -65,7 +65,7 @@ func (s *engine) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, 
 		return nil, err
 	}
 	defer s.mu.Unlock()
-	n := store.PageSize(f.Limit)
+	n := f.Limit
 	var out []store.Txn
 	if f.TerminalID != "" {
 		var keys []store.TxnKey

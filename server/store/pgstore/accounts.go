@@ -169,7 +169,7 @@ func (s *engine) ListAccounts(ctx context.Context, f store.AccountFilter) ([]sto
 		args = append(args, string(f.Kind))
 		q += fmt.Sprintf(" AND kind = $%d", len(args))
 	}
-	args = append(args, store.PageSize(f.Limit))
+	args = append(args, f.Limit)
 	q += fmt.Sprintf(" ORDER BY id LIMIT $%d", len(args))
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
@@ -183,7 +183,7 @@ func (s *engine) ListEntries(ctx context.Context, f store.EntryFilter) ([]store.
 	var out []store.Entry
 	err := s.readTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		out, err = readEntries(ctx, tx, f.AfterID, store.PageSize(f.Limit))
+		out, err = readEntries(ctx, tx, f.AfterID, f.Limit)
 		return err
 	})
 	return out, err

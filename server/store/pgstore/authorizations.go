@@ -97,7 +97,7 @@ func (s *engine) ListAuthorizations(ctx context.Context, f store.AuthorizationFi
 		q += ` AND account_id = $2`
 		args = append(args, f.AccountID)
 	}
-	args = append(args, store.PageSize(f.Limit))
+	args = append(args, f.Limit)
 	q += fmt.Sprintf(` ORDER BY id LIMIT $%d`, len(args))
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {

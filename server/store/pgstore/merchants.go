@@ -67,7 +67,7 @@ func (s *engine) GetMerchant(ctx context.Context, id string) (store.Merchant, er
 }
 
 func (s *engine) ListMerchants(ctx context.Context, p store.Page) ([]store.Merchant, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+merchantCols+` FROM merchants WHERE id > $1 ORDER BY id LIMIT $2`, p.AfterID, store.PageSize(p.Limit))
+	rows, err := s.pool.Query(ctx, `SELECT `+merchantCols+` FROM merchants WHERE id > $1 ORDER BY id LIMIT $2`, p.AfterID, p.Limit)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -148,10 +148,10 @@ func (s *engine) ListTerminals(ctx context.Context, f store.TerminalFilter) ([]s
 	var rows pgx.Rows
 	var err error
 	if f.MerchantID == "" {
-		rows, err = s.pool.Query(ctx, `SELECT `+terminalCols+` FROM terminals WHERE id > $1 ORDER BY id LIMIT $2`, f.AfterID, store.PageSize(f.Limit))
+		rows, err = s.pool.Query(ctx, `SELECT `+terminalCols+` FROM terminals WHERE id > $1 ORDER BY id LIMIT $2`, f.AfterID, f.Limit)
 	} else {
 		rows, err = s.pool.Query(ctx, `SELECT `+terminalCols+` FROM terminals WHERE merchant_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
-			f.MerchantID, f.AfterID, store.PageSize(f.Limit))
+			f.MerchantID, f.AfterID, f.Limit)
 	}
 	if err != nil {
 		return nil, mapErr(err)
@@ -225,7 +225,7 @@ func (s *engine) GetUser(ctx context.Context, id string) (store.User, error) {
 }
 
 func (s *engine) ListUsers(ctx context.Context, p store.Page) ([]store.User, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+userCols+` FROM users WHERE id > $1 ORDER BY id LIMIT $2`, p.AfterID, store.PageSize(p.Limit))
+	rows, err := s.pool.Query(ctx, `SELECT `+userCols+` FROM users WHERE id > $1 ORDER BY id LIMIT $2`, p.AfterID, p.Limit)
 	if err != nil {
 		return nil, mapErr(err)
 	}

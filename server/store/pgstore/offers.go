@@ -265,7 +265,7 @@ func (s *engine) GetCampaign(ctx context.Context, id string) (store.Campaign, er
 
 func (s *engine) ListCampaigns(ctx context.Context, merchantID string, p store.Page) ([]store.Campaign, error) {
 	rows, err := s.pool.Query(ctx, `SELECT doc FROM campaigns WHERE merchant_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
-		merchantID, p.AfterID, store.PageSize(p.Limit))
+		merchantID, p.AfterID, p.Limit)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -331,7 +331,7 @@ func (s *engine) ListMessages(ctx context.Context, userID string, all bool, n in
 	var out []store.OfferMessage
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT doc FROM offer_messages WHERE user_id = $1 AND ($2 OR NOT doc ? 'acked_at')
-			ORDER BY created_at, id LIMIT $3`, userID, all, store.PageSize(n))
+			ORDER BY created_at, id LIMIT $3`, userID, all, n)
 		if err != nil {
 			return err
 		}

@@ -270,7 +270,7 @@ func (s *engine) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.O
 		return nil, nil
 	}
 	rows, err := s.pool.Query(ctx, selectOrderSQL+`terminal_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-		f.TerminalID, after, store.PageSize(f.Limit))
+		f.TerminalID, after, f.Limit)
 	if err != nil {
 		return nil, mapErr(err)
 	}

@@ -41,7 +41,7 @@ func (s *engine) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, 
 	if f.TerminalID != "" {
 		// A terminal's own order: its txn ids, descending (the primary key's order).
 		q := `SELECT ` + txnCols + ` FROM txns WHERE terminal_id = $1`
-		args := []any{f.TerminalID, store.PageSize(f.Limit)}
+		args := []any{f.TerminalID, f.Limit}
 		if f.BeforeTxnID != "" {
 			q += ` AND terminal_txn_id < $3`
 			args = append(args, f.BeforeTxnID)
@@ -58,7 +58,7 @@ func (s *engine) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, 
 		before = int64(f.BeforeSeq)
 	}
 	q := `SELECT ` + txnCols + ` FROM txns WHERE seq < $1`
-	args := []any{before, store.PageSize(f.Limit)}
+	args := []any{before, f.Limit}
 	if column != "" {
 		// column comes from the fixed list above, never from input.
 		q += ` AND ` + column + ` = $3`

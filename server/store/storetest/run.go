@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OfferScreening", testOfferScreening},
 		{"Redemptions", testRedemptions},
 		{"PushSubscriptions", testPushSubscriptions},
+		{"PageSizes", testPageSizes},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
