@@ -37,6 +37,7 @@ var decodeCases = []struct {
 }
 
 func TestDecode(t *testing.T) {
+	t.Parallel()
 	for _, tt := range decodeCases {
 		got, err := Decode(tt.text)
 		if tt.err != nil {
@@ -52,6 +53,7 @@ func TestDecode(t *testing.T) {
 }
 
 func TestEncode(t *testing.T) {
+	t.Parallel()
 	for _, tt := range decodeCases {
 		if tt.err != nil {
 			continue
@@ -68,6 +70,7 @@ func TestEncode(t *testing.T) {
 // TestNeverEndsWithSpace checks the property the package doc promises: the last character of an
 // encoding is never a space, whatever the final one or two bytes are.
 func TestNeverEndsWithSpace(t *testing.T) {
+	t.Parallel()
 	for n := 0; n < 1<<16; n++ {
 		for _, src := range [][]byte{{byte(n >> 8), byte(n)}, {byte(n)}} {
 			if e := Encode(src); strings.HasSuffix(e, " ") {

@@ -54,6 +54,7 @@ func lookup(id string) (ed25519.PublicKey, bool) {
 }
 
 func TestSignValidation(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		change func(*Credential)
@@ -96,6 +97,7 @@ func TestSignValidation(t *testing.T) {
 }
 
 func TestSignTruncatesTimes(t *testing.T) {
+	t.Parallel()
 	c := baseCredential()
 	c.IssuedAt = issued.Add(700 * time.Millisecond).In(time.FixedZone("X", 3600))
 	s := signed(t, c)
@@ -105,6 +107,7 @@ func TestSignTruncatesTimes(t *testing.T) {
 }
 
 func TestRoundTrip(t *testing.T) {
+	t.Parallel()
 	c := signed(t, baseCredential())
 	b := c.Marshal()
 	got, err := Parse(b)
@@ -126,6 +129,7 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestLongestCredential(t *testing.T) {
+	t.Parallel()
 	c := baseCredential()
 	c.UserID = strings.Repeat("u", MaxUserIDLen)
 	c.AuthorizationID = strings.Repeat("a", MaxAuthorizationIDLen)
@@ -144,6 +148,7 @@ func TestLongestCredential(t *testing.T) {
 
 // TestGolden pins the byte layout documented in docs/protocol.md.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	b := signed(t, baseCredential()).Marshal()
 	path := filepath.Join("testdata", "credential.hex")
 	got := hex.EncodeToString(b) + "\n"
@@ -194,6 +199,7 @@ func parseCases(t testing.TB) []struct {
 }
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	for _, tt := range parseCases(t) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse(tt.b)
@@ -208,6 +214,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestVerify(t *testing.T) {
+	t.Parallel()
 	good := signed(t, baseCredential())
 	other, err := Sign(baseCredential(), testKeyID, otherKey)
 	if err != nil {
@@ -253,6 +260,7 @@ func TestVerify(t *testing.T) {
 }
 
 func TestKeySetFrom(t *testing.T) {
+	t.Parallel()
 	pub := serverKey.Public().(ed25519.PublicKey)
 	ks := KeySetFrom([]protocol.ServerKey{
 		{KeyID: testKeyID, PublicKey: pub},
@@ -270,6 +278,7 @@ func TestKeySetFrom(t *testing.T) {
 }
 
 func TestHold(t *testing.T) {
+	t.Parallel()
 	h, err := signed(t, baseCredential()).Hold()
 	if err != nil || h.Minor != 20000 || h.Currency != "EUR" {
 		t.Fatalf("Hold = %v, %v; want 200.00 EUR", h, err)

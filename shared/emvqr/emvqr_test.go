@@ -11,6 +11,7 @@ import (
 )
 
 func TestCRC16CheckValue(t *testing.T) {
+	t.Parallel()
 	if got := CRC16([]byte("123456789")); got != 0x29B1 {
 		t.Fatalf("CRC16(123456789) = %04X, want 29B1 (CRC-16/CCITT-FALSE check value)", got)
 	}
@@ -99,6 +100,7 @@ var parseErrorCases = []struct {
 }
 
 func TestParseErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range parseErrorCases {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := Parse(tc.input)
@@ -114,6 +116,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestParseValid(t *testing.T) {
+	t.Parallel()
 	valid := []struct {
 		name  string
 		input string
@@ -172,6 +175,7 @@ func TestParseValid(t *testing.T) {
 }
 
 func TestEncodeRoundTrip(t *testing.T) {
+	t.Parallel()
 	objs := []Object{
 		Prim(IDPayloadFormat, PayloadFormatV1),
 		Prim(IDInitiation, InitiationDynamic),
@@ -203,6 +207,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 }
 
 func TestEncodeErrors(t *testing.T) {
+	t.Parallel()
 	good := []Object{Prim(0, "01"), Tmpl(26, Prim(0, "com.example")), Prim(53, "978"), Prim(58, "DE")}
 	if _, err := Encode(good); err != nil {
 		t.Fatalf("Encode(good): %v", err)
@@ -238,6 +243,7 @@ func TestEncodeErrors(t *testing.T) {
 }
 
 func TestAmounts(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		text  string
 		exp   int
@@ -275,6 +281,7 @@ func TestAmounts(t *testing.T) {
 }
 
 func TestCurrencies(t *testing.T) {
+	t.Parallel()
 	for _, a := range []string{"CNY", "EUR", "USD", "GBP", "CHF", "HKD", "SGD", "JPY", "KRW", "BHD", "KWD", "BRL", "THB", "INR", "IDR"} {
 		c, ok := CurrencyByAlpha(a)
 		if !ok {
@@ -295,6 +302,7 @@ func TestCurrencies(t *testing.T) {
 
 // TestGarbageNeverPanics feeds random bytes and random mutations of valid payloads.
 func TestGarbageNeverPanics(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
 	base := []byte(withCRC(minimal))
 	for i := 0; i < 20000; i++ {

@@ -64,6 +64,7 @@ var realWorldWant = []struct {
 }
 
 func TestRealWorldPayloads(t *testing.T) {
+	t.Parallel()
 	payloads := realWorld(t)
 	if len(payloads) != len(realWorldWant) {
 		t.Fatalf("testdata has %d payloads, the table %d", len(payloads), len(realWorldWant))
@@ -120,6 +121,7 @@ func TestRealWorldPayloads(t *testing.T) {
 // TestRealWorldTamper changes every character of real payloads to each of a few others: every
 // change is an error (almost always ErrCRC), never a different valid code.
 func TestRealWorldTamper(t *testing.T) {
+	t.Parallel()
 	payloads := realWorld(t)
 	for _, name := range []string{"pix-bcb-manual-dynamic", "qris-pakasir-shopee", "emvco-spec-best-transport"} {
 		r := []rune(payloads[name])

@@ -49,6 +49,7 @@ var parseTable = []struct {
 }
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	for _, tc := range parseTable {
 		got, err := Parse(tc.in, tc.currency, tc.opt)
 		if !errors.Is(err, tc.err) {
@@ -62,6 +63,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestFormat(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		a       Amount
 		decimal string
@@ -84,6 +86,7 @@ func TestFormat(t *testing.T) {
 }
 
 func TestAdd(t *testing.T) {
+	t.Parallel()
 	if _, err := (Amount{math.MaxInt64, "EUR"}).Add(Amount{1, "EUR"}); !errors.Is(err, ErrOverflow) {
 		t.Errorf("overflow: got %v", err)
 	}

@@ -33,6 +33,7 @@ func sample(t testing.TB, r Rule) Token {
 var tenPercent = Rule{Kind: KindPercent, Value: 1000, MinSpend: 500, MaxDiscount: 300}
 
 func TestRoundTripAndSize(t *testing.T) {
+	t.Parallel()
 	tok := sample(t, tenPercent)
 	b := tok.Marshal()
 	// The whole point of the compact form: it fits payload v2's offer field.
@@ -60,6 +61,7 @@ func TestRoundTripAndSize(t *testing.T) {
 }
 
 func TestVerify(t *testing.T) {
+	t.Parallel()
 	tok := sample(t, tenPercent)
 	tampered := tok.Marshal()
 	tampered[len(tampered)-66] ^= 1 // a byte of ValidFrom
@@ -88,6 +90,7 @@ func TestVerify(t *testing.T) {
 }
 
 func TestDiscount(t *testing.T) {
+	t.Parallel()
 	eur := func(m int64) money.Amount { return money.Amount{Minor: m, Currency: "EUR"} }
 	for _, c := range []struct {
 		name     string
@@ -116,6 +119,7 @@ func TestDiscount(t *testing.T) {
 }
 
 func TestSignRejects(t *testing.T) {
+	t.Parallel()
 	base := Token{Currency: "EUR", Rule: tenPercent, ValidFrom: t0, ValidUntil: t0.Add(time.Hour)}
 	for name, mut := range map[string]func(*Token){
 		"zero percent":    func(x *Token) { x.Rule.Value = 0 },
@@ -167,6 +171,7 @@ func parseCases(t testing.TB) []struct {
 }
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	for _, c := range parseCases(t) {
 		_, err := Parse(c.b)
 		if !errors.Is(err, c.want) || (c.want == nil) != (err == nil) {

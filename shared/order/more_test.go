@@ -17,6 +17,7 @@ import (
 )
 
 func TestSignRefuses(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		edit func(*Order)
@@ -64,6 +65,7 @@ func TestSignRefuses(t *testing.T) {
 // TestOtherSchemes: every real-world code of shared/emvqr's testdata is "not a stillpay order",
 // with its merchant name, city and amount.
 func TestOtherSchemes(t *testing.T) {
+	t.Parallel()
 	f, err := os.Open("../emvqr/testdata/realworld.txt")
 	if err != nil {
 		t.Fatal(err)
@@ -100,6 +102,7 @@ func TestOtherSchemes(t *testing.T) {
 }
 
 func TestConfirmation(t *testing.T) {
+	t.Parallel()
 	s, _ := mustSign(t, sampleOrder())
 	c, err := ConfirmationFor(s, s.ID, "ACC-1", s.Amount)
 	if err != nil {
@@ -163,6 +166,7 @@ func TestConfirmation(t *testing.T) {
 // TestKeyRotation: an order signed with a key the wallet learned through an endorsement verifies;
 // one signed with a key nobody endorsed does not.
 func TestKeyRotation(t *testing.T) {
+	t.Parallel()
 	created := now.Add(-time.Hour)
 	oldPub := serverKey.Public().(ed25519.PublicKey)
 	trusted := []protocol.ServerKey{{KeyID: "k-2026-12", PublicKey: oldPub, Created: created}}
@@ -197,6 +201,7 @@ func TestKeyRotation(t *testing.T) {
 // TestQRVersion records the QR version go-qrcode chooses for orders at error-correction level M
 // (docs/protocol.md "Size"): the typical order and the largest one the limits allow.
 func TestQRVersion(t *testing.T) {
+	t.Parallel()
 	_, typical := mustSign(t, sampleOrder())
 	_, sticker := mustSign(t, sampleSticker())
 	big := sampleOrder()

@@ -77,6 +77,7 @@ func recrc(text string) string {
 }
 
 func TestRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, o := range []Order{sampleOrder(), sampleSticker(), func() Order { o := sampleOrder(); o.Reference = ""; return o }()} {
 		s, text := mustSign(t, o)
 		got, err := Parse(text, keys, now)
@@ -104,6 +105,7 @@ func TestRoundTrip(t *testing.T) {
 
 // TestGolden pins the text and the signed bytes of the sample order (docs/protocol.md shows them).
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	s, text := mustSign(t, sampleOrder())
 	c := Confirmation{OrderID: s.ID, MerchantID: s.MerchantID, Amount: s.Amount, AccountID: "ACC-1", OrderSignatureSHA256: s.SignatureSHA256()}
 	cb, err := ConfirmationBytes(c)
@@ -130,6 +132,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestParseRefuses(t *testing.T) {
+	t.Parallel()
 	s, text := mustSign(t, sampleOrder())
 	_, sticker := mustSign(t, sampleSticker())
 	replace := func(old, new string) string {
@@ -196,6 +199,7 @@ func TestParseRefuses(t *testing.T) {
 // TestEveryFieldIsSigned changes each field of Order (and the key id) in turn: the signed bytes
 // must change every time, so a field added to Order without being signed fails here.
 func TestEveryFieldIsSigned(t *testing.T) {
+	t.Parallel()
 	base := Signed{Order: sampleOrder(), KeyID: "k-2026-12"}
 	want := string(base.SignedBytes())
 	rv := reflect.ValueOf(&base.Order).Elem()

@@ -42,6 +42,7 @@ var rfc6238Keys = map[string]struct {
 }
 
 func TestHOTPRFC4226(t *testing.T) {
+	t.Parallel()
 	for counter, want := range rfc4226Vectors {
 		if got := HOTP(sha1.New, rfc4226Secret, uint64(counter), 6); got != want {
 			t.Errorf("HOTP(counter %d) = %06d, want %06d", counter, got, want)
@@ -50,6 +51,7 @@ func TestHOTPRFC4226(t *testing.T) {
 }
 
 func TestTOTPRFC6238(t *testing.T) {
+	t.Parallel()
 	for _, v := range rfc6238Vectors {
 		k := rfc6238Keys[v.hash]
 		if got := TOTP(k.newHash, k.key, time.Unix(v.unix, 0), 30, 8); got != v.want {
@@ -59,6 +61,7 @@ func TestTOTPRFC6238(t *testing.T) {
 }
 
 func TestHOTPDigits(t *testing.T) {
+	t.Parallel()
 	full := HOTP(sha1.New, rfc4226Secret, 0, MaxDigits)
 	if full >= 1<<31 {
 		t.Fatalf("untruncated HOTP %d has more than 31 bits", full)
@@ -78,6 +81,7 @@ func TestHOTPDigits(t *testing.T) {
 }
 
 func TestStep(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		t    time.Time
 		want uint64
@@ -102,6 +106,7 @@ func TestStep(t *testing.T) {
 }
 
 func TestNewSecret(t *testing.T) {
+	t.Parallel()
 	a, err := NewSecret()
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ var testSecret = []byte("0123456789abcdef0123456789abcdef")
 var testNow = time.Unix(1_750_000_015, 0)
 
 func TestPaymentCode(t *testing.T) {
+	t.Parallel()
 	step := StepAt(testNow)
 	code := PaymentCode(testSecret, step, 7)
 	if code >= MaxCode {
@@ -66,6 +67,7 @@ func verifyCases() []verifyCase {
 }
 
 func TestVerifyPaymentCode(t *testing.T) {
+	t.Parallel()
 	for _, tt := range verifyCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			code := tt.code
@@ -81,6 +83,7 @@ func TestVerifyPaymentCode(t *testing.T) {
 }
 
 func TestVerifyPaymentCodeOtherSecret(t *testing.T) {
+	t.Parallel()
 	step := StepAt(testNow)
 	other := append([]byte(nil), testSecret...)
 	other[0] ^= 1
@@ -91,6 +94,7 @@ func TestVerifyPaymentCodeOtherSecret(t *testing.T) {
 }
 
 func TestCheckStepWindow(t *testing.T) {
+	t.Parallel()
 	// A code made at the very end of step s is still good until the end of step s+1 and no later.
 	s := StepAt(testNow)
 	end := StepStart(s + 2).Add(-time.Nanosecond)

@@ -14,6 +14,7 @@ import (
 // TestVerifyMAC: the server's check refuses a forged MAC, a MAC made under another authorization's
 // key, a MAC over other bytes, and a short secret.
 func TestVerifyMAC(t *testing.T) {
+	t.Parallel()
 	good := binaryOf(t, validText(t))
 	otherSecret := bytes.Repeat([]byte{5}, otp.SecretSize)
 	flipped := append([]byte(nil), good...)
@@ -57,6 +58,7 @@ func TestVerifyMAC(t *testing.T) {
 // the key is HKDF of the 256-bit secret, which only the wallet and the server hold
 // (docs/security.md).
 func TestTerminalCannotForgeMAC(t *testing.T) {
+	t.Parallel()
 	good := binaryOf(t, validText(t))
 	p, err := Parse(validText(t))
 	if err != nil {
@@ -103,6 +105,7 @@ func TestTerminalCannotForgeMAC(t *testing.T) {
 
 // TestMACKeyDerivation: the MAC key is neither the secret nor the same for two secrets.
 func TestMACKeyDerivation(t *testing.T) {
+	t.Parallel()
 	k1, err := MACKey(secret)
 	if err != nil {
 		t.Fatal(err)

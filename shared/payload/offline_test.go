@@ -15,6 +15,7 @@ import (
 )
 
 func TestVerifyOffline(t *testing.T) {
+	t.Parallel()
 	cred := testCredential(t, "alice", serverKey)
 	forgedCred := testCredential(t, "alice", otherKey)
 	expiry := issued.Add(24 * time.Hour)
@@ -67,6 +68,7 @@ func counterTo(t testing.TB, b []byte, counter uint32) []byte {
 }
 
 func TestDeclineCode(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		err  error
 		want protocol.Code
@@ -95,6 +97,7 @@ func TestDeclineCode(t *testing.T) {
 }
 
 func TestMask(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ user, want string }{
 		{"a", "***"},
 		{"bob", "***"},

@@ -22,6 +22,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func TestBuildParse(t *testing.T) {
+	t.Parallel()
 	credBytes := testCredential(t, "alice", serverKey)
 	code := otp.PaymentCode(secret, nowStep, 3)
 	text := build(t, credBytes, 3, nowStep)
@@ -56,6 +57,7 @@ func TestBuildParse(t *testing.T) {
 
 // TestBuildParseFields round-trips credentials and codes at the edges of every compact field.
 func TestBuildParseFields(t *testing.T) {
+	t.Parallel()
 	offer := bytes.Repeat([]byte{0xa5}, MaxOfferLen)
 	tests := []struct {
 		name             string
@@ -100,6 +102,7 @@ func TestBuildParseFields(t *testing.T) {
 
 // TestGolden pins the text format documented in docs/protocol.md.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	for name, text := range map[string]string{
 		"payload.txt":    validText(t),
 		"payload-v1.txt": validV1Text(t),
@@ -123,6 +126,7 @@ func TestGolden(t *testing.T) {
 // TestSize checks the figures docs/protocol.md quotes and that the text is scanner- and QR-safe.
 // wallet/cli's TestQRVersion checks the QR versions go-qrcode picks for them.
 func TestSize(t *testing.T) {
+	t.Parallel()
 	sizes := map[string]int{"alice": 345, "alice@example.com": 363, "user-twelve1": 355}
 	for user, want := range sizes {
 		text := build(t, testCredential(t, user, serverKey), 3, nowStep)
@@ -151,6 +155,7 @@ const qrAlphanumericCapacity12L = 535
 // TestBudget builds the longest payloads: the longest ids with the largest offer that fits the
 // budget (exactly MaxBinaryLen bytes), and a typical code with the largest offer.
 func TestBudget(t *testing.T) {
+	t.Parallel()
 	long := longestCredential(t)
 	room := MaxBinaryLen - len(binaryOf(t, build(t, long, credential.MaxCodes-1, nowStep)))
 	if room < 1 || room > 127 {
@@ -175,6 +180,7 @@ func TestBudget(t *testing.T) {
 }
 
 func TestBuildErrors(t *testing.T) {
+	t.Parallel()
 	credBytes := testCredential(t, "alice", serverKey)
 	early, err := credential.Sign(credential.Credential{UserID: "u", AuthorizationID: testAuthID,
 		DevicePublicKey: deviceKey.Public().(ed25519.PublicKey), Currency: "EUR", CapPerPayment: 1, MaxCodes: 1,
@@ -280,6 +286,7 @@ func parseCases(t testing.TB) []parseCase {
 }
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	for _, tt := range parseCases(t) {
 		t.Run(tt.name, func(t *testing.T) {
 			p, err := Parse(tt.text)
@@ -299,6 +306,7 @@ func TestParse(t *testing.T) {
 // changed, which the terminal cannot check, and by the server (Parse and VerifyMAC) unless only the
 // device signature changed, which the server does not check.
 func TestEveryByteChange(t *testing.T) {
+	t.Parallel()
 	good := binaryOf(t, validText(t))
 	sigStart := len(good) - trailerLen
 	macStart := sigStart + ed25519.SignatureSize
@@ -334,6 +342,7 @@ func TestEveryByteChange(t *testing.T) {
 // TestEveryCharacterChange replaces every character of a valid payload text with every other
 // character of the alphabet and with characters a scanner line must never carry.
 func TestEveryCharacterChange(t *testing.T) {
+	t.Parallel()
 	good := validText(t)
 	replacements := base45.Alphabet + "\r\n\x00a_\x7f\xff"
 	for i := 0; i < len(good); i++ {

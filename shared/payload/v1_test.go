@@ -22,6 +22,7 @@ func validV1Text(t testing.TB) string {
 // verifies (the server settles SP1 items a terminal approved offline before it was updated), but a
 // terminal refuses it and so does every check that needs a current payload, with payload_version.
 func TestRetiredV1(t *testing.T) {
+	t.Parallel()
 	text := validV1Text(t)
 	p, err := Parse(text)
 	if err != nil {
@@ -51,6 +52,7 @@ func TestRetiredV1(t *testing.T) {
 // TestV1SignatureIsVersioned: the same signed bytes under the other version's context do not verify,
 // so a version-1 signature cannot be replayed into a version-2 payload or back.
 func TestV1SignatureIsVersioned(t *testing.T) {
+	t.Parallel()
 	p, err := Parse(validV1Text(t))
 	if err != nil {
 		t.Fatal(err)
