@@ -20,10 +20,10 @@ import (
 // Issue #16's decoding goal, checked on the corpus of real payloads (internal/gen's Corpus).
 const (
 	corpusPerKind = 45 // 12 kinds: 540 photos
-	// corpusMinRate is the share of the photos that must decode to their exact text. Issue #16's
-	// goal is 0.95; the decoder reaches 0.946 on the measured corpus (511 of 540, docs/hardware.md),
-	// so this guards today's level against regressions until it does.
-	corpusMinRate  = 0.94
+	// corpusMinRate is the share of the photos that must decode to their exact text: issue #16's
+	// goal. The decoder reaches 0.952 on the measured corpus (514 of 540, docs/hardware.md); with
+	// no budget the rate does not depend on the machine's load.
+	corpusMinRate  = 0.95
 	corpusMinTotal = 500
 )
 

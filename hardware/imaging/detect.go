@@ -31,11 +31,13 @@ var alignmentAllowances = []float64{4, 8, 16}
 // This one reuses gozxing's finder, alignment and sampling steps but tries
 // the nearest valid sizes in turn and lets Reed-Solomon pick the right one.
 func decodeTolerant(bits *gozxing.BitMatrix) (Result, error) {
-	info, err := detector.NewFinderPatternFinder(bits, nil).Find(decodeHints)
-	if err != nil {
+	finder := detector.NewFinderPatternFinder(bits, nil)
+	var tl, tr, bl *detector.FinderPattern
+	if info, err := finder.Find(decodeHints); err == nil {
+		tl, tr, bl = info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()
+	} else if tl, tr, bl = selectTilted(finder.GetPossibleCenters()); tl == nil {
 		return Result{}, classify(err)
 	}
-	tl, tr, bl := info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()
 	moduleSize := (tl.GetEstimatedModuleSize() + tr.GetEstimatedModuleSize() + bl.GetEstimatedModuleSize()) / 3
 	if moduleSize < 1 {
 		return Result{}, classify(gozxing.NewNotFoundException("module size %v", moduleSize))
