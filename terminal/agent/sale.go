@@ -91,21 +91,11 @@ func (a *Agent) decide(ctx context.Context, rec queue.Record, text string) queue
 	sending.Payload, sending.Masked = text, p.Masked()
 	sending.SeenKey, sending.AuthorizationID, sending.UpdatedAt = p.UseKey(), p.AuthorizationID, now
 	err = a.opt.Store.Update(ctx, func(tx queue.Tx) error {
-		earlier, seen, err := tx.MarkSeen(p.UseKey(), rec.TxnID, p.Credential.ExpiresAt)
-		if err != nil {
+		if err := offline.MarkCodeSeen(tx, p, rec.TxnID); err != nil {
 			return err
 		}
-		if seen && earlier != rec.TxnID {
-			return &offline.Decline{Code: protocol.CodeCodeUsed, Reason: fmt.Sprintf("this code was already used on this terminal (%s); ask the customer for a new one", earlier)}
-		}
-		if applied.TokenID != "" {
-			earlier, seen, err := tx.MarkSeen(applied.SeenKey(), rec.TxnID, applied.ValidUntil)
-			if err != nil {
-				return err
-			}
-			if seen && earlier != rec.TxnID {
-				return &offline.Decline{Code: protocol.CodeOfferAlreadyUsed, Reason: fmt.Sprintf("this offer was already redeemed on this terminal (%s); the customer may pay without it", earlier)}
-			}
+		if err := offline.MarkOfferSeen(tx, applied, rec.TxnID); err != nil {
+			return err
 		}
 		_, err = queue.Move(tx, sending, queue.StateSending)
 		return err

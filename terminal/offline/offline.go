@@ -114,12 +114,8 @@ func (v *Verifier) Approve(ctx context.Context, store queue.Store, rec queue.Rec
 		if err := v.checkCaps(e, rec.Amount, now); err != nil {
 			return err
 		}
-		earlier, seen, err := tx.MarkSeen(p.UseKey(), rec.TxnID, p.Credential.ExpiresAt)
-		if err != nil {
+		if err := MarkCodeSeen(tx, p, rec.TxnID); err != nil {
 			return err
-		}
-		if seen && earlier != rec.TxnID {
-			return decline(protocol.CodeCodeUsed, nil, "this code was already used on this terminal (%s); ask the customer for a new one", earlier)
 		}
 		rec.Kind = protocol.KindOffline
 		rec.ApprovedAt = now
