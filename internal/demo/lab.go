@@ -516,7 +516,9 @@ func (l *Lab) Close() {
 		if t.p != nil && !t.p.exited() {
 			t.p.stop(10 * time.Second)
 		}
-		t.Printer.Close()
+		if t.Printer != nil {
+			t.Printer.Close()
+		}
 	}
 }
 
@@ -565,6 +567,7 @@ func (l *Lab) addTerminal(ctx context.Context, id string, withPrinter bool) (*Te
 		return nil, err
 	}
 	t := &Terminal{ID: id, API: localapi.NewClient(addr), dir: dir, cfgPath: filepath.Join(dir, "posagent.yaml")}
+	l.lanes = append(l.lanes, t) // every lane, printer or not, is stopped by Close
 	printerCfg := "printer: {type: none}\n"
 	if withPrinter {
 		if t.Printer, err = simprinter.NewPTY(simprinter.Options{Profile: "generic-80mm", KeepReceipts: 100000}, slog.New(slog.DiscardHandler)); err != nil {
@@ -573,9 +576,9 @@ func (l *Lab) addTerminal(ctx context.Context, id string, withPrinter bool) (*Te
 		link := filepath.Join(dir, "printer")
 		if err := t.Printer.Link(link); err != nil {
 			t.Printer.Close()
+			t.Printer = nil
 			return nil, err
 		}
-		l.lanes = append(l.lanes, t)
 		printerCfg = fmt.Sprintf("printer: {type: serial, port: '%s', profile: generic-80mm}\n", link)
 	}
 	cfg := fmt.Sprintf("server: {url: %s, timeout: 2s}\nscanner: {type: none}\n%slocal_api: {listen: '%s'}\nforwarder: {interval: 200ms, max_backoff: 1s}\n",
