@@ -39,6 +39,9 @@ test: ## Run every test with the race detector, then a short pass of every fuzz 
 	  echo "PostgreSQL tests skipped: no server on 127.0.0.1:5432; set STILLPAY_TEST_POSTGRES=postgres://user@host:5432/db?sslmode=disable to run them"; fi
 	@command -v pg_autoctl >/dev/null || echo "failover chaos test skipped: pg_autoctl missing (apt-get install postgresql-15-auto-failover; .ci/run does)"
 	$(GO) test -race -count=1 -timeout 15m ./...
+	@# The camera corpus tests render hundreds of photos, too slow under -race (where they skip):
+	@# run them once without it, so the decode-rate goal (docs/benchmarks.md) is checked in CI.
+	$(GO) test -count=1 -timeout 10m -run 'TestDecodeCorpus$$|TestDecodeSteeplyTiltedCode' ./hardware/imaging/
 	FUZZTIME=$(FUZZTIME_SHORT) ./scripts/fuzz.sh
 
 .PHONY: fuzz
