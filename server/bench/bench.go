@@ -55,10 +55,15 @@ type Config struct {
 	// Commits, when set, reads the store's group-commit counters (transactions committed, write
 	// requests in them), so the report shows how many writes shared each fsync.
 	Commits func() (commits, writes uint64)
-	// CPUTime, when set, reads the CPU time (user + system) this process has used, so the report shows
-	// CPU µs per payment. In process it covers the server and the driver; under load from other
-	// programs it is steadier than payments per second.
+	// CPUTime, when set, reads the CPU time (user + system) of the whole measurement: this process
+	// (the load generator, and the server when it runs in process) plus a server child process, so
+	// the report shows CPU µs per payment. Under load from other programs it is steadier than
+	// payments per second.
 	CPUTime func() time.Duration
+	// ServerCPUTime, when set, reads the CPU time of the server process alone (a child process or a
+	// local --server's pid), so the report shows the server's own CPU µs per payment next to the
+	// whole: the load generator (HTTP client, answer decode) shares the cores but is not the product.
+	ServerCPUTime func() time.Duration
 	// Repeats is how often each phase runs (default 1); the bbolt baseline is measured before and
 	// after each run, each run's ratio is to the mean of those two, and Print adds each phase's
 	// medians and spread.
@@ -79,8 +84,12 @@ type Row struct {
 	// Commits and WritesPerCommit are the store's group commits during the phase (with Config.Commits).
 	Commits         uint64  `json:"commits,omitempty"`
 	WritesPerCommit float64 `json:"writes_per_commit,omitempty"`
-	// CPUMicrosPerPayment is the process's CPU time during the phase per payment (with Config.CPUTime).
+	// CPUMicrosPerPayment is the whole measurement's CPU time during the phase per payment (with
+	// Config.CPUTime): load generator and server.
 	CPUMicrosPerPayment float64 `json:"cpu_us_per_payment,omitempty"`
+	// ServerCPUMicrosPerPayment is the server process's own CPU time during the phase per payment
+	// (with Config.ServerCPUTime).
+	ServerCPUMicrosPerPayment float64 `json:"server_cpu_us_per_payment,omitempty"`
 	// Baseline is the baseline this row's Ratio is to: the mean of the runs just before and after
 	// it (with Config.Repeats), else the run's one baseline.
 	Baseline float64 `json:"baseline_payments_per_second,omitempty"`
@@ -95,8 +104,8 @@ type Report struct {
 // Print writes the report as a small table.
 func (r Report) Print(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "phase\tpayments\tseconds\tpayments/s\tx baseline\tgoal\twrites/commit\tCPU µs/payment\t")
-	fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t\n", "bbolt fsync'd Update per payment (baseline)", "", "", r.BaselinePerSec, "1.0", "", "1", "")
+	fmt.Fprintln(tw, "phase\tpayments\tseconds\tpayments/s\tx baseline\tgoal\twrites/commit\tCPU µs/payment (all)\tserver CPU µs/payment\t")
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t\n", "bbolt fsync'd Update per payment (baseline)", "", "", r.BaselinePerSec, "1.0", "", "1", "", "")
 	for _, row := range r.Rows {
 		goal := ""
 		if row.Goal > 0 {
@@ -114,14 +123,19 @@ func (r Report) Print(w io.Writer) {
 		if row.Commits > 0 {
 			perCommit = fmt.Sprintf("%.1f", row.WritesPerCommit)
 		}
-		cpu := ""
-		if row.CPUMicrosPerPayment > 0 {
-			cpu = fmt.Sprintf("%.0f", row.CPUMicrosPerPayment)
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.0f\t%s\t%s\t%s\t%s\t\n", row.Name, row.Payments, row.Seconds, row.PerSec, ratio, goal, perCommit, cpu)
+		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.0f\t%s\t%s\t%s\t%s\t%s\t\n", row.Name, row.Payments, row.Seconds, row.PerSec, ratio, goal, perCommit,
+			micros(row.CPUMicrosPerPayment), micros(row.ServerCPUMicrosPerPayment))
 	}
 	tw.Flush()
 	r.printMedians(w)
+}
+
+// micros formats a CPU figure, or nothing when it was not measured.
+func micros(v float64) string {
+	if v <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.0f", v)
 }
 
 // Run sets up a merchant, the terminals and enough funded credentials on the server, then measures
@@ -217,6 +231,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 // fixture is what setup made.
 type fixture struct {
 	cpu     func() time.Duration // never nil
+	srvCPU  func() time.Duration // never nil
 	terms   []*Terminal
 	wallets []*Wallet
 	mu      sync.Mutex
@@ -235,10 +250,7 @@ func setup(ctx context.Context, client *http.Client, cfg Config, codes int) (*fi
 	if _, err := ac.AddMerchant(ctx, admin.MerchantRequest{MerchantID: merchant, Name: "bench", Currency: "EUR"}); err != nil {
 		return nil, fmt.Errorf("bench: add merchant: %w", err)
 	}
-	f := &fixture{cpu: cfg.CPUTime}
-	if f.cpu == nil {
-		f.cpu = func() time.Duration { return 0 }
-	}
+	f := &fixture{cpu: orZero(cfg.CPUTime), srvCPU: orZero(cfg.ServerCPUTime)}
 	for i := range cfg.Terminals {
 		tc, err := ac.AddTerminal(ctx, admin.TerminalRequest{TerminalID: fmt.Sprintf("%s-t%03d", id, i), MerchantID: merchant})
 		if err != nil {
@@ -348,7 +360,7 @@ func (f *fixture) phase(ctx context.Context, name string, perTerm, size int) (Ro
 	var wg sync.WaitGroup
 	approved := make([]int, len(f.terms))
 	errs := make([]error, len(f.terms))
-	cpu0 := f.cpu()
+	cpu0 := f.cpuNow()
 	start := time.Now()
 	for ti, t := range f.terms {
 		wg.Add(1)
@@ -380,8 +392,21 @@ func (f *fixture) phase(ctx context.Context, name string, perTerm, size int) (Ro
 	return row, nil
 }
 
+// orZero is clock, or a clock that always reads zero (nothing measured).
+func orZero(clock func() time.Duration) func() time.Duration {
+	if clock == nil {
+		return func() time.Duration { return 0 }
+	}
+	return clock
+}
+
+// cpuMark is the CPU used so far: the whole measurement's and the server's own.
+type cpuMark struct{ all, server time.Duration }
+
+func (f *fixture) cpuNow() cpuMark { return cpuMark{f.cpu(), f.srvCPU()} }
+
 // row sums a phase's per-terminal counts into its figure; the first terminal error fails the phase.
-func (f *fixture) row(name string, start time.Time, cpu0 time.Duration, counts []int, errs []error) (Row, error) {
+func (f *fixture) row(name string, start time.Time, cpu0 cpuMark, counts []int, errs []error) (Row, error) {
 	elapsed := time.Since(start).Seconds()
 	total := 0
 	for ti := range f.terms {
@@ -391,8 +416,12 @@ func (f *fixture) row(name string, start time.Time, cpu0 time.Duration, counts [
 		total += counts[ti]
 	}
 	row := Row{Name: name, Payments: total, Seconds: elapsed, PerSec: float64(total) / elapsed}
-	if cpu := f.cpu() - cpu0; cpu > 0 {
+	now := f.cpuNow()
+	if cpu := now.all - cpu0.all; cpu > 0 && total > 0 {
 		row.CPUMicrosPerPayment = float64(cpu.Microseconds()) / float64(total)
+	}
+	if cpu := now.server - cpu0.server; cpu > 0 && total > 0 {
+		row.ServerCPUMicrosPerPayment = float64(cpu.Microseconds()) / float64(total)
 	}
 	return row, nil
 }

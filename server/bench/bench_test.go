@@ -6,7 +6,9 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stillpay/stillpay/server/api"
 	"github.com/stillpay/stillpay/server/bench"
@@ -37,10 +39,15 @@ func TestRunMeasuresEveryPhase(t *testing.T) {
 	}
 	srv := httptest.NewServer(api.New(api.Config{Service: svc, AdminToken: "bench-test-admin-token-0123456789"}))
 	defer srv.Close()
+	// Fake CPU clocks that advance on every reading: the whole measurement 3 ms a reading, the
+	// server 2 ms, so every phase must show both columns, the server's below the whole.
+	var all, server atomic.Int64
 	rep, err := bench.Run(context.Background(), bench.Config{
 		BaseURL: srv.URL, AdminToken: "bench-test-admin-token-0123456789", Terminals: 1,
 		SinglePerTerminal: 3, Batch100PerTerminal: 1, Batch1000PerTerminal: 1,
 		BaselineDir: t.TempDir(), BaselineOps: 20,
+		CPUTime:       func() time.Duration { return time.Duration(all.Add(int64(3 * time.Millisecond))) },
+		ServerCPUTime: func() time.Duration { return time.Duration(server.Add(int64(2 * time.Millisecond))) },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -53,10 +60,13 @@ func TestRunMeasuresEveryPhase(t *testing.T) {
 		if r.Payments != want || r.PerSec <= 0 || r.Ratio <= 0 {
 			t.Errorf("row %d: %+v, want %d payments", i, r, want)
 		}
+		if wantAll, wantServer := 3000.0/float64(want), 2000.0/float64(want); r.CPUMicrosPerPayment != wantAll || r.ServerCPUMicrosPerPayment != wantServer {
+			t.Errorf("row %d: CPU %.1f µs (all), %.1f µs (server) per payment, want %.1f and %.1f", i, r.CPUMicrosPerPayment, r.ServerCPUMicrosPerPayment, wantAll, wantServer)
+		}
 	}
 	var out bytes.Buffer
 	rep.Print(&out)
-	if !strings.Contains(out.String(), "batches of 1,000") || !strings.Contains(out.String(), "baseline") {
+	if !strings.Contains(out.String(), "batches of 1,000") || !strings.Contains(out.String(), "baseline") || !strings.Contains(out.String(), "server CPU µs/payment") {
 		t.Fatalf("table:\n%s", out.String())
 	}
 	chk, err := st.Check(context.Background())

@@ -20,6 +20,14 @@ func spreadOf(v []float64) spread {
 	return spread{m, s[0], s[len(s)-1]}
 }
 
+// cpu formats a CPU spread, or nothing when it was not measured.
+func (s spread) cpu() string {
+	if s.hi <= 0 {
+		return ""
+	}
+	return s.format(0)
+}
+
 func (s spread) format(prec int) string {
 	return fmt.Sprintf("%.*f (%.*f–%.*f)", prec, s.median, prec, s.lo, prec, s.hi)
 }
@@ -45,12 +53,13 @@ func (r Report) printMedians(w io.Writer) {
 	}
 	fmt.Fprintln(w, "\nmedians (min–max) over the runs of each phase; each ratio is to the baselines just before and after its run")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "phase\truns\tpayments/s\tbaseline/s\tx baseline\tgoal\tCPU µs/payment\t")
+	fmt.Fprintln(tw, "phase\truns\tpayments/s\tbaseline/s\tx baseline\tgoal\tCPU µs/payment (all)\tserver CPU µs/payment\t")
 	for _, n := range names {
 		rows := runs[n]
-		var rate, base, ratio, cpu []float64
+		var rate, base, ratio, cpu, srv []float64
 		for _, row := range rows {
 			rate, base, ratio, cpu = append(rate, row.PerSec), append(base, row.Baseline), append(ratio, row.Ratio), append(cpu, row.CPUMicrosPerPayment)
+			srv = append(srv, row.ServerCPUMicrosPerPayment)
 		}
 		x := spreadOf(ratio)
 		goal := ""
@@ -61,7 +70,8 @@ func (r Report) printMedians(w io.Writer) {
 			}
 			goal = fmt.Sprintf(">= %.0fx %s", g, verdict)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t\n", n, len(rows), spreadOf(rate).format(0), spreadOf(base).format(0), x.format(1), goal, spreadOf(cpu).format(0))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", n, len(rows), spreadOf(rate).format(0), spreadOf(base).format(0), x.format(1), goal,
+			spreadOf(cpu).cpu(), spreadOf(srv).cpu())
 	}
 	tw.Flush()
 }

@@ -33,7 +33,7 @@ func (f *fixture) orderPhase(ctx context.Context, client *http.Client, cfg Confi
 	var wg sync.WaitGroup
 	paid := make([]int, len(f.terms))
 	errs := make([]error, len(f.terms))
-	cpu0 := f.cpu()
+	cpu0 := f.cpuNow()
 	start := time.Now()
 	for ti, t := range f.terms {
 		wg.Go(func() {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -31,7 +32,8 @@ func newBenchCmd() *cobra.Command {
 		OrdersPerTerminal:    bench.DefaultOrdersPerTerm,
 	}
 	var server, tokenFile, data, storeSpec string
-	var asJSON bool
+	var asJSON, serverProcess bool
+	var serverPID int
 	var cpuProfile string
 	var gcPercent int
 	cmd := &cobra.Command{
@@ -42,8 +44,11 @@ request, batches of 100 and batches of 1,000, next to a baseline measured in the
 loop with one fsync'd Update per payment).
 
 Without --server it starts settlementd in this process on a fresh data directory (--data, default a
-temporary directory) on 127.0.0.1. With --server URL --token-file FILE it measures a running
-settlementd (any store) and writes the baseline file in --data (default a temporary directory).`,
+temporary directory) on 127.0.0.1; with --server-process it starts 'settlementd serve' of this binary
+as a child process instead, so the report adds the server's own CPU per payment next to the whole
+(load generator + server). With --server URL --token-file FILE it measures a running settlementd (any
+store) and writes the baseline file in --data (default a temporary directory); --server-pid PID of a
+local server adds its CPU the same way.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := bindEnv(cmd); err != nil {
@@ -83,7 +88,14 @@ settlementd (any store) and writes the baseline file in --data (default a tempor
 					return err
 				}
 				cfg.BaseURL, cfg.AdminToken = server, tok
+				if serverPID > 0 {
+					cfg.ServerCPUTime = func() time.Duration { return pidCPU(serverPID) }
+					cfg.CPUTime = func() time.Duration { return processCPU() + pidCPU(serverPID) }
+				}
 				return runBench(ctx, cmd, cfg, asJSON)
+			}
+			if serverProcess {
+				return benchChild(ctx, cmd, cfg, filepath.Join(data, "server"), storeSpec, gcPercent, asJSON)
 			}
 			return benchInProcess(ctx, cmd, cfg, filepath.Join(data, "server"), storeSpec, asJSON)
 		},
@@ -91,6 +103,8 @@ settlementd (any store) and writes the baseline file in --data (default a tempor
 	fl := cmd.Flags()
 	fl.StringVar(&server, "server", "", "measure this running settlementd instead of one started here")
 	fl.StringVar(&tokenFile, "token-file", "", "admin token file of --server")
+	fl.IntVar(&serverPID, "server-pid", 0, "process id of a local --server: the report adds its own CPU per payment (Linux)")
+	fl.BoolVar(&serverProcess, "server-process", false, "run the server as a child process ('settlementd serve' of this binary), so the report shows its own CPU per payment apart from the load generator's")
 	fl.StringVar(&data, "data", "", "directory for the baseline file and the in-process server (default: temporary)")
 	addStoreFlag(fl, &storeSpec)
 	fl.IntVar(&cfg.Terminals, "terminals", cfg.Terminals, "concurrent terminals")
@@ -103,7 +117,7 @@ settlementd (any store) and writes the baseline file in --data (default a tempor
 	fl.BoolVar(&cfg.SignEveryRequest, "sign-every-request", false, "terminals sign each request with Ed25519 instead of MACing it under a session key (the way before sessions)")
 	fl.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	addGCFlag(fl, &gcPercent)
-	fl.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (driver and in-process server) to this file")
+	fl.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (driver and in-process server; the driver alone with --server-process) to this file")
 	return cmd
 }
 
