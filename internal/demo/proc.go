@@ -122,3 +122,14 @@ func waitFor(ctx context.Context, timeout time.Duration, what string, check func
 		}
 	}
 }
+
+// LogTails returns the last lines of settlementd's and posagent's logs in the lab's directory, for
+// the message of a test that failed while they ran (the processes may have ended or been restarted).
+func (l *Lab) LogTails() string {
+	var b strings.Builder
+	for _, name := range []string{"settlementd", "posagent"} {
+		p := &proc{name: name, log: filepath.Join(l.Dir, name+".log")}
+		fmt.Fprintf(&b, "--- %s.log (last lines)\n%s\n", name, p.tail())
+	}
+	return b.String()
+}

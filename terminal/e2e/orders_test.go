@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os/exec"
 	"path/filepath"
@@ -60,18 +61,10 @@ func orderPaidFromPrintedQR(t *testing.T, serverArgs []string) {
 
 	// The cashier: posagent order, which waits for the outcome. 42.50 is over the phone's 20.00
 	// cap per payment: an order is how such an amount is paid.
-	cmd := exec.Command(filepath.Join(binDir, "posagent"), "order", "--amount", "42.50", "--reference", "TABLE-4", "--json", "--config", lab.AgentConfig)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() { cmd.Process.Kill() })
+	order := startWatched(t, filepath.Join(binDir, "posagent"), "order", "--amount", "42.50", "--reference", "TABLE-4", "--json", "--config", lab.AgentConfig)
 
 	// The QR slip as the simulated 58 mm printer rendered it.
-	var slip = waitReceipt(t, lab, func(text string) bool { return strings.Contains(text, "SCAN TO PAY") })
+	var slip = waitReceiptWhile(t, lab, func(text string) bool { return strings.Contains(text, "SCAN TO PAY") }, order)
 	if len(slip.QR) != 1 || !strings.HasPrefix(slip.QR[0], "000201") || !strings.Contains(slip.Text, "42.50") || !strings.Contains(slip.Text, "Valid until") {
 		t.Fatalf("QR slip: QR %q\n%s", slip.QR, slip.Text)
 	}
@@ -84,16 +77,16 @@ func orderPaidFromPrintedQR(t *testing.T, serverArgs []string) {
 	}
 
 	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("posagent order: %v\n%s%s", err, out.String(), errOut.String())
+	case <-order.done:
+		if order.err != nil {
+			t.Fatalf("posagent order: %v\n%s%s\n%s", order.err, order.stdout.String(), order.stderr.String(), lab.LogTails())
 		}
 	case <-time.After(60 * time.Second):
-		t.Fatalf("posagent order still waiting:\n%s%s", out.String(), errOut.String())
+		t.Fatalf("posagent order still waiting:\n%s%s\n%s", order.stdout.String(), order.stderr.String(), lab.LogTails())
 	}
 	var v agent.OrderView
-	if err := json.Unmarshal(out.Bytes(), &v); err != nil {
-		t.Fatalf("posagent order --json: %v\n%s", err, out.String())
+	if err := json.Unmarshal([]byte(order.stdout.String()), &v); err != nil {
+		t.Fatalf("posagent order --json: %v\n%s", err, order.stdout.String())
 	}
 	if v.State != agent.OrderPaid || !v.Reported || v.PrintStatus != agent.PrintPrinted || v.OrderID != paid.Payment.Order.OrderID ||
 		v.ApprovalCode != paid.Payment.Approval.ApprovalCode || v.Customer == "" {
@@ -141,6 +134,14 @@ func orderPaidFromPrintedQR(t *testing.T, serverArgs []string) {
 // waitReceipt waits for the lab printer's first receipt whose text matches.
 func waitReceipt(t *testing.T, lab *demo.Lab, match func(string) bool) simprinter.Receipt {
 	t.Helper()
+	return waitReceiptWhile(t, lab, match, nil)
+}
+
+// waitReceiptWhile is waitReceipt for a receipt that the command cmd (nil: none) is to cause: when
+// cmd ends first, the test fails at once with what it printed. On failure the message holds the
+// lab's logs, so that a rare failure in CI says why.
+func waitReceiptWhile(t *testing.T, lab *demo.Lab, match func(string) bool, cmd *background) simprinter.Receipt {
+	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		for _, r := range lab.Printer.Receipts() {
@@ -148,10 +149,49 @@ func waitReceipt(t *testing.T, lab *demo.Lab, match func(string) bool) simprinte
 				return r
 			}
 		}
+		if cmd != nil && cmd.ended() {
+			t.Fatalf("%s ended (%v) before the receipt printed:\n%s%s\n%s", cmd.name, cmd.err, cmd.stdout.String(), cmd.stderr.String(), lab.LogTails())
+		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("no such receipt among %d", len(lab.Printer.Receipts()))
+	var running string
+	if cmd != nil {
+		running = fmt.Sprintf("%s is still running; it printed:\n%s%s\n", cmd.name, cmd.stdout.String(), cmd.stderr.String())
+	}
+	t.Fatalf("no such receipt among %d after 60 s\n%s%s", len(lab.Printer.Receipts()), running, lab.LogTails())
 	return simprinter.Receipt{}
+}
+
+// background is a command the test runs while it drives the lab; its output can be read while it
+// runs.
+type background struct {
+	name           string
+	stdout, stderr lockedBuffer
+	done           chan struct{} // closed when the command has ended; err is then what Wait returned
+	err            error
+}
+
+// startWatched starts bin with args for the length of the test.
+func startWatched(t *testing.T, bin string, args ...string) *background {
+	t.Helper()
+	b := &background{name: filepath.Base(bin) + " " + args[0], done: make(chan struct{})}
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = &b.stdout, &b.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { b.err = cmd.Wait(); close(b.done) }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-b.done })
+	return b
+}
+
+func (b *background) ended() bool {
+	select {
+	case <-b.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // balanceOf returns the balance of account id (of kind) in minor units.
