@@ -20,6 +20,9 @@ const (
 	fmtTxn   = 0xB1
 	fmtEntry = 0xB2
 	fmtAuth  = 0xB4 // every payment reads and rewrites its authorization, used codes included
+	// fmtAuth2 is fmtAuth followed by the seqs of the authorization's txns (authEntry.txns). Records
+	// of fmtAuth, written before, still decode, with no txns listed inline.
+	fmtAuth2 = 0xB5
 )
 
 // errCorrupt reports a stored record that does not decode.
@@ -244,12 +247,20 @@ func decodeEntry(b []byte) (store.Entry, error) {
 	return x, d.done("entry")
 }
 
-// encodeAuthorization encodes an authorization with the counters of its used codes (ascending). The
-// used codes live in the record the payment rewrites anyway: as keys of their own they cost a lookup,
-// a write and, once an authorization had a few, a second dirty page per payment.
+// encodeAuthorization encodes an authorization with the counters of its used codes (ascending) and
+// nothing else: see encodeAuthEntry.
 func encodeAuthorization(a *store.Authorization, used []uint64) []byte {
-	e := enc{b: make([]byte, 0, 128+len(a.Credential)+len(a.SealedSecret)+2*len(used))}
-	e.b = append(e.b, fmtAuth)
+	return encodeAuthEntry(&authEntry{a: *a, used: used})
+}
+
+// encodeAuthEntry encodes an authorization with the counters of its used codes and the seqs of its
+// txns (both ascending). The used codes and the txn list live in the record the payment rewrites
+// anyway: as keys of their own they cost a lookup and a write each, and they made the authorization
+// pages so full (two or three authorizations a page) that a batch dirtied a page per authorization.
+func encodeAuthEntry(x *authEntry) []byte {
+	a := &x.a
+	e := enc{b: make([]byte, 0, 128+len(a.Credential)+len(a.SealedSecret)+2*len(x.used)+4*len(x.txns))}
+	e.b = append(e.b, fmtAuth2)
 	for _, s := range []string{a.ID, a.UserID, a.AccountID, a.HoldAccountID, a.Currency, a.KeyID} {
 		e.str(s)
 	}
@@ -266,23 +277,67 @@ func encodeAuthorization(a *store.Authorization, used []uint64) []byte {
 	e.varint(int64(a.ReplayedCodes))
 	e.varint(a.ReleasedMinor)
 	e.time(a.HoldClosedAt)
-	e.uvarint(uint64(len(used)))
-	var prev uint64
-	for i, c := range used {
-		if i == 0 {
-			e.uvarint(c)
-		} else {
-			e.uvarint(c - prev)
-		}
-		prev = c
-	}
+	e.ascending(x.used)
+	e.ascending(x.txns)
 	return e.b
 }
 
+// ascending appends a strictly ascending list: its length, the first value, then the differences.
+func (e *enc) ascending(vs []uint64) {
+	e.uvarint(uint64(len(vs)))
+	var prev uint64
+	for i, v := range vs {
+		if i == 0 {
+			e.uvarint(v)
+		} else {
+			e.uvarint(v - prev)
+		}
+		prev = v
+	}
+}
+
+// ascending reads what enc.ascending wrote; a list that is not strictly ascending is corrupt.
+func (d *dec) ascending() []uint64 {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) { // each value takes at least a byte
+		d.fail()
+		return nil
+	}
+	var vs []uint64
+	if n > 0 {
+		vs = make([]uint64, 0, n)
+	}
+	var prev uint64
+	for i := range n {
+		v := d.uvarint()
+		if i > 0 {
+			if v == 0 || prev+v < prev { // strictly ascending, no overflow
+				d.fail()
+				return nil
+			}
+			v += prev
+		}
+		vs = append(vs, v)
+		prev = v
+	}
+	return vs
+}
+
 func decodeAuthorization(b []byte) (store.Authorization, []uint64, error) {
+	x, err := decodeAuthEntry(b)
+	return x.a, x.used, err
+}
+
+// decodeAuthEntry decodes a record of either format.
+func decodeAuthEntry(b []byte) (authEntry, error) {
 	d := dec{b: b}
-	d.header(fmtAuth, "authorization")
-	var a store.Authorization
+	format := byte(fmtAuth2)
+	if len(b) > 0 && b[0] == fmtAuth {
+		format = fmtAuth
+	}
+	d.header(format, "authorization")
+	var x authEntry
+	a := &x.a
 	a.ID, a.UserID, a.AccountID, a.HoldAccountID, a.Currency, a.KeyID = d.str(), d.str(), d.str(), d.str(), d.str(), d.str()
 	a.CapPerPayment = d.varint()
 	a.MaxCodes = d.int()
@@ -292,38 +347,30 @@ func decodeAuthorization(b []byte) (store.Authorization, []uint64, error) {
 	a.UsedCodes, a.ReplayedCodes = d.int(), d.int()
 	a.ReleasedMinor = d.varint()
 	a.HoldClosedAt = d.time()
-	n := d.uvarint()
-	if n > uint64(len(d.b)) { // each counter takes at least a byte
-		d.fail()
-		n = 0
+	x.used = d.ascending()
+	if format == fmtAuth2 {
+		x.txns = d.ascending()
 	}
-	var used []uint64
-	if n > 0 {
-		used = make([]uint64, 0, n)
+	if err := d.done("authorization"); err != nil {
+		return authEntry{}, err
 	}
-	var prev uint64
-	for i := range n {
-		c := d.uvarint()
-		if i > 0 {
-			if c == 0 || prev+c < prev { // strictly ascending, no overflow
-				d.fail()
-				break
-			}
-			c += prev
-		}
-		used = append(used, c)
-		prev = c
-	}
-	return a, used, d.done("authorization")
+	return x, nil
 }
 
 // getAuthorization reads authorization id and its used codes; store.ErrNotFound if absent.
 func getAuthorization(b *bolt.Bucket, id string) (store.Authorization, []uint64, error) {
+	x, err := getAuthEntry(b, id)
+	return x.a, x.used, err
+}
+
+// getAuthEntry reads authorization id with its used codes and inline txn list; store.ErrNotFound if
+// absent.
+func getAuthEntry(b *bolt.Bucket, id string) (authEntry, error) {
 	raw := b.Get(authKey(id))
 	if raw == nil {
-		return store.Authorization{}, nil, fmt.Errorf("%w: authorization %s", store.ErrNotFound, id)
+		return authEntry{}, fmt.Errorf("%w: authorization %s", store.ErrNotFound, id)
 	}
-	return decodeAuthorization(raw)
+	return decodeAuthEntry(raw)
 }
 
 // authOnly decodes an authorization record, dropping the used codes.

@@ -49,6 +49,21 @@ func TestCodecRoundTrip(t *testing.T) {
 			}
 		}
 	}
+	for i, want := range codecAuths {
+		for _, txns := range codecUsed {
+			x := authEntry{a: want, used: []uint64{3, 4}, txns: txns}
+			got, err := decodeAuthEntry(encodeAuthEntry(&x))
+			if err != nil || !reflect.DeepEqual(got, x) {
+				t.Errorf("authorization %d with txns %v: %+v, %v; want %+v", i, txns, got, err, x)
+			}
+			// The earlier format (fmtAuth, no txn list) still decodes, listing no txns inline.
+			x.txns = nil
+			got, err = decodeAuthEntry(earlierAuthRecord(x))
+			if err != nil || !reflect.DeepEqual(got, x) {
+				t.Errorf("authorization %d in the earlier format: %+v, %v; want %+v", i, got, err, x)
+			}
+		}
+	}
 	for i, want := range codecTxns {
 		got, err := decodeTxn(encodeTxn(&want))
 		if err != nil || !reflect.DeepEqual(got, want) {
@@ -88,9 +103,12 @@ func TestCodecRejects(t *testing.T) {
 		name string
 		b    []byte
 	}{
-		{"used codes not ascending", append(append([]byte(nil), a[:len(a)-3]...), 2, 5, 0)},
-		{"more used codes than bytes", append(append([]byte(nil), a[:len(a)-3]...), 100, 1)},
+		{"used codes not ascending", append(append([]byte(nil), a[:len(a)-4]...), 2, 5, 0, 0)},
+		{"more used codes than bytes", append(append([]byte(nil), a[:len(a)-4]...), 100, 1)},
 		{"truncated", a[:len(a)-1]},
+		{"txns not ascending", append(append([]byte(nil), a[:len(a)-1]...), 2, 5, 0)},
+		{"more txns than bytes", append(append([]byte(nil), a[:len(a)-1]...), 100, 1)},
+		{"earlier format with a txn list", append([]byte{fmtAuth}, a[1:]...)},
 	} {
 		if _, _, err := decodeAuthorization(tc.b); !errors.Is(err, errCorrupt) {
 			t.Errorf("authorization, %s: %v, want errCorrupt", tc.name, err)
@@ -134,23 +152,13 @@ func FuzzDecodeEntry(f *testing.F) {
 	fuzzDecode(f, seeds, decodeEntry, encodeEntry)
 }
 
-// authWithUsed pairs an authorization with its used codes for the generic fuzz helper.
-type authWithUsed struct {
-	a    store.Authorization
-	used []uint64
-}
-
 func FuzzDecodeAuthorization(f *testing.F) {
 	var seeds [][]byte
 	for _, v := range codecAuths {
 		for _, used := range codecUsed {
-			seeds = append(seeds, encodeAuthorization(&v, used))
+			x := authEntry{a: v, used: used, txns: used}
+			seeds = append(seeds, encodeAuthEntry(&x), earlierAuthRecord(x))
 		}
 	}
-	fuzzDecode(f, seeds,
-		func(b []byte) (authWithUsed, error) {
-			a, used, err := decodeAuthorization(b)
-			return authWithUsed{a, used}, err
-		},
-		func(v *authWithUsed) []byte { return encodeAuthorization(&v.a, v.used) })
+	fuzzDecode(f, seeds, decodeAuthEntry, encodeAuthEntry)
 }

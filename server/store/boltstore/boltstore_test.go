@@ -3,6 +3,7 @@ package boltstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -173,8 +174,20 @@ func TestCheckFindsCorruption(t *testing.T) {
 			a.UsedCodes = 2
 			return tx.Bucket(bktAuthData).Put(authKey("Z1"), encodeAuthorization(&a, []uint64{1, 2}))
 		}},
-		{"index entry removed", func(tx *bolt.Tx) error {
-			return tx.Bucket(bktAuthData).Delete(authTxnKey("Z1", 1))
+		{"txn missing from its authorization's list", func(tx *bolt.Tx) error {
+			e, err := getAuthEntry(tx.Bucket(bktAuthData), "Z1")
+			if err != nil || len(e.txns) == 0 {
+				return fmt.Errorf("authorization Z1 lists no txns: %v", err)
+			}
+			e.txns = e.txns[1:]
+			return tx.Bucket(bktAuthData).Put(authKey("Z1"), encodeAuthEntry(&e))
+		}},
+		{"txn listed twice", func(tx *bolt.Tx) error {
+			e, err := getAuthEntry(tx.Bucket(bktAuthData), "Z1")
+			if err != nil || len(e.txns) == 0 {
+				return fmt.Errorf("authorization Z1 lists no txns: %v", err)
+			}
+			return tx.Bucket(bktAuthData).Put(authTxnKey("Z1", e.txns[0]), indexMark)
 		}},
 		{"entry unbalanced", func(tx *bolt.Tx) error {
 			e := store.Entry{ID: 1, Kind: store.EntryOpening, Currency: "EUR", Legs: []store.Leg{{AccountID: "A1", Delta: 10000}}}

@@ -94,12 +94,12 @@ func checkAccounts(tx *bolt.Tx, c *ledger.Checker) error {
 	return nil
 }
 
-// checkAuthorizations feeds the authorizations and their used codes and checks their indexes: every
-// used code was used by an approved payment of the authorization, and every entry of the
-// authorization's txn index names one of its txns. It returns the number of those entries for
-// checkTxns.
-func checkAuthorizations(tx *bolt.Tx, c *ledger.Checker) (int, error) {
-	open, auths, txnEntries := 0, 0, 0
+// checkAuthorizations feeds the authorizations and their used codes and checks their txn lists: every
+// used code was used by an approved payment of the authorization, and every txn listed (in the record
+// or as a key beside it) is one of its txns, listed once. It returns the seqs listed, for checkTxns.
+func checkAuthorizations(tx *bolt.Tx, c *ledger.Checker) (map[uint64]bool, error) {
+	open, auths := 0, 0
+	listed := map[uint64]bool{}
 	txns, bySeq := tx.Bucket(bktTxns), tx.Bucket(bktTxnBySeq)
 	// The authorization being walked: its keys come in order, the record first.
 	var curID string
@@ -109,6 +109,29 @@ func checkAuthorizations(tx *bolt.Tx, c *ledger.Checker) (int, error) {
 			c.Problem("code %d of authorization %s is used but no approved payment used it", counter, curID)
 		}
 		curID, unpaid = "", nil
+	}
+	listedTxn := func(id string, seq uint64) {
+		if listed[seq] {
+			c.Problem("txn seq %d is listed twice", seq)
+		}
+		listed[seq] = true
+		key := bySeq.Get(u64(seq))
+		if key == nil {
+			c.Problem("authorization %s lists a missing txn seq %d", id, seq)
+			return
+		}
+		t, err := getTxn(txns, key)
+		switch {
+		case err != nil:
+			c.Problem("authorization %s lists txn %q: %v", id, key, err)
+		case t.AuthorizationID != id || t.Seq != seq:
+			c.Problem("authorization %s lists txn %s of %s seq %d", id, t.Key, t.AuthorizationID, t.Seq)
+		case id == curID && t.Kind == store.OpPayment && t.Status == store.StatusApproved && !t.Tombstone:
+			if !unpaid[t.CodeCounter] {
+				c.Problem("payment %s used code %d of authorization %s, which is not marked used (or twice)", t.Key, t.CodeCounter, id)
+			}
+			delete(unpaid, t.CodeCounter)
+		}
 	}
 	err := tx.Bucket(bktAuthData).ForEach(func(k, v []byte) error {
 		id, tag, rest, ok := splitAuthKey(k)
@@ -121,17 +144,18 @@ func checkAuthorizations(tx *bolt.Tx, c *ledger.Checker) (int, error) {
 		case tag == tagAuth:
 			auths++
 			curID = id
-			a, used, err := decodeAuthorization(v)
+			e, err := decodeAuthEntry(v)
 			if err != nil {
 				c.Problem("authorization %s: %v", id, err)
 				return nil
 			}
+			a := e.a
 			if a.ID != id {
 				c.Problem("authorization stored under %q says id %s", id, a.ID)
 			}
 			c.Authorization(a)
-			unpaid = make(map[uint64]bool, len(used))
-			for _, counter := range used {
+			unpaid = make(map[uint64]bool, len(e.used))
+			for _, counter := range e.used {
 				c.UsedCode(store.UsedCode{AuthorizationID: id, Counter: counter})
 				unpaid[counter] = true
 			}
@@ -144,32 +168,18 @@ func checkAuthorizations(tx *bolt.Tx, c *ledger.Checker) (int, error) {
 					c.Problem("open authorization %s missing from the sweep index", a.ID)
 				}
 			}
+			for _, seq := range e.txns {
+				listedTxn(id, seq)
+			}
 		case tag == tagTxn && len(rest) == 8:
-			txnEntries++
-			key := bySeq.Get(rest)
-			if key == nil {
-				c.Problem("authorization %s lists a missing txn seq %d", id, getU64(rest))
-				return nil
-			}
-			t, err := getTxn(txns, key)
-			switch {
-			case err != nil:
-				c.Problem("authorization %s lists txn %q: %v", id, key, err)
-			case t.AuthorizationID != id || t.Seq != getU64(rest):
-				c.Problem("authorization %s lists txn %s of %s seq %d", id, t.Key, t.AuthorizationID, t.Seq)
-			case id == curID && t.Kind == store.OpPayment && t.Status == store.StatusApproved && !t.Tombstone:
-				if !unpaid[t.CodeCounter] {
-					c.Problem("payment %s used code %d of authorization %s, which is not marked used (or twice)", t.Key, t.CodeCounter, id)
-				}
-				delete(unpaid, t.CodeCounter)
-			}
+			listedTxn(id, getU64(rest))
 		default:
 			c.Problem("unknown authorization key %q", k)
 		}
 		return nil
 	})
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	finish()
 	if tx.Bucket(bktAuthByUser).Stats().KeyN != auths || tx.Bucket(bktAuthByAccount).Stats().KeyN != auths {
@@ -178,11 +188,12 @@ func checkAuthorizations(tx *bolt.Tx, c *ledger.Checker) (int, error) {
 	if m := tx.Bucket(bktAuthOpen).Stats().KeyN; m != open {
 		c.Problem("sweep index has %d keys for %d open authorizations", m, open)
 	}
-	return txnEntries, nil
+	return listed, nil
 }
 
-func checkTxns(tx *bolt.Tx, c *ledger.Checker, authTxns int) error {
+func checkTxns(tx *bolt.Tx, c *ledger.Checker, authTxns map[uint64]bool) error {
 	want := map[string]int{}
+	withAuth := 0
 	err := tx.Bucket(bktTxns).ForEach(func(k, v []byte) error {
 		t, err := decodeTxn(v)
 		if err != nil {
@@ -195,6 +206,12 @@ func checkTxns(tx *bolt.Tx, c *ledger.Checker, authTxns int) error {
 		}
 		if string(tx.Bucket(bktTxnBySeq).Get(u64(t.Seq))) != string(k) {
 			c.Problem("txn %s missing from the sequence index", t.Key)
+		}
+		if t.AuthorizationID != "" {
+			withAuth++
+			if !authTxns[t.Seq] {
+				c.Problem("txn %s missing from authorization %s's txn list", t.Key, t.AuthorizationID)
+			}
 		}
 		for _, ix := range txnIndexes(&t) {
 			want[string(ix.bucket)]++
@@ -221,8 +238,8 @@ func checkTxns(tx *bolt.Tx, c *ledger.Checker, authTxns int) error {
 			c.Problem("index %s has %d keys, want %d", b, n, want[string(b)])
 		}
 	}
-	if authTxns != want[string(bktAuthData)] {
-		c.Problem("authorizations list %d txns, want %d", authTxns, want[string(bktAuthData)])
+	if len(authTxns) != withAuth {
+		c.Problem("authorizations list %d txns, want %d", len(authTxns), withAuth)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package boltstore
 import (
 	"context"
 	"fmt"
+	"math"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -124,7 +125,7 @@ func (s *engine) Export(ctx context.Context, fn func(store.Record) error) error 
 }
 
 // exportUsedCodes emits each authorization's used codes, in counter order, with the terminal, txn and
-// time taken from the approved payment that used each (found through the authorization's txn index).
+// time taken from the approved payment that used each (found through the authorization's txn list).
 func exportUsedCodes(ctx context.Context, tx *bolt.Tx, fn func(store.Record) error) error {
 	c := tx.Bucket(bktAuthData).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
@@ -160,11 +161,13 @@ func exportUsedCodes(ctx context.Context, tx *bolt.Tx, fn func(store.Record) err
 // codePayers maps the codes of authorization id to the approved payments that used them.
 func codePayers(tx *bolt.Tx, id string) (map[uint64]store.UsedCode, error) {
 	out := map[uint64]store.UsedCode{}
-	prefix := authTagKey(id, tagTxn, nil)
+	seqs, err := authTxnSeqs(tx.Bucket(bktAuthData), id, math.MaxUint64, math.MaxInt)
+	if err != nil {
+		return nil, err
+	}
 	bySeq, txns := tx.Bucket(bktTxnBySeq), tx.Bucket(bktTxns)
-	c := tx.Bucket(bktAuthData).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
-		key := bySeq.Get(u64(seqOf(k)))
+	for _, seq := range seqs {
+		key := bySeq.Get(u64(seq))
 		if key == nil {
 			continue // Check reports it
 		}

@@ -92,10 +92,11 @@ func timeFromKey(b []byte) time.Time {
 }
 
 // Everything about one authorization lives under its id in bktAuthData, so that a payment dirties one
-// page for it (one fsync'd page costs as much as a small write): the record with its used codes, and
-// the index of its transactions.
+// page for it (one fsync'd page costs as much as a small write): the record with its used codes and
+// the list of its transactions (authEntry), and past maxInlineTxns (or in stores written before the
+// list moved into the record) the rest of that list as keys of their own.
 const (
-	tagAuth = 'a' // id \0 a → Authorization and used codes (encodeAuthorization)
+	tagAuth = 'a' // id \0 a → Authorization, used codes and txn list (encodeAuthEntry)
 	tagTxn  = 's' // id \0 s u64 seq → indexMark; the txn is found through txn_by_seq
 )
 

@@ -2,6 +2,8 @@ package boltstore
 
 import (
 	"bytes"
+	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -149,14 +151,21 @@ func (t ltx) Merchant(id string) (store.Merchant, error) {
 	return v, err
 }
 
-// authEntry is an authorization with the counters of its used codes, ascending.
+// authEntry is an authorization with the counters of its used codes and the seqs of its txns (the
+// first maxInlineTxns; later ones are keys of their own, authTxnKey), both ascending.
 type authEntry struct {
 	a    store.Authorization
 	used []uint64
+	txns []uint64
 }
 
+// maxInlineTxns bounds the txn list kept in an authorization's record, so that declined attempts
+// without end cannot grow the record every payment rewrites: past it, and for stores written before
+// the list existed, the authorization's txns are keys of their own beside the record.
+const maxInlineTxns = 128
+
 func putAuthEntry(tx *bolt.Tx, e authEntry) error {
-	return abort(tx.Bucket(bktAuthData).Put(authKey(e.a.ID), encodeAuthorization(&e.a, e.used)))
+	return abort(tx.Bucket(bktAuthData).Put(authKey(e.a.ID), encodeAuthEntry(&e)))
 }
 
 // loadAuth reads an authorization and its used codes, from the cache when it has them.
@@ -166,11 +175,10 @@ func (t ltx) loadAuth(id string) (authEntry, error) {
 			return e, nil
 		}
 	}
-	a, used, err := getAuthorization(t.tx.Bucket(bktAuthData), id)
+	e, err := getAuthEntry(t.tx.Bucket(bktAuthData), id)
 	if err != nil {
 		return authEntry{}, err
 	}
-	e := authEntry{a: a, used: used}
 	if t.c != nil {
 		t.c.auths[id] = e
 	}
@@ -264,6 +272,11 @@ func (t ltx) InsertTxn(v *store.Txn) error {
 			return abort(err)
 		}
 	}
+	if v.AuthorizationID != "" {
+		if err := t.listTxn(v.AuthorizationID, v.Seq); err != nil {
+			return err
+		}
+	}
 	if ix, ok := activityIndex(v); ok {
 		return abort(t.tx.Bucket(ix.bucket).Put(ix.key, activityValue(v)))
 	}
@@ -275,21 +288,57 @@ type txnIndex struct {
 	key    []byte
 }
 
-// txnIndexes are the listing index entries of a txn (besides txn_by_seq). Listing by terminal reads
-// the txns bucket itself; by user, the user's authorizations' entries plus txn_by_user for txns that
-// name no authorization.
+// txnIndexes are the listing index entries of a txn besides txn_by_seq and its authorization's txn
+// list (listTxn). Listing by terminal reads the txns bucket itself; by user, the user's
+// authorizations' lists plus txn_by_user for txns that name no authorization.
 func txnIndexes(v *store.Txn) []txnIndex {
 	var ix []txnIndex
 	if v.MerchantID != "" {
 		ix = append(ix, txnIndex{bktTxnByMerchant, prefixed(v.MerchantID, u64(v.Seq))})
 	}
-	switch {
-	case v.AuthorizationID != "":
-		ix = append(ix, txnIndex{bktAuthData, authTxnKey(v.AuthorizationID, v.Seq)})
-	case v.UserID != "":
+	if v.AuthorizationID == "" && v.UserID != "" {
 		ix = append(ix, txnIndex{bktTxnByUser, prefixed(v.UserID, u64(v.Seq))})
 	}
 	return ix
+}
+
+// listTxn adds txn seq to authorization id's txn list: in the authorization's record, which the
+// payment rewrites anyway, while it has room; else (a full list, or a txn naming an authorization
+// that does not exist) as a key of its own beside the record.
+func (t ltx) listTxn(id string, seq uint64) error {
+	e, err := t.loadAuth(id)
+	switch {
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return abort(err)
+	case err == nil && len(e.txns) < maxInlineTxns:
+		i, found := slices.BinarySearch(e.txns, seq)
+		if found {
+			return abort(fmt.Errorf("%w: txn seq %d of authorization %s", store.ErrExists, seq, id))
+		}
+		e.txns = slices.Insert(slices.Clip(e.txns), i, seq)
+		return t.storeAuth(e)
+	}
+	return abort(t.tx.Bucket(bktAuthData).Put(authTxnKey(id, seq), indexMark))
+}
+
+// authTxnSeqs returns the seqs of authorization id's txns below before, newest first, at most n:
+// those listed in its record and those kept as keys.
+func authTxnSeqs(b *bolt.Bucket, id string, before uint64, n int) ([]uint64, error) {
+	var seqs []uint64
+	if raw := b.Get(authKey(id)); raw != nil {
+		e, err := decodeAuthEntry(raw)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range e.txns {
+			if s < before {
+				seqs = append(seqs, s)
+			}
+		}
+	}
+	walkBack(b, authTagKey(id, tagTxn, nil), before, n, func(seq uint64) error { seqs = append(seqs, seq); return nil })
+	slices.SortFunc(seqs, func(a, b uint64) int { return cmp.Compare(b, a) })
+	return seqs[:min(n, len(seqs))], nil
 }
 
 func (t ltx) UpdateTxn(v store.Txn) error {

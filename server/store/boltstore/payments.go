@@ -103,6 +103,15 @@ func (s *engine) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, 
 			}
 			return add(key)
 		}
+		addSeqs := func(seqs []uint64, err error) error {
+			for _, seq := range seqs {
+				if err != nil {
+					return err
+				}
+				err = addSeq(seq)
+			}
+			return err
+		}
 		switch {
 		case f.TerminalID != "":
 			prefix := pair(f.TerminalID, "")
@@ -120,14 +129,9 @@ func (s *engine) ListTxns(ctx context.Context, f store.TxnFilter) ([]store.Txn, 
 		case f.MerchantID != "":
 			return walkBack(tx.Bucket(bktTxnByMerchant), pair(f.MerchantID, ""), before, n, addSeq)
 		case f.AuthorizationID != "":
-			return walkBack(tx.Bucket(bktAuthData), authTagKey(f.AuthorizationID, tagTxn, nil), before, n, addSeq)
+			return addSeqs(authTxnSeqs(tx.Bucket(bktAuthData), f.AuthorizationID, before, n))
 		case f.UserID != "":
-			for _, seq := range userTxnSeqs(tx, f.UserID, before, n) {
-				if err := addSeq(seq); err != nil {
-					return err
-				}
-			}
-			return nil
+			return addSeqs(userTxnSeqs(tx, f.UserID, before, n))
 		}
 		c := tx.Bucket(bktTxnBySeq).Cursor()
 		for k, v := seekBefore(c, u64(before)); k != nil && len(out) < n; k, v = c.Prev() {
@@ -153,22 +157,23 @@ func walkBack(b *bolt.Bucket, prefix []byte, before uint64, n int, fn func(seq u
 	return nil
 }
 
-// userTxnSeqs merges, newest first, a user's txns from the indexes of each of the user's
+// userTxnSeqs merges, newest first, a user's txns from the txn lists of each of the user's
 // authorizations and from txn_by_user (txns without an authorization).
-func userTxnSeqs(tx *bolt.Tx, userID string, before uint64, n int) []uint64 {
+func userTxnSeqs(tx *bolt.Tx, userID string, before uint64, n int) ([]uint64, error) {
 	var seqs []uint64
-	collect := func(b *bolt.Bucket, prefix []byte) {
-		walkBack(b, prefix, before, n, func(seq uint64) error { seqs = append(seqs, seq); return nil })
-	}
-	collect(tx.Bucket(bktTxnByUser), pair(userID, ""))
+	walkBack(tx.Bucket(bktTxnByUser), pair(userID, ""), before, n, func(seq uint64) error { seqs = append(seqs, seq); return nil })
 	prefix := pair(userID, "")
 	c := tx.Bucket(bktAuthByUser).Cursor()
 	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
 		_, authID := splitPair(k)
-		collect(tx.Bucket(bktAuthData), authTagKey(authID, tagTxn, nil))
+		more, err := authTxnSeqs(tx.Bucket(bktAuthData), authID, before, n)
+		if err != nil {
+			return nil, err
+		}
+		seqs = append(seqs, more...)
 	}
 	slices.SortFunc(seqs, func(a, b uint64) int { return cmp.Compare(b, a) })
-	return seqs[:min(n, len(seqs))]
+	return seqs[:min(n, len(seqs))], nil
 }
 
 // seekBefore positions c at the last key strictly before k.
