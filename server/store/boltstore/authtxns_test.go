@@ -26,13 +26,7 @@ func earlierAuthRecord(e authEntry) []byte {
 // into keys.
 func TestAuthorizationTxnsOfTheEarlierLayout(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(t.TempDir(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	w := benchWorld{auths: 2}
-	seedBench(t, s, 1, w)
+	s, w := openSeeded(t, 2)
 	pay := func(ops ...store.PaymentOp) []store.Outcome {
 		t.Helper()
 		outs, err := s.ApplyPayments(ctx, ops)
@@ -47,7 +41,7 @@ func TestAuthorizationTxnsOfTheEarlierLayout(t *testing.T) {
 		}
 	}
 	const old = "Z0000000"
-	err = s.e.db.Update(func(tx *bolt.Tx) error { // what the earlier layout wrote for its txns
+	err := s.e.db.Update(func(tx *bolt.Tx) error { // what the earlier layout wrote for its txns
 		b := tx.Bucket(bktAuthData)
 		e, err := getAuthEntry(b, old)
 		if err != nil {

@@ -43,10 +43,9 @@ type Store struct {
 
 // engine is the bbolt driver below the front.
 type engine struct {
-	db      *bolt.DB
-	log     *slog.Logger
-	w       *writer
-	decoded *decodedCache // writer goroutine only
+	db  *bolt.DB
+	log *slog.Logger
+	w   *writer
 
 	readTerminals terminalCache // GetTerminal's, for concurrent readers
 }
@@ -91,7 +90,7 @@ func OpenFile(path string, opt Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("boltstore: init %s: %w", path, err)
 	}
-	e := &engine{db: db, log: log, decoded: newDecodedCache()}
+	e := &engine{db: db, log: log}
 	e.w = newWriter(db, log)
 	return &Store{Front: front.New(e), e: e}, nil
 }

@@ -123,16 +123,12 @@ func (s *engine) ConfirmOrder(ctx context.Context, c store.OrderConfirm) (store.
 		txn      store.Txn
 		replayed bool
 	)
-	err := s.w.do(ctx, 1, func(tx *bolt.Tx) error {
+	err := s.w.doLedger(ctx, 1, func(t ltx) error {
 		// The rules refuse before they write anything, so a refusal is a plain error and the
 		// group goes on; a write failure is an errAbort and rolls the group back.
-		t := newCachedTx(tx, s.decoded)
 		var err error
 		o, txn, replayed, err = ledger.ConfirmOrder(t, c)
-		if err != nil {
-			return err
-		}
-		return t.flush()
+		return err
 	})
 	return o, txn, replayed, err
 }

@@ -18,14 +18,13 @@ import (
 // Apply applies ops, recording nonce (when set) first in the same transaction (front.Driver).
 func (s *engine) Apply(ctx context.Context, nonce *store.Nonce, ops []store.PaymentOp) ([]store.Outcome, error) {
 	var outs []store.Outcome
-	err := s.w.do(ctx, len(ops), func(tx *bolt.Tx) error {
+	err := s.w.doLedger(ctx, len(ops), func(t ltx) error {
 		outs = make([]store.Outcome, len(ops)) // reset: the writer may run this twice
 		if nonce != nil {
-			if err := useNonce(tx, *nonce); err != nil {
+			if err := useNonce(t.tx, *nonce); err != nil {
 				return err
 			}
 		}
-		t := newCachedTx(tx, s.decoded)
 		for i, op := range ops {
 			o, err := ledger.Apply(t, op)
 			if err != nil {
@@ -33,7 +32,7 @@ func (s *engine) Apply(ctx context.Context, nonce *store.Nonce, ops []store.Paym
 			}
 			outs[i] = o
 		}
-		return t.flush()
+		return nil
 	})
 	if err != nil {
 		return nil, err

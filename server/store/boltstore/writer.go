@@ -52,23 +52,26 @@ func abort(err error) error {
 	return errAbort{err}
 }
 
-// request is one write. fn must return a plain error only before it writes anything (the group then
-// goes on without its writes), and an errAbort after; it may run twice (a group retried one by one), so
-// it must reset whatever it reports back.
+// request is one write: fn, or ledger for the ledger's requests (payments, order confirmations). Either
+// must return a plain error only before it writes anything (the group then goes on without its
+// writes), and an errAbort after; it may run twice (a group retried one by one), so it must reset
+// whatever it reports back.
 type request struct {
-	ctx context.Context // a request whose caller gave up before it ran is skipped
-	fn  func(tx *bolt.Tx) error
-	err error // fn's verdict, when its group committed
+	ctx    context.Context // a request whose caller gave up before it ran is skipped
+	fn     func(tx *bolt.Tx) error
+	ledger func(t ltx) error
+	err    error // the verdict, when its group committed
 }
 
 // writer is the bbolt side of the group-commit skeleton: a group is one read-write transaction.
 type writer struct {
-	db *bolt.DB
-	b  *groupcommit.Batcher[*request]
+	db      *bolt.DB
+	b       *groupcommit.Batcher[*request]
+	decoded *decodedCache // terminals and merchants, decoded across transactions
 }
 
 func newWriter(db *bolt.DB, log *slog.Logger) *writer {
-	w := &writer{db: db}
+	w := &writer{db: db, decoded: newDecodedCache()}
 	w.b = groupcommit.New(groupcommit.Config{
 		Name: "boltstore", QueueDepth: queueDepth, MaxRequests: maxGroupRequests, MaxWeight: maxGroupOps,
 		LingerGap: lingerGap, MaxLinger: maxLinger, Log: log,
@@ -86,6 +89,17 @@ func (w *writer) do(ctx context.Context, weight int, fn func(tx *bolt.Tx) error)
 	return r.err
 }
 
+// doLedger is do for a request of the ledger: fn shares the group's cache (ltx), so that the records
+// the requests of a group share (terminal, merchant, balances, authorizations) are read and decoded
+// once and written once, when the group ends.
+func (w *writer) doLedger(ctx context.Context, weight int, fn func(t ltx) error) error {
+	r := &request{ctx: ctx, ledger: fn}
+	if err := w.b.Submit(ctx, r, weight); err != nil {
+		return err
+	}
+	return r.err
+}
+
 func (w *writer) close() { w.b.Close() }
 
 func (w *writer) stats() GroupStats {
@@ -95,23 +109,54 @@ func (w *writer) stats() GroupStats {
 
 // flush runs the group in one transaction. A member that aborts, or a failed commit, rolls the whole
 // group back and returns the cause (the skeleton then retries the members one by one).
+//
+// The ledger's requests share one cache (ltx): its dirty records are written before any other
+// request runs, since that one reads bbolt directly (a revocation must see the counters the payments
+// before it left), and at the end, before the commit.
 func (w *writer) flush(group []*request) error {
 	err := w.runTx(func(tx *bolt.Tx) error {
+		var shared ltx
 		for _, r := range group {
 			if r.err = r.ctx.Err(); r.err != nil {
 				continue
 			}
-			r.err = runFn(r.fn, tx)
+			if r.ledger != nil {
+				if shared.c == nil {
+					shared = newCachedTx(tx, w.decoded)
+				}
+				r.err = runLedger(r.ledger, shared)
+			} else {
+				if shared.c != nil {
+					if err := shared.flush(); err != nil {
+						return err
+					}
+					shared = ltx{}
+				}
+				r.err = runFn(r.fn, tx)
+			}
 			var a errAbort
 			if errors.As(r.err, &a) {
 				return a
 			}
 		}
-		return nil
+		return shared.flush()
 	})
 	var a errAbort
 	if errors.As(err, &a) {
 		return a.err
+	}
+	return err
+}
+
+// runLedger runs a ledger request on the group's cache. A plain error after the request changed the
+// cache breaks the rule that a refusal writes nothing, and its writes could not be told from the
+// others' in the cache: it aborts the group instead, and the request alone gets it on the retry.
+func runLedger(fn func(t ltx) error, t ltx) error {
+	writes := t.c.writes
+	err := runFn(func(*bolt.Tx) error { return fn(t) }, t.tx)
+	var a errAbort
+	if err != nil && !errors.As(err, &a) && t.c.writes != writes {
+		return errAbort{err}
 	}
 	return err
 }
