@@ -90,10 +90,16 @@ func singleRequest[T any](s *Server, convert func(T) service.Request) func(http.
 	}
 }
 
-// single answers one request: 200 approved, 402 declined (both final and replayed byte for byte for
-// the same key), or a problem.
+// single answers one request: 200 approved, 402 declined (both final, and the same approval for
+// the same key), or a problem. A terminal that announces group proofs (protocol.HeaderApprovalProof)
+// gets its approval proven in a group bound to this request's nonce; any other gets it signed on
+// its own, as before.
 func (s *Server) single(w http.ResponseWriter, r *http.Request, t store.Terminal, sr protocol.SignedRequest, req service.Request) {
-	results, err := s.svc.ProcessSigned(r.Context(), t, sr, []service.Request{req})
+	process := s.svc.ProcessSigned
+	if r.Header.Get(protocol.HeaderApprovalProof) == protocol.ApprovalProofGroup {
+		process = s.svc.ProcessGrouped
+	}
+	results, err := process(r.Context(), t, sr, []service.Request{req})
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -55,6 +55,9 @@ type Config struct {
 	// Commits, when set, reads the store's group-commit counters (transactions committed, write
 	// requests in them), so the report shows how many writes shared each fsync.
 	Commits func() (commits, writes uint64)
+	// ApprovalGroups, when set, reads the server's approval-group counters (signatures made,
+	// approvals they proved), so the report shows how many single approvals shared a signature.
+	ApprovalGroups func() (groups, approvals uint64)
 	// CPUTime, when set, reads the CPU time (user + system) of the whole measurement: this process
 	// (the load generator, and the server when it runs in process) plus a server child process, so
 	// the report shows CPU µs per payment. Under load from other programs it is steadier than
@@ -71,6 +74,9 @@ type Config struct {
 	// SignEveryRequest makes the terminals sign each request with Ed25519 instead of MACing it under
 	// a session key (the way before terminal sessions), for comparison.
 	SignEveryRequest bool
+	// SignEachApproval makes the terminals not announce group proofs, so the server signs each
+	// approval of a single request on its own (the way before approval groups), for comparison.
+	SignEachApproval bool
 }
 
 // Row is one measured phase.
@@ -81,6 +87,9 @@ type Row struct {
 	PerSec   float64 `json:"payments_per_second"`
 	Ratio    float64 `json:"x_baseline,omitempty"`
 	Goal     float64 `json:"goal_x,omitempty"`
+	// ApprovalsPerSignature is how many single approvals shared one group signature during the phase
+	// (with Config.ApprovalGroups).
+	ApprovalsPerSignature float64 `json:"approvals_per_signature,omitempty"`
 	// Commits and WritesPerCommit are the store's group commits during the phase (with Config.Commits).
 	Commits         uint64  `json:"commits,omitempty"`
 	WritesPerCommit float64 `json:"writes_per_commit,omitempty"`
@@ -104,8 +113,8 @@ type Report struct {
 // Print writes the report as a small table.
 func (r Report) Print(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "phase\tpayments\tseconds\tpayments/s\tx baseline\tgoal\twrites/commit\tCPU µs/payment (all)\tserver CPU µs/payment\t")
-	fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t\n", "bbolt fsync'd Update per payment (baseline)", "", "", r.BaselinePerSec, "1.0", "", "1", "", "")
+	fmt.Fprintln(tw, "phase\tpayments\tseconds\tpayments/s\tx baseline\tgoal\twrites/commit\tapprovals/signature\tCPU µs/payment (all)\tserver CPU µs/payment\t")
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t\n", "bbolt fsync'd Update per payment (baseline)", "", "", r.BaselinePerSec, "1.0", "", "1", "", "", "")
 	for _, row := range r.Rows {
 		goal := ""
 		if row.Goal > 0 {
@@ -123,7 +132,11 @@ func (r Report) Print(w io.Writer) {
 		if row.Commits > 0 {
 			perCommit = fmt.Sprintf("%.1f", row.WritesPerCommit)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.0f\t%s\t%s\t%s\t%s\t%s\t\n", row.Name, row.Payments, row.Seconds, row.PerSec, ratio, goal, perCommit,
+		perSig := ""
+		if row.ApprovalsPerSignature > 0 {
+			perSig = fmt.Sprintf("%.1f", row.ApprovalsPerSignature)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t\n", row.Name, row.Payments, row.Seconds, row.PerSec, ratio, goal, perCommit, perSig,
 			micros(row.CPUMicrosPerPayment), micros(row.ServerCPUMicrosPerPayment))
 	}
 	tw.Flush()
@@ -179,13 +192,21 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	lastBaseline := rep.BaselinePerSec
 	measure := func(goal float64, run func() (Row, error)) error {
 		base := lastBaseline
-		var c0, w0 uint64
+		var c0, w0, g0, a0 uint64
 		if cfg.Commits != nil {
 			c0, w0 = cfg.Commits()
+		}
+		if cfg.ApprovalGroups != nil {
+			g0, a0 = cfg.ApprovalGroups()
 		}
 		row, err := run()
 		if err != nil {
 			return err
+		}
+		if cfg.ApprovalGroups != nil {
+			if g1, a1 := cfg.ApprovalGroups(); g1 > g0 {
+				row.ApprovalsPerSignature = float64(a1-a0) / float64(g1-g0)
+			}
 		}
 		if cfg.Commits != nil {
 			c1, w1 := cfg.Commits()
@@ -260,6 +281,7 @@ func setup(ctx context.Context, client *http.Client, cfg Config, codes int) (*fi
 		if err != nil {
 			return nil, fmt.Errorf("bench: enroll: %w", err)
 		}
+		t.GroupProofs = !cfg.SignEachApproval
 		if !cfg.SignEveryRequest {
 			if err := t.OpenSession(ctx); err != nil {
 				return nil, fmt.Errorf("bench: open session: %w", err)

@@ -31,6 +31,10 @@ type Terminal struct {
 	// (docs/protocol.md, "Terminal sessions").
 	Session    string
 	SessionKey []byte
+	// GroupProofs announces protocol.HeaderApprovalProof, as posagent does: the server then proves
+	// each approval in a group signed once (docs/protocol.md, "Approval groups") instead of signing
+	// it alone.
+	GroupProofs bool
 }
 
 // OpenSession opens a terminal session (an Ed25519-signed request with a fresh X25519 key) and MACs
@@ -66,6 +70,9 @@ func (t *Terminal) OpenSession(ctx context.Context) error {
 
 // authenticate MACs req under the session, or signs it without one.
 func (t *Terminal) authenticate(req *http.Request, raw []byte) error {
+	if t.GroupProofs {
+		req.Header.Set(protocol.HeaderApprovalProof, protocol.ApprovalProofGroup)
+	}
 	if t.Session != "" {
 		return protocol.MACRequest(req, t.ID, t.Session, t.SessionKey, t.now(), raw)
 	}

@@ -115,6 +115,7 @@ local server adds its CPU the same way.`,
 	fl.IntVar(&cfg.BaselineOps, "baseline", cfg.BaselineOps, "updates in the bbolt baseline loop (0 skips)")
 	fl.IntVar(&cfg.Repeats, "repeats", 3, "runs of each phase, each between two baselines; medians and spread are printed")
 	fl.BoolVar(&cfg.SignEveryRequest, "sign-every-request", false, "terminals sign each request with Ed25519 instead of MACing it under a session key (the way before sessions)")
+	fl.BoolVar(&cfg.SignEachApproval, "sign-each-approval", false, "terminals do not announce group proofs, so the server signs each single approval on its own (the way before approval groups)")
 	fl.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	addGCFlag(fl, &gcPercent)
 	fl.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (driver and in-process server; the driver alone with --server-process) to this file")
@@ -138,6 +139,7 @@ func benchInProcess(ctx context.Context, cmd *cobra.Command, cfg bench.Config, d
 	go func() { done <- api.Serve(sctx, a.handler, api.ServeConfig{Listener: ln, Log: log}) }()
 	cfg.BaseURL, cfg.AdminToken = "http://"+ln.Addr().String(), a.token
 	cfg.CPUTime = processCPU
+	cfg.ApprovalGroups = a.svc.GroupStats
 	if gs, ok := a.store.(interface{ Stats() boltstore.GroupStats }); ok {
 		cfg.Commits = func() (uint64, uint64) {
 			s := gs.Stats()

@@ -85,7 +85,19 @@ func (s *Service) ProcessSigned(ctx context.Context, t store.Terminal, sr protoc
 // ProcessBatch is ProcessSigned for a batch answer: approvals are rendered without a signature of
 // their own, since the answer is signed once as a whole (SignBatch).
 func (s *Service) ProcessBatch(ctx context.Context, t store.Terminal, sr protocol.SignedRequest, reqs []Request) ([]Result, error) {
-	return s.process(ctx, t, reqs, &signedNonce{terminal: t, req: sr, batch: true})
+	return s.process(ctx, t, reqs, &signedNonce{terminal: t, req: sr, answer: answerBatch})
+}
+
+// ProcessGrouped is ProcessSigned for a terminal that verifies group proofs (it sent
+// protocol.HeaderApprovalProof): each approval carries a proof bound to the terminal and the
+// request's nonce, signed once with the approvals of the requests finishing at the same time
+// (signgroup.go), instead of a signature of its own.
+func (s *Service) ProcessGrouped(ctx context.Context, t store.Terminal, sr protocol.SignedRequest, reqs []Request) ([]Result, error) {
+	results, err := s.process(ctx, t, reqs, &signedNonce{terminal: t, req: sr, answer: answerGroup})
+	if err == nil {
+		s.proveApprovals(results, t.ID, sr.Nonce)
+	}
+	return results, err
 }
 
 // SignBatch signs a batch answer once over every result and the request's nonce
@@ -99,8 +111,17 @@ func (s *Service) SignBatch(resp *protocol.BatchResponse, sr protocol.SignedRequ
 type signedNonce struct {
 	terminal store.Terminal
 	req      protocol.SignedRequest
-	batch    bool // the answer is signed as a whole: items' approvals go unsigned
+	answer   answerMode
 }
+
+// answerMode says how approvals are signed.
+type answerMode int
+
+const (
+	answerEach  answerMode = iota // each approval signed on its own
+	answerBatch                   // the answer is signed as a whole: items' approvals go unsigned
+	answerGroup                   // each approval gets a group proof after rendering (proveApprovals)
+)
 
 // process answers reqs; nonce, when set, is recorded in the same transaction as the store's write.
 func (s *Service) process(ctx context.Context, t store.Terminal, reqs []Request, nonce *signedNonce) ([]Result, error) {
@@ -442,8 +463,9 @@ func (s *Service) apply(ctx context.Context, ws []work, nonce *signedNonce, now 
 		}
 	}
 	// Map each pending request to its outcome, then render in parallel: an approval is an Ed25519
-	// signature each, except in a batch answer, which is signed once.
-	sign := nonce == nil || !nonce.batch
+	// signature each, except in a batch answer, which is signed once, and in a group answer, whose
+	// approvals are signed together afterwards (ProcessGrouped).
+	sign := nonce == nil || nonce.answer == answerEach
 	outcome := make([]int, len(ws))
 	next := 0
 	for i := range ws {

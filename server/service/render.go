@@ -30,8 +30,8 @@ func newApprovalCode() (string, error) {
 // names, so a replay renders the same bytes.
 func (s *Service) render(o store.Outcome, kind string) Result { return s.renderAs(o, kind, true) }
 
-// renderAs is render with the approval signed or, for a batch answer that is signed as a whole,
-// not (protocol.UnsignedApproval).
+// renderAs is render with the approval signed or, for a batch answer that is signed as a whole or
+// a group answer whose approvals get a group proof (proveApprovals), not (protocol.UnsignedApproval).
 func (s *Service) renderAs(o store.Outcome, kind string, sign bool) Result {
 	res := Result{Kind: kind}
 	if o.Err != nil {

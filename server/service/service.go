@@ -63,6 +63,8 @@ type Service struct {
 
 	push         *push.Sender // push.go
 	pushLoopback bool
+
+	groups approvalGroups // signs single answers' approvals together (signgroup.go)
 }
 
 // New builds a Service.

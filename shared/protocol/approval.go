@@ -35,19 +35,31 @@ func UnsignedApproval(a Approval, keyID string) (SignedApproval, error) {
 	return SignedApproval{Approval: raw, KeyID: keyID}, nil
 }
 
-// VerifyApproval checks sa against the server keys and returns the approval it carries.
+// VerifyApproval checks sa against the server keys and returns the approval it carries: its own
+// signature, or its group proof (approvalgroup.go), whose terminal must be the approval's. That a
+// group proof answers this terminal's request is CheckBinding's to check, with the request's nonce.
 func VerifyApproval(sa SignedApproval, keys []ServerKey) (Approval, error) {
 	for _, k := range keys {
 		if k.KeyID != sa.KeyID {
 			continue
 		}
-		if len(k.PublicKey) != ed25519.PublicKeySize ||
-			!ed25519.Verify(ed25519.PublicKey(k.PublicKey), append([]byte(ApprovalSigningContext), sa.Approval...), sa.Signature) {
+		if len(k.PublicKey) != ed25519.PublicKeySize {
+			return Approval{}, ErrApprovalSignature
+		}
+		pub := ed25519.PublicKey(k.PublicKey)
+		if sa.Group != nil {
+			if err := verifyGroup(sa, pub); err != nil {
+				return Approval{}, err
+			}
+		} else if !ed25519.Verify(pub, append([]byte(ApprovalSigningContext), sa.Approval...), sa.Signature) {
 			return Approval{}, ErrApprovalSignature
 		}
 		var a Approval
 		if err := json.Unmarshal(sa.Approval, &a); err != nil {
 			return Approval{}, fmt.Errorf("%w: %v", ErrApprovalSignature, err)
+		}
+		if sa.Group != nil && a.TerminalID != sa.Group.TerminalID {
+			return Approval{}, fmt.Errorf("%w: approval of terminal %q proved for terminal %q", ErrApprovalSignature, a.TerminalID, sa.Group.TerminalID)
 		}
 		return a, nil
 	}

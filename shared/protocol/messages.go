@@ -144,11 +144,14 @@ type Approval struct {
 }
 
 // SignedApproval is the second approval: Signature is Ed25519 by server key KeyID over
-// ApprovalSigningContext || Approval (the raw JSON bytes).
+// ApprovalSigningContext || Approval (the raw JSON bytes). An approval signed in a group (the answer
+// to a terminal that announced HeaderApprovalProof) has no Signature but a Group proof: KeyID's
+// signature over the group's Merkle head and this approval's audit path (ApprovalGroupProof).
 type SignedApproval struct {
-	Approval  json.RawMessage `json:"approval"`
-	KeyID     string          `json:"key_id"`
-	Signature []byte          `json:"signature"`
+	Approval  json.RawMessage     `json:"approval"`
+	KeyID     string              `json:"key_id"`
+	Signature []byte              `json:"signature"`
+	Group     *ApprovalGroupProof `json:"group,omitempty"`
 }
 
 // ApprovalSigningContext separates approval signatures from every other signature in the system.

@@ -2,6 +2,8 @@ package agent
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
@@ -59,8 +61,28 @@ func (f *fakeServer) Transaction(ctx context.Context, req protocol.TransactionRe
 	if f.mode == "forged" {
 		key = paytest.NewIssuer().Key
 	}
+	if f.mode == "group" || f.mode == "group-tampered" {
+		return groupAnswer(req.TerminalTxnID, ap, keyID, key, f.mode == "group-tampered"), nil
+	}
 	sa, _ := protocol.SignApproval(ap, keyID, key)
 	return protocol.TransactionResponse{TerminalTxnID: req.TerminalTxnID, Status: protocol.StatusApproved, Approval: &sa}, nil
+}
+
+// groupAnswer proves ap in a group of three approvals signed once, as settlementd answers a
+// terminal that announces group proofs (the client has checked the nonce by then); tampered raises
+// the amount after signing.
+func groupAnswer(txn string, ap protocol.Approval, keyID string, key ed25519.PrivateKey, tampered bool) protocol.TransactionResponse {
+	raw, _ := json.Marshal(ap)
+	const nonce = "00112233445566778899aabbccddeeff"
+	leaves := [][32]byte{protocol.ApprovalLeaf("T-9", "n-0", []byte(`{}`)), protocol.ApprovalLeaf(ap.TerminalID, nonce, raw), protocol.ApprovalLeaf("T-8", "n-2", []byte(`{}`))}
+	proof := protocol.SignApprovalGroup(leaves, key)[1]
+	proof.TerminalID, proof.Nonce = ap.TerminalID, nonce
+	if tampered {
+		ap.Amount.Minor *= 100
+		raw, _ = json.Marshal(ap)
+	}
+	return protocol.TransactionResponse{TerminalTxnID: txn, Status: protocol.StatusApproved,
+		Approval: &protocol.SignedApproval{Approval: raw, KeyID: keyID, Group: &proof}}
 }
 
 // fakePrinter keeps jobs and can run out of paper.
@@ -312,14 +334,37 @@ func TestReplayOnSameTerminal(t *testing.T) {
 	}
 }
 
+// TestForgedApprovalIsVoided: an approval signed by a key the terminal does not trust, or proven in
+// a group and changed after the group was signed, is not accepted; the attempt is reversed.
 func TestForgedApprovalIsVoided(t *testing.T) {
-	r := newRig(t, "forged")
-	v := r.sell(t, 100, r.wallet.Code(now))
-	if v.State != SaleDeclined {
-		t.Fatalf("forged approval accepted: %+v", v)
+	for _, mode := range []string{"forged", "group-tampered"} {
+		t.Run(mode, func(t *testing.T) {
+			r := newRig(t, mode)
+			v := r.sell(t, 100, r.wallet.Code(now))
+			if v.State != SaleDeclined {
+				t.Fatalf("%s approval accepted: %+v", mode, v)
+			}
+			if out := r.outbox(t); len(out) != 1 || out[0].Kind != protocol.KindVoid || out[0].TargetTxnID != v.ID {
+				t.Fatalf("outbox: %+v", out)
+			}
+		})
 	}
-	if out := r.outbox(t); len(out) != 1 || out[0].Kind != protocol.KindVoid || out[0].TargetTxnID != v.ID {
-		t.Fatalf("outbox: %+v", out)
+}
+
+// TestGroupApprovalIsVerifiedAndKept: an approval proven in a group is verified with the server
+// keys, and the sale keeps the proof (its audit path and the group signature) with its approval.
+func TestGroupApprovalIsVerifiedAndKept(t *testing.T) {
+	r := newRig(t, "group")
+	v := r.sell(t, 100, r.wallet.Code(now))
+	if v.State != SaleApproved {
+		t.Fatalf("group approval refused: %+v", v)
+	}
+	rec := r.record(t, v.ID)
+	if rec.Approval == nil || rec.Approval.Group == nil || rec.Approval.Group.Size != 3 || len(rec.Approval.Group.Path) != 2 {
+		t.Fatalf("the sale did not keep its group proof: %+v", rec.Approval)
+	}
+	if _, err := protocol.VerifyApproval(*rec.Approval, r.iss.ServerKeys()); err != nil {
+		t.Fatalf("kept proof does not verify: %v", err)
 	}
 }
 

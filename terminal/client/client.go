@@ -158,6 +158,11 @@ func (c *Client) exchange(ctx context.Context, timeout time.Duration, method, pa
 			return attempt{}, err
 		}
 	}
+	if auth != authNone {
+		// This client verifies approvals proven in a group (protocol.VerifyApproval) and checks
+		// their binding to the request (transactionLike): the server may sign them together.
+		req.Header.Set(protocol.HeaderApprovalProof, protocol.ApprovalProofGroup)
+	}
 	nonce := req.Header.Get(protocol.HeaderNonce)
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -275,6 +280,14 @@ func (c *Client) transactionLike(ctx context.Context, path string, req any, id s
 	}
 	if resp.TerminalTxnID != id {
 		return resp, fmt.Errorf("%w: answer for %q, asked about %q", ErrBadAnswer, resp.TerminalTxnID, id)
+	}
+	// An approval proven in a group names the terminal and the nonce of the request it answers: a
+	// recorded answer to another request (or terminal) is refused here; its proof is verified by the
+	// agent with the server keys (protocol.VerifyApproval).
+	if resp.Approval != nil {
+		if err := resp.Approval.CheckBinding(c.opt.TerminalID, a.nonce); err != nil {
+			return resp, fmt.Errorf("%w: %w", ErrBadAnswer, err)
+		}
 	}
 	return resp, nil
 }

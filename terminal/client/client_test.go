@@ -43,6 +43,7 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.t.Errorf("request not signed correctly: %v", err)
 	}
 	w.Header().Set(testNonceHeader, sr.Nonce) // for batchReply; removed before the answer is written
+	w.Header().Set(testProofHeader, r.Header.Get(protocol.HeaderApprovalProof))
 	f.mu.Lock()
 	f.bodies = append(f.bodies, body)
 	n := len(f.bodies)
@@ -63,8 +64,12 @@ func reply(status int, v any) func(http.ResponseWriter, []byte) {
 	}
 }
 
-// testNonceHeader carries the request's nonce from fakeServer to the scripted answer.
-const testNonceHeader = "X-Test-Request-Nonce"
+// testNonceHeader carries the request's nonce from fakeServer to the scripted answer;
+// testProofHeader the request's protocol.HeaderApprovalProof.
+const (
+	testNonceHeader = "X-Test-Request-Nonce"
+	testProofHeader = "X-Test-Request-Approval-Proof"
+)
 
 // batchReply answers a batch for the request it answers, as settlementd does: the answer names the
 // request's nonce (the signature over it is the forwarder's to check).
@@ -196,6 +201,39 @@ func TestBatchRefusesAReplayedAnswer(t *testing.T) {
 	}
 	if _, err := c.Batch(context.Background(), protocol.BatchRequest{Items: items}); !errors.Is(err, ErrBadAnswer) || !errors.Is(err, protocol.ErrBatchNonce) {
 		t.Fatalf("replayed answer: %v, want ErrBadAnswer and protocol.ErrBatchNonce", err)
+	}
+}
+
+// TestTransactionRefusesAReplayedGroupAnswer: the client announces group proofs, and an approval
+// proven in a group must answer this very request: a recorded answer of an earlier request (its
+// nonce) and an answer proven for another terminal are refused.
+func TestTransactionRefusesAReplayedGroupAnswer(t *testing.T) {
+	approved := func(terminal, nonce string) protocol.TransactionResponse {
+		return protocol.TransactionResponse{TerminalTxnID: req.TerminalTxnID, Status: protocol.StatusApproved,
+			Approval: &protocol.SignedApproval{Approval: []byte(`{"approval_id":"ap_1"}`), KeyID: "k1",
+				Group: &protocol.ApprovalGroupProof{TerminalID: terminal, Nonce: nonce, Size: 1}}}
+	}
+	var first protocol.TransactionResponse
+	recordFirst := func(w http.ResponseWriter, body []byte) {
+		if got := w.Header().Get(testProofHeader); got != protocol.ApprovalProofGroup {
+			t.Errorf("%s = %q, want %q", protocol.HeaderApprovalProof, got, protocol.ApprovalProofGroup)
+		}
+		first = approved("T-1", w.Header().Get(testNonceHeader))
+		reply(200, first)(w, body)
+	}
+	replay := func(w http.ResponseWriter, body []byte) { reply(200, first)(w, body) }
+	otherTerminal := func(w http.ResponseWriter, body []byte) {
+		reply(200, approved("T-2", w.Header().Get(testNonceHeader)))(w, body)
+	}
+	c, _ := newTestClient(t, recordFirst, replay, otherTerminal)
+	if _, err := c.Transaction(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Transaction(context.Background(), req); !errors.Is(err, ErrBadAnswer) || !errors.Is(err, protocol.ErrApprovalBinding) {
+		t.Fatalf("replayed group answer: %v, want ErrBadAnswer and protocol.ErrApprovalBinding", err)
+	}
+	if _, err := c.Refund(context.Background(), protocol.RefundRequest{TerminalTxnID: req.TerminalTxnID}); !errors.Is(err, protocol.ErrApprovalBinding) {
+		t.Fatalf("another terminal's group answer: %v, want protocol.ErrApprovalBinding", err)
 	}
 }
 
