@@ -41,6 +41,7 @@ func TestAuthorizationTxnsOfTheEarlierLayout(t *testing.T) {
 		}
 	}
 	const old = "Z0000000"
+	const replayed = maxInlineTxns + 6
 	err := s.e.db.Update(func(tx *bolt.Tx) error { // what the earlier layout wrote for its txns
 		b := tx.Bucket(bktAuthData)
 		e, err := getAuthEntry(b, old)
@@ -72,17 +73,19 @@ func TestAuthorizationTxnsOfTheEarlierLayout(t *testing.T) {
 			t.Fatalf("payment %d: %+v", i, o[0])
 		}
 	}
-	// Z0000001's code 0 again, under 130 new txn ids: declined, and listed, past the inline bound.
+	// Z0000001's code 0 again, under new txn ids: declined, and listed, past the inline bound.
 	var replays []store.PaymentOp
-	for i := range 130 {
+	for i := range replayed {
 		op := w.op(0, 1)
-		op.Key.TerminalTxnID = fmt.Sprintf("T0-replay-%03d", i)
+		op.Key.TerminalTxnID = fmt.Sprintf("T0-replay-%04d", i)
 		op.ApprovalID = "ap_" + op.Key.TerminalTxnID
 		replays = append(replays, op)
 	}
-	for i, o := range pay(replays...) {
-		if o.Code != protocol.CodeCodeUsed {
-			t.Fatalf("replay %d: %+v, want %s", i, o, protocol.CodeCodeUsed)
+	for part := range slices.Chunk(replays, store.MaxOpsPerCall) {
+		for i, o := range pay(part...) {
+			if o.Code != protocol.CodeCodeUsed {
+				t.Fatalf("replay %d: %+v, want %s", i, o, protocol.CodeCodeUsed)
+			}
 		}
 	}
 	check("after new payments")
@@ -90,7 +93,7 @@ func TestAuthorizationTxnsOfTheEarlierLayout(t *testing.T) {
 	for _, tc := range []struct {
 		auth string
 		want int
-	}{{old, 5}, {"Z0000001", 5 + 130}} {
+	}{{old, 5}, {"Z0000001", 5 + replayed}} {
 		all := listAll(t, s, store.TxnFilter{AuthorizationID: tc.auth})
 		if len(all) != tc.want {
 			t.Errorf("authorization %s: %d txns listed, want %d", tc.auth, len(all), tc.want)
@@ -101,15 +104,15 @@ func TestAuthorizationTxnsOfTheEarlierLayout(t *testing.T) {
 			}
 		}
 	}
-	if n := len(listAll(t, s, store.TxnFilter{UserID: "U0"})); n != 5+5+130 {
-		t.Errorf("user U0: %d txns listed, want %d", n, 5+5+130)
+	if n := len(listAll(t, s, store.TxnFilter{UserID: "U0"})); n != 5+5+replayed {
+		t.Errorf("user U0: %d txns listed, want %d", n, 5+5+replayed)
 	}
 	err = s.e.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bktAuthData)
 		for _, tc := range []struct {
 			auth         string
 			inline, keys int
-		}{{old, 2, 3}, {"Z0000001", maxInlineTxns, 5 + 130 - maxInlineTxns}} {
+		}{{old, 2, 3}, {"Z0000001", maxInlineTxns, 5 + replayed - maxInlineTxns}} {
 			e, err := getAuthEntry(b, tc.auth)
 			if err != nil {
 				return err

@@ -166,12 +166,18 @@ func (d *dec) done(what string) error {
 }
 
 func encodeTxn(t *store.Txn) []byte {
-	e := enc{b: make([]byte, 0, 256)}
-	e.b = append(e.b, fmtTxn)
 	o := &t.Outcome
-	for _, s := range []string{o.Key.TerminalID, o.Key.TerminalTxnID, string(o.Kind), string(o.Status), string(o.Code),
+	strs := [...]string{o.Key.TerminalID, o.Key.TerminalTxnID, string(o.Kind), string(o.Status), string(o.Code),
 		o.Message, o.Amount.Currency, o.MerchantID, o.UserID, o.AccountID, o.AuthorizationID, o.TargetTxnID, o.Reference,
-		o.ApprovalID, o.ApprovalCode, o.KeyID, t.VoidedBy} {
+		o.ApprovalID, o.ApprovalCode, o.KeyID, t.VoidedBy}
+	// Sized once: growing the buffer field by field was a tenth of encoding.
+	n := 1 + len(t.RequestHash) + 2*len(strs) + 6*binary.MaxVarintLen64
+	for _, s := range strs {
+		n += len(s)
+	}
+	e := enc{b: make([]byte, 0, n)}
+	e.b = append(e.b, fmtTxn)
+	for _, s := range strs {
 		e.str(s)
 	}
 	e.varint(o.Amount.Minor)
@@ -211,7 +217,11 @@ func decodeTxn(b []byte) (store.Txn, error) {
 }
 
 func encodeEntry(x *store.Entry) []byte {
-	e := enc{b: make([]byte, 0, 128)}
+	n := 3*binary.MaxVarintLen64 + len(x.Kind) + len(x.Currency) + len(x.Ref) + 4
+	for _, l := range x.Legs {
+		n += len(l.AccountID) + 1 + binary.MaxVarintLen64
+	}
+	e := enc{b: make([]byte, 0, n)}
 	e.b = append(e.b, fmtEntry)
 	e.uvarint(x.ID)
 	e.str(string(x.Kind))
@@ -265,7 +275,9 @@ func encodeAuthorization(a *store.Authorization, used []uint64) []byte {
 // pages so full (two or three authorizations a page) that a batch dirtied a page per authorization.
 func encodeAuthEntry(x *authEntry) []byte {
 	a := &x.a
-	e := enc{b: make([]byte, 0, 128+len(a.Credential)+len(a.SealedSecret)+2*len(x.used)+4*len(x.txns))}
+	n := 128 + len(a.ID) + len(a.UserID) + len(a.AccountID) + len(a.HoldAccountID) + len(a.KeyID) +
+		len(a.DevicePublicKey) + len(a.Credential) + len(a.SealedSecret) + 3*len(x.used) + 3*len(x.txns)
+	e := enc{b: make([]byte, 0, n)}
 	e.b = append(e.b, fmtAuth2)
 	for _, s := range []string{a.ID, a.UserID, a.AccountID, a.HoldAccountID, a.Currency, a.KeyID} {
 		e.str(s)
