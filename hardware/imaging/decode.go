@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"strconv"
 	"time"
 
 	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/makiuchi-d/gozxing/qrcode/decoder"
+	"github.com/makiuchi-d/gozxing/qrcode/detector"
 )
 
 // DefaultMaxSide is the downscale target for the longer side of a frame.
@@ -162,8 +164,9 @@ var decodeHints = map[gozxing.DecodeHintType]interface{}{
 	gozxing.DecodeHintType_TRY_HARDER: true,
 }
 
-// decodeStage binarizes once and runs gozxing's detector, then the tolerant
-// one, on the same black-and-white image.
+// decodeStage binarizes once and looks for finder patterns once, then reads the symbol with
+// gozxing's detector and, when that fails, with the tolerant one, both from the same patterns
+// (gozxing's QRCodeReader and decodeTolerant each ran the finder scan on their own).
 func decodeStage(g grayImage, st stage, inverted bool) (res Result, err error) {
 	// gozxing is a port of Java code that indexes slices freely; a malformed
 	// frame must cost one frame, never the agent.
@@ -172,33 +175,25 @@ func decodeStage(g grayImage, st stage, inverted bool) (res Result, err error) {
 			res, err = Result{}, fmt.Errorf("%w: panic: %v", ErrDecoderFailed, p)
 		}
 	}()
-	src, err := gozxing.NewPlanarYUVLuminanceSource(g.pix, g.w, g.h, 0, 0, g.w, g.h, false)
+	bits, err := binarize(g, st.histogram, inverted)
 	if err != nil {
-		return Result{}, fmt.Errorf("%w: %v", ErrDecoderFailed, err)
+		return Result{}, classify(err)
 	}
-	if inverted {
-		src = gozxing.NewInvertedLuminanceSource(src)
+	finder := detector.NewFinderPatternFinder(bits, nil)
+	info, ferr := finder.Find(decodeHints)
+	var stockErr error
+	if ferr != nil {
+		stockErr, info = classify(ferr), nil
+	} else if dr, err := detector.NewDetector(bits).ProcessFinderPatternInfo(info); err != nil {
+		stockErr = classify(err)
+	} else if out, err := decoder.NewDecoder().Decode(dr.GetBits(), decodeHints); err != nil {
+		stockErr = classify(err)
+	} else {
+		return Result{Text: out.GetText(), Symbology: "]Q" + strconv.Itoa(out.GetSymbologyModifier())}, nil
 	}
-	var bin gozxing.Binarizer = gozxing.NewHybridBinarizer(src)
-	if st.histogram {
-		bin = gozxing.NewGlobalHistgramBinarizer(src)
-	}
-	bmp, err := gozxing.NewBinaryBitmap(bin)
+	res, err = decodeTolerant(bits, finder, info)
 	if err != nil {
-		return Result{}, fmt.Errorf("%w: %v", ErrDecoderFailed, err)
-	}
-	out, err := qrcode.NewQRCodeReader().Decode(bmp, decodeHints)
-	if err == nil {
-		sym, _ := out.GetResultMetadata()[gozxing.ResultMetadataType_SYMBOLOGY_IDENTIFIER].(string)
-		return Result{Text: out.GetText(), Symbology: sym}, nil
-	}
-	stockErr := classify(err)
-	bits, berr := bmp.GetBlackMatrix() // cached by the reader's call
-	if berr != nil {
-		return Result{}, stockErr
-	}
-	res, err = decodeTolerant(bits)
-	if err != nil {
+		// Report the most telling failure: "found but unreadable" beats "not found".
 		if errors.Is(err, ErrUnreadable) && !errors.Is(stockErr, ErrUnreadable) {
 			return Result{}, err
 		}

@@ -30,13 +30,15 @@ var alignmentAllowances = []float64{4, 8, 16}
 // large symbols (a 400-character stillpay code is version 12, 65 modules).
 // This one reuses gozxing's finder, alignment and sampling steps but tries
 // the nearest valid sizes in turn and lets Reed-Solomon pick the right one.
-func decodeTolerant(bits *gozxing.BitMatrix) (Result, error) {
-	finder := detector.NewFinderPatternFinder(bits, nil)
+//
+// info is the finder's choice of patterns; nil when it refused every triple, and then
+// selectTilted picks among its candidates.
+func decodeTolerant(bits *gozxing.BitMatrix, finder *detector.FinderPatternFinder, info *detector.FinderPatternInfo) (Result, error) {
 	var tl, tr, bl *detector.FinderPattern
-	if info, err := finder.Find(decodeHints); err == nil {
+	if info != nil {
 		tl, tr, bl = info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()
 	} else if tl, tr, bl = selectTilted(finder.GetPossibleCenters()); tl == nil {
-		return Result{}, classify(err)
+		return Result{}, classify(gozxing.NewNotFoundException("no finder-pattern triple"))
 	}
 	moduleSize := (tl.GetEstimatedModuleSize() + tr.GetEstimatedModuleSize() + bl.GetEstimatedModuleSize()) / 3
 	if moduleSize < 1 {
