@@ -181,7 +181,8 @@ type BatchProof struct {
 	Signature BatchSignature `json:"signature"`
 }
 
-// ProofFor is result i's proof in a verified answer.
+// ProofFor is result i's proof in a verified answer. It hashes the whole answer: for every
+// result's proof use ProofsFor, which hashes it once.
 func ProofFor(resp BatchResponse, i int) BatchProof {
 	p := BatchProof{BatchID: resp.BatchID, Nonce: resp.Nonce, Size: len(resp.Results), Index: i,
 		Path: batchPath(i, batchLeaves(resp))}
@@ -189,6 +190,23 @@ func ProofFor(resp BatchResponse, i int) BatchProof {
 		p.Signature = *resp.Signature
 	}
 	return p
+}
+
+// ProofsFor is every result's proof in a verified answer, with the tree hashed once (n leaves and
+// n−1 inner nodes); ProofFor per result would hash the whole answer for each of them.
+func ProofsFor(resp BatchResponse) []BatchProof {
+	if len(resp.Results) == 0 {
+		return nil
+	}
+	_, paths := MerklePaths(batchLeaves(resp))
+	proofs := make([]BatchProof, len(resp.Results))
+	for i := range proofs {
+		proofs[i] = BatchProof{BatchID: resp.BatchID, Nonce: resp.Nonce, Size: len(resp.Results), Index: i, Path: paths[i]}
+		if resp.Signature != nil {
+			proofs[i].Signature = *resp.Signature
+		}
+	}
+	return proofs
 }
 
 // Verify checks that the server answered r in a batch it signed: one Ed25519 verification and

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 )
 
@@ -81,8 +82,12 @@ func TestBatchProof(t *testing.T) {
 	keys := []ServerKey{{KeyID: "k1", PublicKey: pub}}
 	for n := 1; n <= 33; n++ {
 		resp := batchAnswer(t, n, "n", key)
+		all := ProofsFor(resp)
 		for i := range n {
 			p := ProofFor(resp, i)
+			if !reflect.DeepEqual(all[i], p) {
+				t.Fatalf("size %d index %d: ProofsFor %+v, ProofFor %+v", n, i, all[i], p)
+			}
 			if err := p.Verify(resp.Results[i], keys); err != nil {
 				t.Fatalf("size %d index %d: %v", n, i, err)
 			}
@@ -143,6 +148,25 @@ func FuzzVerifyBatch(f *testing.F) {
 			p := ProofFor(resp, i)
 			if err := p.Verify(resp.Results[i], keys); err == nil && !genuine[BatchRoot(batchLeaves(resp))] {
 				t.Fatalf("a proof of result %d of a made-up answer verified: %s", i, data)
+			}
+		}
+	})
+}
+
+// BenchmarkBatchProofs1000 is the forwarder's work per answered batch of 1,000: every result's
+// proof (ProofsFor hashes the tree once; ProofFor per result hashed it once per result).
+func BenchmarkBatchProofs1000(b *testing.B) {
+	_, key, _ := ed25519.GenerateKey(nil)
+	resp := batchAnswer(b, 1000, "n", key)
+	b.Run("ProofsFor", func(b *testing.B) {
+		for b.Loop() {
+			ProofsFor(resp)
+		}
+	})
+	b.Run("ProofFor each", func(b *testing.B) {
+		for b.Loop() {
+			for i := range resp.Results {
+				ProofFor(resp, i)
 			}
 		}
 	})

@@ -184,6 +184,7 @@ func (f *Forwarder) DrainOnce(ctx context.Context) (more bool, err error) {
 		f.opt.Answered()
 	}
 	now := f.opt.Clock.Now()
+	proofs := protocol.ProofsFor(resp) // the tree hashed once, not once per result
 	var settled, refused int
 	err = f.opt.Store.Update(ctx, func(tx queue.Tx) error {
 		settled, refused = 0, 0
@@ -195,7 +196,7 @@ func (f *Forwarder) DrainOnce(ctx context.Context) (more bool, err error) {
 			if r.State != queue.StateQueued {
 				continue // changed meanwhile (e.g. exported and marked)
 			}
-			res, proof := res, protocol.ProofFor(resp, i)
+			res, proof := res, proofs[i]
 			r.Result, r.BatchProof, r.Attempts, r.UpdatedAt, r.LastError = &res, &proof, r.Attempts+1, now, ""
 			to := queue.StateSettled
 			if Settles(r, res) {
