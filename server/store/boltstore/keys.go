@@ -39,7 +39,10 @@ var allBuckets = [][]byte{bktMerchants, bktTerminals, bktTerminalByCode, bktTerm
 
 // appendFill is how full bbolt packs the pages of buckets whose keys only grow (journal, sequence
 // index): nothing is ever inserted before their last key, so half-empty pages would only be written and
-// read for nothing.
+// read for nothing. The txns and the per-merchant indexes use it too: their keys grow within each
+// terminal's or merchant's range, so a batch fills pages instead of leaving them half empty (page
+// writes per payment in batches of 1,000 0.34 → 0.28, one per call 2.11 → 2.13:
+// docs/benchmarks.md).
 const appendFill = 0.95
 
 // sep separates the parts of a composite key; ids never contain it (ledger.ValidID).

@@ -311,6 +311,7 @@ func (t ltx) InsertTxn(v *store.Txn) error {
 		}
 	}
 	k := txnKey(v.Key)
+	b.FillPercent = appendFill
 	if err := abort(b.Put(k, encodeTxn(v))); err != nil {
 		return err
 	}
@@ -321,7 +322,9 @@ func (t ltx) InsertTxn(v *store.Txn) error {
 		return abort(err)
 	}
 	for _, ix := range txnIndexes(v) {
-		if err := t.tx.Bucket(ix.bucket).Put(ix.key, indexMark); err != nil {
+		ib := t.tx.Bucket(ix.bucket)
+		ib.FillPercent = appendFill
+		if err := ib.Put(ix.key, indexMark); err != nil {
 			return abort(err)
 		}
 	}
@@ -331,7 +334,9 @@ func (t ltx) InsertTxn(v *store.Txn) error {
 		}
 	}
 	if ix, ok := activityIndex(v); ok {
-		return abort(t.tx.Bucket(ix.bucket).Put(ix.key, activityValue(v)))
+		ab := t.tx.Bucket(ix.bucket)
+		ab.FillPercent = appendFill
+		return abort(ab.Put(ix.key, activityValue(v)))
 	}
 	return nil
 }
