@@ -44,11 +44,8 @@ func binarizeHybrid(g grayImage, inverted bool) *gozxing.BitMatrix {
 			sum, lo, hi := 0, 255, 0
 			for yy := 0; yy < hybridBlock; yy++ {
 				off := (yoff+yy)*w + xoff
-				for _, v := range g.pix[off : off+hybridBlock : off+hybridBlock] {
-					p := int(v)
-					sum += p
-					lo, hi = min(lo, p), max(hi, p)
-				}
+				s, l, h := row8Stats((*[hybridBlock]byte)(g.pix[off : off+hybridBlock]))
+				sum, lo, hi = sum+s, min(lo, l), max(hi, h)
 			}
 			if inverted {
 				sum, lo, hi = 255*hybridBlock*hybridBlock-sum, 255-hi, 255-lo
@@ -83,7 +80,7 @@ func binarizeHybrid(g grayImage, inverted bool) *gozxing.BitMatrix {
 			threshold := sum / 25
 			for yy := 0; yy < hybridBlock; yy++ {
 				off := (yoff+yy)*w + xoff
-				m := blockMask(g.pix[off:off+hybridBlock:off+hybridBlock], threshold, inverted)
+				m := blockMask((*[hybridBlock]byte)(g.pix[off:off+hybridBlock]), threshold, inverted)
 				orBits(words[(yoff+yy)*rowWords:(yoff+yy+1)*rowWords], xoff, m)
 			}
 		}
@@ -91,21 +88,32 @@ func binarizeHybrid(g grayImage, inverted bool) *gozxing.BitMatrix {
 	return toBitMatrix(words, w, h)
 }
 
+// row8Stats returns the sum, minimum and maximum of 8 pixels, written out so that the compiler
+// keeps them in registers without bounds checks.
+func row8Stats(p *[hybridBlock]byte) (sum, lo, hi int) {
+	a, b, c, d := int(p[0]), int(p[1]), int(p[2]), int(p[3])
+	e, f, g, h := int(p[4]), int(p[5]), int(p[6]), int(p[7])
+	sum = a + b + c + d + e + f + g + h
+	lo = min(min(min(a, b), min(c, d)), min(min(e, f), min(g, h)))
+	hi = max(max(max(a, b), max(c, d)), max(max(e, f), max(g, h)))
+	return sum, lo, hi
+}
+
 // blockMask returns bit x set for each of the 8 pixels that is black at threshold t: v ≤ t, or
 // for the inverse frame 255−v ≤ t. Branch-free: a camera frame's bits are as good as random.
-func blockMask(px []byte, t int, inverted bool) uint64 {
-	var m uint64
+func blockMask(p *[hybridBlock]byte, t int, inverted bool) uint64 {
 	if inverted {
 		t = 255 - t // black: v ≥ t, i.e. t−v−1 < 0
-		for x, v := range px {
-			m |= uint64(t-int(v)-1) >> 63 << x
-		}
-		return m
+		return uint64(t-int(p[0])-1)>>63 | uint64(t-int(p[1])-1)>>63<<1 |
+			uint64(t-int(p[2])-1)>>63<<2 | uint64(t-int(p[3])-1)>>63<<3 |
+			uint64(t-int(p[4])-1)>>63<<4 | uint64(t-int(p[5])-1)>>63<<5 |
+			uint64(t-int(p[6])-1)>>63<<6 | uint64(t-int(p[7])-1)>>63<<7
 	}
-	for x, v := range px {
-		m |= uint64(int(v)-t-1) >> 63 << x // black: v ≤ t, i.e. v−t−1 < 0
-	}
-	return m
+	// black: v ≤ t, i.e. v−t−1 < 0
+	return uint64(int(p[0])-t-1)>>63 | uint64(int(p[1])-t-1)>>63<<1 |
+		uint64(int(p[2])-t-1)>>63<<2 | uint64(int(p[3])-t-1)>>63<<3 |
+		uint64(int(p[4])-t-1)>>63<<4 | uint64(int(p[5])-t-1)>>63<<5 |
+		uint64(int(p[6])-t-1)>>63<<6 | uint64(int(p[7])-t-1)>>63<<7
 }
 
 // orBits sets the bits of m (at most 8) in row from bit x on.
@@ -140,18 +148,23 @@ func binarizeGlobal(g grayImage, inverted bool) (*gozxing.BitMatrix, error) {
 		return nil, err
 	}
 	// Black: v < black, or for the inverse frame 255−v < black, i.e. v > 255−black.
+	var isBlack [256]uint32
+	for v := range isBlack {
+		if (!inverted && v < black) || (inverted && 255-v < black) {
+			isBlack[v] = 1
+		}
+	}
 	rowWords := (w + 31) / 32
 	words := make([]uint32, rowWords*h)
 	for y := 0; y < h; y++ {
 		row := words[y*rowWords : (y+1)*rowWords]
-		for x, v := range g.pix[y*w : (y+1)*w] {
-			var bit uint32
-			if inverted {
-				bit = uint32(uint64(255-black-int(v)) >> 63)
-			} else {
-				bit = uint32(uint64(int(v)-black) >> 63)
+		pix := g.pix[y*w : (y+1)*w]
+		for i := range row {
+			var word uint32
+			for x, v := range pix[i*32 : min((i+1)*32, w)] {
+				word |= isBlack[v] << x
 			}
-			row[x/32] |= bit << (x % 32)
+			row[i] = word
 		}
 	}
 	return toBitMatrix(words, w, h), nil

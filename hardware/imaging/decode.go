@@ -81,9 +81,10 @@ func Decode(img image.Image, opts Options) (Result, error) {
 	if opts.Budget > 0 {
 		deadline = time.Now().Add(opts.Budget)
 	}
+	fs := &frameState{tryInverted: opts.TryInverted, deadline: deadline}
 	full := toGray(img, r)
 	g := downscale(full, maxSide)
-	res, err := decodeGray(g, opts.TryInverted, deadline)
+	res, err := fs.decodeGray(g)
 	if err == nil || opts.RetrySide <= 0 || errors.Is(err, ErrBudget) {
 		return res, err
 	}
@@ -96,8 +97,12 @@ func Decode(img image.Image, opts Options) (Result, error) {
 	// Then between the two: a code whose modules the first pass merged and whose blur or
 	// perspective the full-resolution pass sampled badly is often read at a third pixel grid.
 	mid := (max(g.w, g.h) + max(retry.w, retry.h)) / 2
-	for _, pass := range []grayImage{retry, downscale(full, mid)} {
-		if res, rerr := decodeGray(pass, opts.TryInverted, deadline); rerr == nil {
+	for _, side := range []int{opts.RetrySide, mid} {
+		pass := retry
+		if side != opts.RetrySide {
+			pass = downscale(full, side)
+		}
+		if res, rerr := fs.decodeGray(pass); rerr == nil {
 			res.Retried = true
 			return res, nil
 		} else if errors.Is(rerr, ErrBudget) {
@@ -125,28 +130,42 @@ var stages = []stage{
 	{name: "histogram", histogram: true},
 }
 
-func decodeGray(g grayImage, tryInverted bool, deadline time.Time) (Result, error) {
+// frameState is what one Decode learns about its frame across passes.
+type frameState struct {
+	tryInverted bool
+	deadline    time.Time
+	// darkOnLight: a pass found the three finder patterns of a dark-on-light code, so the
+	// light-on-dark (inverted) attempts are not made any more. They cost a binarization and a
+	// finder scan each, a third of a frame that fails every pass, and on the tuning corpus
+	// (gen.TuningSeed) they never read a frame whose normal polarity had shown a finder triple:
+	// dark-mode screens show no finder candidate at all until inverted (44 of 45) or one (1).
+	darkOnLight bool
+}
+
+func (fs *frameState) decodeGray(g grayImage) (Result, error) {
 	var firstErr error
 	for _, st := range stages {
 		img := g
 		if st.smooth {
 			img = boxFilter3(g)
 		}
-		polarities := []bool{false}
-		if tryInverted {
-			polarities = append(polarities, true)
-		}
-		for _, inverted := range polarities {
-			if !deadline.IsZero() && time.Now().After(deadline) {
+		for _, inverted := range []bool{false, true} {
+			if inverted && (!fs.tryInverted || fs.darkOnLight) {
+				continue
+			}
+			if !fs.deadline.IsZero() && time.Now().After(fs.deadline) {
 				if firstErr == nil {
 					return Result{}, ErrBudget
 				}
 				return Result{}, fmt.Errorf("%w; %w", ErrBudget, firstErr)
 			}
-			res, err := decodeStage(img, st, inverted)
+			res, triple, err := decodeStage(img, st, inverted)
 			if err == nil {
 				res.Inverted = inverted
 				return res, nil
+			}
+			if triple && !inverted {
+				fs.darkOnLight = true
 			}
 			// Report the most telling failure: "found but unreadable"
 			// beats "not found".
@@ -166,8 +185,10 @@ var decodeHints = map[gozxing.DecodeHintType]interface{}{
 
 // decodeStage binarizes once and looks for finder patterns once, then reads the symbol with
 // gozxing's detector and, when that fails, with the tolerant one, both from the same patterns
-// (gozxing's QRCodeReader and decodeTolerant each ran the finder scan on their own).
-func decodeStage(g grayImage, st stage, inverted bool) (res Result, err error) {
+// (gozxing's QRCodeReader and decodeTolerant each ran the finder scan on their own). triple
+// reports whether the bits showed three finder patterns of one code (gozxing's choice, or
+// selectTilted's when gozxing refused them).
+func decodeStage(g grayImage, st stage, inverted bool) (res Result, triple bool, err error) {
 	// gozxing is a port of Java code that indexes slices freely; a malformed
 	// frame must cost one frame, never the agent.
 	defer func() {
@@ -177,29 +198,36 @@ func decodeStage(g grayImage, st stage, inverted bool) (res Result, err error) {
 	}()
 	bits, err := binarize(g, st.histogram, inverted)
 	if err != nil {
-		return Result{}, classify(err)
+		return Result{}, false, classify(err)
 	}
 	finder := detector.NewFinderPatternFinder(bits, nil)
 	info, ferr := finder.Find(decodeHints)
+	var tl, tr, bl *detector.FinderPattern
 	var stockErr error
 	if ferr != nil {
-		stockErr, info = classify(ferr), nil
+		stockErr = classify(ferr)
+		if tl, tr, bl = selectTilted(finder.GetPossibleCenters()); tl == nil {
+			return Result{}, false, stockErr
+		}
 	} else if dr, err := detector.NewDetector(bits).ProcessFinderPatternInfo(info); err != nil {
 		stockErr = classify(err)
 	} else if out, err := decoder.NewDecoder().Decode(dr.GetBits(), decodeHints); err != nil {
 		stockErr = classify(err)
 	} else {
-		return Result{Text: out.GetText(), Symbology: "]Q" + strconv.Itoa(out.GetSymbologyModifier())}, nil
+		return Result{Text: out.GetText(), Symbology: "]Q" + strconv.Itoa(out.GetSymbologyModifier())}, true, nil
 	}
-	res, err = decodeTolerant(bits, finder, info)
+	if info != nil {
+		tl, tr, bl = info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()
+	}
+	res, err = decodeTolerant(bits, tl, tr, bl)
 	if err != nil {
 		// Report the most telling failure: "found but unreadable" beats "not found".
 		if errors.Is(err, ErrUnreadable) && !errors.Is(stockErr, ErrUnreadable) {
-			return Result{}, err
+			return Result{}, true, err
 		}
-		return Result{}, stockErr
+		return Result{}, true, stockErr
 	}
-	return res, nil
+	return res, true, nil
 }
 
 func classify(err error) error {

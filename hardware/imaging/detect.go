@@ -31,15 +31,9 @@ var alignmentAllowances = []float64{4, 8, 16}
 // This one reuses gozxing's finder, alignment and sampling steps but tries
 // the nearest valid sizes in turn and lets Reed-Solomon pick the right one.
 //
-// info is the finder's choice of patterns; nil when it refused every triple, and then
-// selectTilted picks among its candidates.
-func decodeTolerant(bits *gozxing.BitMatrix, finder *detector.FinderPatternFinder, info *detector.FinderPatternInfo) (Result, error) {
-	var tl, tr, bl *detector.FinderPattern
-	if info != nil {
-		tl, tr, bl = info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()
-	} else if tl, tr, bl = selectTilted(finder.GetPossibleCenters()); tl == nil {
-		return Result{}, classify(gozxing.NewNotFoundException("no finder-pattern triple"))
-	}
+// tl, tr, bl are the finder patterns gozxing chose, or selectTilted's choice when gozxing refused
+// them.
+func decodeTolerant(bits *gozxing.BitMatrix, tl, tr, bl *detector.FinderPattern) (Result, error) {
 	moduleSize := (tl.GetEstimatedModuleSize() + tr.GetEstimatedModuleSize() + bl.GetEstimatedModuleSize()) / 3
 	if moduleSize < 1 {
 		return Result{}, classify(gozxing.NewNotFoundException("module size %v", moduleSize))

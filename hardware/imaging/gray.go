@@ -14,8 +14,24 @@ type grayImage struct {
 // toGray converts the part r of img to luminance. Camera frames arrive as
 // YCbCr (the Y plane is used directly) or RGBA; other types go through the
 // slow generic path.
+//
+// When the luminance is already stored row after row without padding (a JPEG's Y plane, an
+// image.Gray), the frame's own buffer is used, not a copy: a 1280×960 copy cost about as much CPU
+// as a whole decode attempt on the shared machine, and nothing writes to a grayImage's pixels.
 func toGray(img image.Image, r image.Rectangle) grayImage {
 	w, h := r.Dx(), r.Dy()
+	switch src := img.(type) {
+	case *image.Gray:
+		if src.Stride == w {
+			off := src.PixOffset(r.Min.X, r.Min.Y)
+			return grayImage{pix: src.Pix[off : off+w*h : off+w*h], w: w, h: h}
+		}
+	case *image.YCbCr:
+		if src.YStride == w {
+			off := src.YOffset(r.Min.X, r.Min.Y)
+			return grayImage{pix: src.Y[off : off+w*h : off+w*h], w: w, h: h}
+		}
+	}
 	g := grayImage{pix: make([]byte, w*h), w: w, h: h}
 	switch src := img.(type) {
 	case *image.Gray:
@@ -103,23 +119,33 @@ func downscale(g grayImage, maxSide int) grayImage {
 // that breaks the finder-pattern run-length checks while keeping modules of
 // 3 px and more.
 func boxFilter3(g grayImage) grayImage {
-	out := grayImage{pix: make([]byte, len(g.pix)), w: g.w, h: g.h}
-	rows := make([]uint16, g.w*3) // horizontal sums of the three rows around y
+	w := g.w
+	out := grayImage{pix: make([]byte, len(g.pix)), w: w, h: g.h}
+	// Horizontal sums of rows y-1, y and y+1, each row summed once.
+	sums := make([]uint16, w*3)
+	above, here, below := sums[:w], sums[w:2*w], sums[2*w:]
 	hsum := func(y int, dst []uint16) {
-		row := g.pix[y*g.w : (y+1)*g.w]
-		for x := range row {
-			l, r := max(x-1, 0), min(x+1, g.w-1)
-			dst[x] = uint16(row[l]) + uint16(row[x]) + uint16(row[r])
+		row := g.pix[y*w : (y+1)*w]
+		if w == 1 {
+			dst[0] = 3 * uint16(row[0])
+			return
 		}
+		dst[0] = 2*uint16(row[0]) + uint16(row[1])
+		for x := 1; x < w-1; x++ {
+			dst[x] = uint16(row[x-1]) + uint16(row[x]) + uint16(row[x+1])
+		}
+		dst[w-1] = uint16(row[w-2]) + 2*uint16(row[w-1])
 	}
+	hsum(0, above)
+	copy(here, above)
 	for y := 0; y < g.h; y++ {
-		hsum(max(y-1, 0), rows[0:g.w])
-		hsum(y, rows[g.w:2*g.w])
-		hsum(min(y+1, g.h-1), rows[2*g.w:])
-		for x := 0; x < g.w; x++ {
-			s := uint32(rows[x]) + uint32(rows[g.w+x]) + uint32(rows[2*g.w+x])
-			out.pix[y*g.w+x] = byte((s + 4) / 9)
+		hsum(min(y+1, g.h-1), below)
+		dst := out.pix[y*w : (y+1)*w]
+		for x := range dst {
+			s := uint32(above[x]) + uint32(here[x]) + uint32(below[x])
+			dst[x] = byte((s + 4) / 9)
 		}
+		above, here, below = here, below, above
 	}
 	return out
 }
