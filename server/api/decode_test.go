@@ -1,8 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -167,6 +171,51 @@ func FuzzDecodeBodies(f *testing.F) {
 		}
 		if p := decodeStrict(raw, bt.new()); p != nil {
 			t.Fatalf("%s: re-encoded %s refused: %+v", bt.name, raw, p)
+		}
+	})
+}
+
+// TestReadAllSized: the body comes back exactly, whatever its declared length; with a usable
+// Content-Length it is read into one buffer of that size (no regrowth), and an over-long body
+// still meets MaxBytesReader's error.
+func TestReadAllSized(t *testing.T) {
+	for _, n := range []int{0, 1, 511, 512, 513, 4096, 70_000} {
+		data := bytes.Repeat([]byte("x"), n)
+		for _, declared := range []int64{int64(n), -1} {
+			got, err := readAllSized(bytes.NewReader(data), declared, 100_000)
+			if err != nil || !bytes.Equal(got, data) || got == nil {
+				t.Fatalf("n=%d declared=%d: %d bytes (nil %v), %v", n, declared, len(got), got == nil, err)
+			}
+			if declared <= 0 {
+				continue
+			}
+			// One buffer (and the reader): no regrowth. io.ReadAll makes 17 for 70,000 bytes.
+			if allocs := testing.AllocsPerRun(5, func() { readAllSized(bytes.NewReader(data), declared, 100_000) }); allocs > 2 {
+				t.Errorf("n=%d: %.0f allocations, want at most 2 (one buffer)", n, allocs)
+			}
+		}
+	}
+	rec := httptest.NewRecorder()
+	big := bytes.Repeat([]byte("y"), 2000)
+	_, err := readAllSized(http.MaxBytesReader(rec, io.NopCloser(bytes.NewReader(big)), 1000), 2000, 1000)
+	var tooLarge *http.MaxBytesError
+	if !errors.As(err, &tooLarge) {
+		t.Fatalf("over the limit: %v, want *http.MaxBytesError", err)
+	}
+}
+
+// BenchmarkReadBody300KB reads a batch-sized body (~1,000 items) as readBody does, and as
+// io.ReadAll did.
+func BenchmarkReadBody300KB(b *testing.B) {
+	data := bytes.Repeat([]byte("x"), 300_000)
+	b.Run("sized", func(b *testing.B) {
+		for b.Loop() {
+			readAllSized(bytes.NewReader(data), int64(len(data)), protocol.MaxBatchBodyBytes)
+		}
+	})
+	b.Run("io.ReadAll", func(b *testing.B) {
+		for b.Loop() {
+			io.ReadAll(bytes.NewReader(data))
 		}
 	})
 }
