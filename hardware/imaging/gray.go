@@ -90,10 +90,17 @@ func downscale(g grayImage, maxSide int) grayImage {
 	ow := max(1, g.w*maxSide/long)
 	oh := max(1, g.h*maxSide/long)
 	out := grayImage{pix: make([]byte, ow*oh), w: ow, h: oh}
-	// Column spans are the same for every row: compute them once.
+	// Column spans are the same for every row: compute them once, and which output column each
+	// input column adds to, so that the inner loop is one add per pixel.
 	x0s := make([]int, ow+1)
 	for ox := 0; ox <= ow; ox++ {
 		x0s[ox] = ox * g.w / ow
+	}
+	colOf := make([]int32, g.w)
+	for ox := 0; ox < ow; ox++ {
+		for x := x0s[ox]; x < x0s[ox+1]; x++ {
+			colOf[x] = int32(ox)
+		}
 	}
 	sums := make([]uint32, ow)
 	for oy := 0; oy < oh; oy++ {
@@ -101,10 +108,9 @@ func downscale(g grayImage, maxSide int) grayImage {
 		clear(sums)
 		for y := y0; y < y1; y++ {
 			row := g.pix[y*g.w : (y+1)*g.w]
-			for ox := 0; ox < ow; ox++ {
-				for _, v := range row[x0s[ox]:x0s[ox+1]] {
-					sums[ox] += uint32(v)
-				}
+			cols := colOf[:len(row)]
+			for x, v := range row {
+				sums[cols[x]] += uint32(v)
 			}
 		}
 		for ox := 0; ox < ow; ox++ {

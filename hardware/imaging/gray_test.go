@@ -31,3 +31,36 @@ func TestBoxFilter3(t *testing.T) {
 		}
 	}
 }
+
+// TestDownscaleMatchesDefinition compares downscale with the rounded mean of each output pixel's
+// span of input pixels (columns ox·w/ow up to (ox+1)·w/ow, rows likewise), at the ratios the
+// decoder uses (1280→640, 1280→960, 1920→1280) and odd ones.
+func TestDownscaleMatchesDefinition(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, c := range []struct{ w, h, side int }{{128, 96, 64}, {128, 96, 96}, {192, 108, 128}, {97, 61, 40}, {50, 7, 13}, {3, 300, 100}} {
+		g := grayImage{pix: make([]byte, c.w*c.h), w: c.w, h: c.h}
+		for i := range g.pix {
+			g.pix[i] = byte(r.IntN(256))
+		}
+		out := downscale(g, c.side)
+		long := max(c.w, c.h)
+		ow, oh := max(1, c.w*c.side/long), max(1, c.h*c.side/long)
+		if out.w != ow || out.h != oh {
+			t.Fatalf("%dx%d to %d: %dx%d, want %dx%d", c.w, c.h, c.side, out.w, out.h, ow, oh)
+		}
+		for oy := range oh {
+			for ox := range ow {
+				var sum, n int
+				for y := oy * c.h / oh; y < (oy+1)*c.h/oh; y++ {
+					for x := ox * c.w / ow; x < (ox+1)*c.w/ow; x++ {
+						sum += int(g.pix[y*c.w+x])
+						n++
+					}
+				}
+				if want := byte((sum + n/2) / n); out.pix[oy*ow+ox] != want {
+					t.Fatalf("%dx%d to %d at (%d,%d): %d, want %d", c.w, c.h, c.side, ox, oy, out.pix[oy*ow+ox], want)
+				}
+			}
+		}
+	}
+}
