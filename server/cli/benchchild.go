@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -40,7 +42,10 @@ func benchChild(ctx context.Context, cmd *cobra.Command, cfg bench.Config, data,
 		args = append(args, "--store", storeSpec)
 	}
 	child := exec.Command(exe, args...)
-	child.Stdout, child.Stderr = cmd.ErrOrStderr(), cmd.ErrOrStderr()
+	// The child's output is copied by exec's goroutine while the bench writes its progress: both go
+	// through one lock (an *os.File would be safe alone; a buffer in a test is not).
+	errOut := &lockedWriter{w: cmd.ErrOrStderr()}
+	child.Stdout, child.Stderr, cfg.Progress = errOut, errOut, errOut
 	if err := child.Start(); err != nil {
 		return fmt.Errorf("bench: start the server child: %w", err)
 	}
@@ -90,4 +95,16 @@ func waitAddr(ctx context.Context, file string, exited <-chan error) (string, er
 		case <-tick.C:
 		}
 	}
+}
+
+// lockedWriter serializes writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -1,0 +1,46 @@
+//go:build linux
+
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"testing"
+
+	"github.com/stillpay/stillpay/server/bench"
+)
+
+// runAsMainEnv makes this test binary behave as settlementd (TestMain below), so that the bench's
+// server child ('settlementd serve' of os.Executable) can run from a test.
+const runAsMainEnv = "STILLPAY_CLI_TEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runAsMainEnv) == "1" {
+		os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// TestBenchServerProcess: `settlementd bench --server-process` measures a real server child and
+// reports its own CPU per payment next to the whole (load generator + server), the whole larger.
+func TestBenchServerProcess(t *testing.T) {
+	t.Setenv(runAsMainEnv, "1") // inherited by the child
+	var out, errOut bytes.Buffer
+	code := Main([]string{"bench", "--server-process", "--data", t.TempDir(), "--terminals", "4", "--single", "100",
+		"--batch100", "0", "--batch1000", "0", "--orders", "0", "--baseline", "5", "--repeats", "1", "--json"}, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errOut.String())
+	}
+	var rep bench.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if len(rep.Rows) != 1 || rep.Rows[0].Payments != 400 {
+		t.Fatalf("rows %+v", rep.Rows)
+	}
+	r := rep.Rows[0]
+	if r.ServerCPUMicrosPerPayment <= 0 || r.CPUMicrosPerPayment <= r.ServerCPUMicrosPerPayment {
+		t.Fatalf("CPU per payment: all %.0f µs, server %.0f µs; want both, the server's below the whole", r.CPUMicrosPerPayment, r.ServerCPUMicrosPerPayment)
+	}
+}
