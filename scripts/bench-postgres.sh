@@ -29,7 +29,7 @@ if ! psql "$BASE" -qAtc 'SELECT 1' >/dev/null 2>&1; then
   echo "bench-postgres: skipped: no PostgreSQL at $(redact "$BASE"); set STILLPAY_BENCH_POSTGRES=postgres://... to run it"
   exit 0
 fi
-for tool in pgbench psql; do
+for tool in pgbench psql jq; do
   command -v "$tool" >/dev/null || { echo "bench-postgres: $tool is not installed" >&2; exit 1; }
 done
 
@@ -56,18 +56,17 @@ tps=$(printf '%s\n' "$pgbench_out" | sed -nE 's/^tps = ([0-9.]+).*/\1/p' | head 
 echo "== settlementd bench --store $(redact "$STORE_URL")" >&2
 json=$("$SETTLEMENTD" bench --store "$STORE_URL" --baseline 0 --json "$@")
 
-# One "name<TAB>payments<TAB>seconds<TAB>payments/s" line per phase, from the indented JSON report.
-rows=$(printf '%s\n' "$json" | awk -F': ' '
-  /"name"/                {name=$2; sub(/^"/, "", name); sub(/",?$/, "", name)}
-  /"payments"/            {gsub(/,/, "", $2); n=$2}
-  /"seconds"/             {gsub(/,/, "", $2); s=$2}
-  /"payments_per_second"/ {gsub(/,/, "", $2); printf "%s\t%s\t%s\t%s\n", name, n, s, $2}')
+# One "name<TAB>payments<TAB>seconds<TAB>payments/s<TAB>CPU µs/payment" line per phase. The CPU is
+# settlementd bench's process (the in-process server and the load generator); PostgreSQL's own
+# processes are not in it.
+rows=$(printf '%s\n' "$json" | jq -r '.rows[] | [.name, .payments, .seconds, .payments_per_second, (.cpu_us_per_payment // 0)] | @tsv')
 
 echo
 echo "settlementd on PostgreSQL vs pgbench TPC-B (same server, same run)"
-printf '%-40s %10s %9s %12s %10s  %s\n' phase payments seconds payments/s "x pgbench" goal
-printf '%-40s %10s %9s %12.0f %10s  %s\n' "pgbench -c 8 -j 2 -T $PGBENCH_SECONDS (TPC-B tps)" "" "$PGBENCH_SECONDS" "$tps" 1.0 ""
-printf '%s\n' "$rows" | while IFS=$'\t' read -r name n s pps; do
+echo "CPU µs/payment: settlementd bench's process (server and load generator), not PostgreSQL's"
+printf '%-40s %10s %9s %12s %10s %15s  %s\n' phase payments seconds payments/s "x pgbench" "CPU µs/payment" goal
+printf '%-40s %10s %9s %12.0f %10s %15s  %s\n' "pgbench -c 8 -j 2 -T $PGBENCH_SECONDS (TPC-B tps)" "" "$PGBENCH_SECONDS" "$tps" 1.0 "" ""
+printf '%s\n' "$rows" | while IFS=$'\t' read -r name n s pps cpu; do
   goal=""
   case "$name" in
     *"1 payment per request"*) goal=0.7 ;;
@@ -78,5 +77,5 @@ printf '%s\n' "$rows" | while IFS=$'\t' read -r name n s pps; do
   if [ -n "$goal" ]; then
     if awk -v r="$ratio" -v g="$goal" 'BEGIN { exit !(r >= g) }'; then verdict=">= ${goal}x met"; else verdict=">= ${goal}x NOT met"; fi
   fi
-  printf '%-40s %10s %9.2f %12.0f %10s  %s\n' "$name" "$n" "$s" "$pps" "$ratio" "$verdict"
+  printf '%-40s %10s %9.2f %12.0f %10s %15.0f  %s\n' "$name" "$n" "$s" "$pps" "$ratio" "$cpu" "$verdict"
 done
