@@ -57,6 +57,14 @@ local server adds its CPU the same way.`,
 			if err := applyGCPercent(cmd, gcPercent); err != nil {
 				return err
 			}
+			if serverPID != 0 {
+				if server == "" {
+					return errors.New("--server-pid names the process of a local --server: give --server too")
+				}
+				if err := checkPID(serverPID); err != nil {
+					return fmt.Errorf("--server-pid %d: %w", serverPID, err)
+				}
+			}
 			ctx := cmd.Context()
 			if data == "" {
 				tmp, err := os.MkdirTemp("", "settlementd-bench-")
@@ -119,6 +127,7 @@ local server adds its CPU the same way.`,
 	fl.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	addGCFlag(fl, &gcPercent)
 	fl.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (driver and in-process server; the driver alone with --server-process) to this file")
+	cmd.MarkFlagsMutuallyExclusive("server", "server-process")
 	return cmd
 }
 
