@@ -67,20 +67,6 @@ func BatchRoot(leaves [][32]byte) [32]byte {
 	return batchNode(BatchRoot(leaves[:k]), BatchRoot(leaves[k:]))
 }
 
-// batchPath is the audit path of leaf m (RFC 9162 PATH).
-func batchPath(m int, leaves [][32]byte) [][]byte {
-	if len(leaves) <= 1 {
-		return nil
-	}
-	k := split(len(leaves))
-	if m < k {
-		r := BatchRoot(leaves[k:])
-		return append(batchPath(m, leaves[:k]), r[:])
-	}
-	l := BatchRoot(leaves[:k])
-	return append(batchPath(m-k, leaves[k:]), l[:])
-}
-
 // rootFromPath recomputes the head from a leaf, its index, the tree size and its audit path
 // (RFC 9162 §2.1.3.2); ok is false when the path does not fit the index and size.
 func rootFromPath(leaf [32]byte, index, size int, path [][]byte) (root [32]byte, ok bool) {
@@ -183,14 +169,7 @@ type BatchProof struct {
 
 // ProofFor is result i's proof in a verified answer. It hashes the whole answer: for every
 // result's proof use ProofsFor, which hashes it once.
-func ProofFor(resp BatchResponse, i int) BatchProof {
-	p := BatchProof{BatchID: resp.BatchID, Nonce: resp.Nonce, Size: len(resp.Results), Index: i,
-		Path: batchPath(i, batchLeaves(resp))}
-	if resp.Signature != nil {
-		p.Signature = *resp.Signature
-	}
-	return p
-}
+func ProofFor(resp BatchResponse, i int) BatchProof { return ProofsFor(resp)[i] }
 
 // ProofsFor is every result's proof in a verified answer, with the tree hashed once (n leaves and
 // n−1 inner nodes); ProofFor per result would hash the whole answer for each of them.

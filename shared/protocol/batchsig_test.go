@@ -171,3 +171,18 @@ func BenchmarkBatchProofs1000(b *testing.B) {
 		}
 	})
 }
+
+// batchPath is the audit path of leaf m by RFC 9162's recursive definition (PATH): the reference
+// MerklePaths is tested against.
+func batchPath(m int, leaves [][32]byte) [][]byte {
+	if len(leaves) <= 1 {
+		return nil
+	}
+	k := split(len(leaves))
+	if m < k {
+		r := BatchRoot(leaves[k:])
+		return append(batchPath(m, leaves[:k]), r[:])
+	}
+	l := BatchRoot(leaves[:k])
+	return append(batchPath(m-k, leaves[k:]), l[:])
+}
