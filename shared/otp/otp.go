@@ -2,7 +2,8 @@
 // payment code built on them, which binds a time step and a per-authorization counter.
 //
 // The same package generates codes (the wallet) and verifies them (the server, and the terminal for
-// the time window), so both sides cannot drift apart.
+// the time window), so both sides cannot drift apart. It also holds the allocation-free HMAC-SHA-256
+// and HKDF-SHA-256 (hmac.go) that the payment code and the payload MAC are built on.
 package otp
 
 import (
@@ -50,7 +51,12 @@ func HOTP(newHash func() hash.Hash, key []byte, counter uint64, digits int) uint
 	binary.BigEndian.PutUint64(msg[:], counter)
 	mac := hmac.New(newHash, key)
 	mac.Write(msg[:])
-	sum := mac.Sum(nil)
+	return truncate(mac.Sum(nil), digits)
+}
+
+// truncate is RFC 4226's dynamic truncation of an HMAC, reduced to digits decimal digits (digits
+// outside 1..MaxDigits-1: the 31-bit value unreduced).
+func truncate(sum []byte, digits int) uint32 {
 	offset := int(sum[len(sum)-1] & 0x0f)
 	v := binary.BigEndian.Uint32(sum[offset:offset+4]) & 0x7fffffff
 	if digits < 1 || digits >= MaxDigits {

@@ -37,9 +37,14 @@ func MovingFactor(step uint64, counter uint32) uint64 {
 
 // PaymentCode is the Digits-digit code for (step, counter): HOTP-SHA256 over MovingFactor. Binding
 // the counter makes every code of an authorization different even within one time step; binding
-// the step makes a code expire.
+// the step makes a code expire. It is HOTP(sha256.New, secret, MovingFactor(step, counter), Digits), computed without allocating
+// (HMACSHA256): the server checks one per payment.
 func PaymentCode(secret []byte, step uint64, counter uint32) uint32 {
-	return HOTP(sha256.New, secret, MovingFactor(step, counter), Digits)
+	var msg [8]byte
+	binary.BigEndian.PutUint64(msg[:], MovingFactor(step, counter))
+	var sum [sha256.Size]byte
+	HMACSHA256(&sum, secret, msg[:])
+	return truncate(sum[:], Digits)
 }
 
 // VerifyPaymentCode checks code against secret for (step, counter) at the verifier's time now.

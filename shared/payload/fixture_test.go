@@ -120,7 +120,7 @@ func seal(signed []byte, key ed25519.PrivateKey, macSecret []byte) []byte {
 	if err != nil {
 		panic(err)
 	}
-	b = append(b, mac(mk, signed)...)
+	b = append(b, macWithKey(mk, signed)...)
 	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 }
 

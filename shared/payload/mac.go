@@ -1,7 +1,6 @@
 package payload
 
 import (
-	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/sha256"
 	"fmt"
@@ -19,17 +18,26 @@ const MACLabel = "stillpay payload mac v2"
 // MACKey derives the MAC key from an authorization's secret: HKDF-SHA-256 (RFC 5869) with no salt
 // and MACLabel as info, 32 bytes. The wallet and the server derive it; nobody stores it.
 func MACKey(secret []byte) ([]byte, error) {
-	if len(secret) < otp.MinSecretSize {
-		return nil, fmt.Errorf("%w: %d bytes", otp.ErrSecretSize, len(secret))
+	var key [sha256.Size]byte
+	if err := macKey(&key, secret); err != nil {
+		return nil, err
 	}
-	return hkdf.Key(sha256.New, secret, nil, MACLabel, sha256.Size)
+	return key[:], nil
 }
 
-// mac is HMAC-SHA-256 under key over data, truncated to MACSize.
-func mac(key, data []byte) []byte {
-	h := hmac.New(sha256.New, key)
-	h.Write(data)
-	return h.Sum(nil)[:MACSize]
+// macKey is MACKey into a caller's array: otp.HKDFSHA256, the same bytes as crypto/hkdf.Key
+// without its allocations (the server derives a key per payment).
+func macKey(key *[sha256.Size]byte, secret []byte) error {
+	if len(secret) < otp.MinSecretSize {
+		return fmt.Errorf("%w: %d bytes", otp.ErrSecretSize, len(secret))
+	}
+	otp.HKDFSHA256(key, secret, MACLabel)
+	return nil
+}
+
+// mac sets tag to HMAC-SHA-256 under key over data; the MAC is its first MACSize bytes.
+func mac(tag *[sha256.Size]byte, key, data []byte) {
+	otp.HMACSHA256(tag, key, data)
 }
 
 // VerifyMAC checks the payload's MAC with the authorization's secret, in constant time: ErrMAC when
@@ -37,11 +45,13 @@ func mac(key, data []byte) []byte {
 // secret, so a valid MAC shows the payload comes from the wallet the authorization was given to;
 // the server checks it instead of the device signature.
 func (p *Payload) VerifyMAC(secret []byte) error {
-	key, err := MACKey(secret)
-	if err != nil {
+	var key, tag [sha256.Size]byte
+	if err := macKey(&key, secret); err != nil {
 		return err
 	}
-	if len(p.MAC) != MACSize || !hmac.Equal(mac(key, p.signed), p.MAC) {
+	mac(&tag, key[:], p.signed)
+	clear(key[:])
+	if len(p.MAC) != MACSize || !hmac.Equal(tag[:MACSize], p.MAC) {
 		return ErrMAC
 	}
 	return nil

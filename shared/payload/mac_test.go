@@ -3,6 +3,8 @@ package payload
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/sha256"
 	"errors"
 	"testing"
@@ -116,6 +118,92 @@ func TestMACKeyDerivation(t *testing.T) {
 	}
 }
 
+// stdMAC is the payload MAC as crypto/hkdf and crypto/hmac compute it (the definition in
+// docs/protocol.md), which MACKey, Build and VerifyMAC must agree with byte for byte.
+func stdMAC(t testing.TB, secret, signed []byte) (key, tag []byte) {
+	key, err := hkdf.Key(sha256.New, secret, nil, MACLabel, sha256.Size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := hmac.New(sha256.New, key)
+	h.Write(signed)
+	return key, h.Sum(nil)[:MACSize]
+}
+
+// checkStdMAC checks MACKey and the MAC against the standard library for one secret and signed bytes.
+func checkStdMAC(t testing.TB, secret, signed []byte) {
+	wantKey, wantTag := stdMAC(t, secret, signed)
+	key, err := MACKey(secret)
+	if err != nil {
+		t.Fatalf("MACKey(%d bytes): %v", len(secret), err)
+	}
+	if !bytes.Equal(key, wantKey) {
+		t.Fatalf("MACKey(%d bytes) = %x, crypto/hkdf says %x", len(secret), key, wantKey)
+	}
+	if tag := macWithKey(key, signed); !bytes.Equal(tag, wantTag) {
+		t.Fatalf("mac over %d bytes = %x, crypto/hmac says %x", len(signed), tag, wantTag)
+	}
+}
+
+// TestMACIsStandard: the allocation-free MAC key and MAC are the standard library's, for every
+// secret length the payload takes (16 bytes up, past a block) and signed bytes of every length, and
+// VerifyMAC accepts a payload sealed with the standard library's MAC.
+func TestMACIsStandard(t *testing.T) {
+	t.Parallel()
+	buf := make([]byte, 300)
+	for i := range buf {
+		buf[i] = byte(i*167 + 3)
+	}
+	for n := otp.MinSecretSize; n <= 150; n++ {
+		checkStdMAC(t, buf[:n], buf[n:2*n])
+	}
+	for n := range len(buf) + 1 {
+		checkStdMAC(t, secret, buf[:n])
+	}
+	good := binaryOf(t, validText(t))
+	signed := signedOf(good)
+	_, tag := stdMAC(t, secret, signed)
+	p, err := Parse(textOf(withMAC(good, tag), true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.VerifyMAC(secret); err != nil {
+		t.Fatalf("VerifyMAC of the standard library's MAC: %v", err)
+	}
+}
+
+// TestVerifyMACAllocations: the server's MAC check allocates nothing on success or failure.
+func TestVerifyMACAllocations(t *testing.T) {
+	p, err := Parse(validText(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := bytes.Repeat([]byte{5}, otp.SecretSize)
+	if n := testing.AllocsPerRun(100, func() {
+		if p.VerifyMAC(secret) != nil || p.VerifyMAC(other) == nil {
+			t.Fatal("VerifyMAC")
+		}
+	}); n != 0 {
+		t.Fatalf("VerifyMAC: %v allocations, want 0", n)
+	}
+}
+
+// FuzzMAC compares MACKey and the MAC with the standard library on any secret and signed bytes.
+func FuzzMAC(f *testing.F) {
+	f.Add(secret, []byte("signed"))
+	f.Add(make([]byte, otp.MinSecretSize), []byte{})
+	f.Add(bytes.Repeat([]byte{0xaa}, 131), bytes.Repeat([]byte{0xdd}, 300))
+	f.Fuzz(func(t *testing.T, secret, signed []byte) {
+		if len(secret) < otp.MinSecretSize {
+			if _, err := MACKey(secret); !errors.Is(err, otp.ErrSecretSize) {
+				t.Fatalf("MACKey(%d bytes) = %v, want ErrSecretSize", len(secret), err)
+			}
+			return
+		}
+		checkStdMAC(t, secret, signed)
+	})
+}
+
 // withMAC replaces a version-2 binary's MAC (the checksum is left for textOf to reseal).
 func withMAC(b, tag []byte) []byte {
 	b = append([]byte(nil), b...)
@@ -123,4 +211,9 @@ func withMAC(b, tag []byte) []byte {
 	return b
 }
 
-func macWithKey(key, data []byte) []byte { return mac(key, data) }
+// macWithKey is the MACSize-byte MAC of data under key.
+func macWithKey(key, data []byte) []byte {
+	var tag [sha256.Size]byte
+	mac(&tag, key, data)
+	return tag[:MACSize]
+}

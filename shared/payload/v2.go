@@ -2,6 +2,7 @@ package payload
 
 import (
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -66,8 +67,8 @@ func Build(s Spec) (string, error) {
 	if err := checkInputs(cred, s.Counter, s.Step, s.Code, s.DeviceKey); err != nil {
 		return "", err
 	}
-	key, err := MACKey(s.Secret)
-	if err != nil {
+	var key [sha256.Size]byte
+	if err := macKey(&key, s.Secret); err != nil {
 		return "", err
 	}
 	if len(s.Offer) > MaxOfferLen {
@@ -109,7 +110,9 @@ func Build(s Spec) (string, error) {
 		return "", fmt.Errorf("%w: %d bytes (at most %d): a shorter offer, or none, fits", ErrTooLarge, n, MaxBinaryLen)
 	}
 	b = append(b, ed25519.Sign(s.DeviceKey, signingBytes(Version, b))...)
-	b = append(b, mac(key, b[:signedLen])...)
+	var tag [sha256.Size]byte
+	mac(&tag, key[:], b[:signedLen])
+	b = append(b, tag[:macSize]...)
 	b = binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 	return Prefix + base45.Encode(b), nil
 }
