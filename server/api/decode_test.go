@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/stillpay/stillpay/server/admin"
+	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/protocol"
 )
 
@@ -219,6 +221,48 @@ func BenchmarkReadBody300KB(b *testing.B) {
 	b.Run("io.ReadAll", func(b *testing.B) {
 		for b.Loop() {
 			io.ReadAll(bytes.NewReader(data))
+		}
+	})
+}
+
+// batchBody is a BatchRequest of n online items shaped like the bench's: a ~400-character payload each.
+func batchBody(tb testing.TB, n int) []byte {
+	req := protocol.BatchRequest{BatchID: "b-1"}
+	for i := range n {
+		req.Items = append(req.Items, protocol.BatchItem{Kind: protocol.KindOnline,
+			TerminalTxnID: fmt.Sprintf("T1-%06d", i), Amount: money.Amount{Minor: 1250, Currency: "EUR"},
+			Payload: "SP2:" + strings.Repeat("ABCDEFGHIJ$%*+-./:", 22), Reference: "order-42"})
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return body
+}
+
+// BenchmarkDecodeBatch1000 is decodeStrict on a batch of 1,000 items (ns/op is per batch), and
+// json.Unmarshal of the same body: the floor of any encoding/json path, which cannot refuse unknown
+// fields and reports trailing data before a wrong type, so decodeStrict cannot use it.
+func BenchmarkDecodeBatch1000(b *testing.B) {
+	body := batchBody(b, 1000)
+	b.Run("decodeStrict", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var req protocol.BatchRequest
+			if p := decodeStrict(body, &req); p != nil {
+				b.Fatal(p)
+			}
+		}
+	})
+	b.Run("json.Unmarshal", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var req protocol.BatchRequest
+			if err := json.Unmarshal(body, &req); err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 }
