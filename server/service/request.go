@@ -61,23 +61,34 @@ func (r Request) opKind() store.OpKind {
 // have sent it online, lost the answer and queued it, and that retry must replay, not conflict. The
 // offline approval time is left out for the same reason; it describes the terminal's decision, not
 // the payment.
+//
+// The fields are appended to one buffer on the stack and hashed once (sha256.Sum256): writing each
+// piece to a digest converted every string to a new []byte, the payload's too, an allocation and a
+// copy per field for every payment.
 func (r Request) hash() []byte {
-	h := sha256.New()
-	field := func(s string) {
-		h.Write([]byte(strconv.Itoa(len(s))))
-		h.Write([]byte{':'})
-		h.Write([]byte(s))
-	}
-	field(string(r.opKind()))
-	field(r.TerminalTxnID)
-	field(strconv.FormatInt(r.Amount.Minor, 10))
-	field(r.Amount.Currency)
-	field(r.Payload)
-	field(r.TargetTxnID)
-	field(r.Reference)
+	var stack [hashBufSize]byte
+	b := appendField(stack[:0], string(r.opKind()))
+	b = appendField(b, r.TerminalTxnID)
+	var minor [20]byte
+	b = appendField(b, string(strconv.AppendInt(minor[:0], r.Amount.Minor, 10)))
+	b = appendField(b, r.Amount.Currency)
+	b = appendField(b, r.Payload)
+	b = appendField(b, r.TargetTxnID)
+	b = appendField(b, r.Reference)
 	if r.Gross != 0 {
 		// Only when set, so the hashes of requests without an offer stay what they were.
-		field("gross=" + strconv.FormatInt(r.Gross, 10))
+		b = appendField(b, "gross="+strconv.FormatInt(r.Gross, 10))
 	}
-	return h.Sum(nil)
+	sum := sha256.Sum256(b)
+	return sum[:]
 }
+
+// appendField appends s as hash's canonical form writes a field: its length in decimal, ':', s.
+func appendField(b []byte, s string) []byte {
+	b = strconv.AppendInt(b, int64(len(s)), 10)
+	b = append(b, ':')
+	return append(b, s...)
+}
+
+// hashBufSize holds the canonical form of any valid request (a longer one goes to the heap).
+const hashBufSize = protocol.MaxPayloadChars + 4*protocol.MaxIDLen + 128
