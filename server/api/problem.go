@@ -35,6 +35,24 @@ func writeProblem(w http.ResponseWriter, p *protocol.Problem) {
 // cannot fail for any value the handlers build.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	raw, err := json.Marshal(v)
+	writeEncoded(w, status, raw, err)
+}
+
+// writeTransaction sends a single request's answer, encoded by protocol.AppendTransactionResponse
+// (json.Marshal's bytes without its reflection and re-validation of the approval).
+func writeTransaction(w http.ResponseWriter, status int, r protocol.TransactionResponse) {
+	raw, err := protocol.AppendTransactionResponse(make([]byte, 0, protocol.TransactionResponseSize(&r)+1), r)
+	writeEncoded(w, status, raw, err)
+}
+
+// writeBatch sends a batch answer, encoded by protocol.AppendBatchResponse.
+func writeBatch(w http.ResponseWriter, status int, r *protocol.BatchResponse) {
+	raw, err := protocol.AppendBatchResponse(make([]byte, 0, protocol.BatchResponseSize(r)+1), r)
+	writeEncoded(w, status, raw, err)
+}
+
+// writeEncoded sends raw, or the 500 problem of writeJSON if encoding failed.
+func writeEncoded(w http.ResponseWriter, status int, raw []byte, err error) {
 	if err != nil {
 		writeProblem(w, problem(http.StatusInternalServerError, protocol.CodeInternal, "encoding the answer failed"))
 		return

@@ -110,7 +110,7 @@ func (s *Server) single(w http.ResponseWriter, r *http.Request, t store.Terminal
 		writeProblem(w, res.Problem)
 		return
 	}
-	writeJSON(w, res.HTTPStatus(), res.Response)
+	writeTransaction(w, res.HTTPStatus(), res.Response)
 }
 
 func (s *Server) batch(w http.ResponseWriter, r *http.Request, t store.Terminal, sr protocol.SignedRequest, body []byte) {
@@ -156,7 +156,7 @@ func (s *Server) batch(w http.ResponseWriter, r *http.Request, t store.Terminal,
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, resp)
+	writeBatch(w, http.StatusOK, &resp)
 }
 
 // count feeds the approval and decline metrics.

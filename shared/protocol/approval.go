@@ -17,22 +17,34 @@ var (
 // Ed25519 is deterministic, so the same approval and key always give the same bytes; the server
 // relies on that to replay answers byte-identically.
 func SignApproval(a Approval, keyID string, key ed25519.PrivateKey) (SignedApproval, error) {
-	raw, err := json.Marshal(a)
+	msg, err := marshalApproval(ApprovalSigningContext, &a)
 	if err != nil {
-		return SignedApproval{}, fmt.Errorf("protocol: marshal approval: %w", err)
+		return SignedApproval{}, err
 	}
-	sig := ed25519.Sign(key, append([]byte(ApprovalSigningContext), raw...))
+	sig := ed25519.Sign(key, msg)
+	raw := msg[len(ApprovalSigningContext):len(msg):len(msg)]
 	return SignedApproval{Approval: raw, KeyID: keyID, Signature: sig}, nil
 }
 
 // UnsignedApproval marshals a without signing it: an item of a batch answer, which the server signs
 // once as a whole (SignBatch; the terminal keeps a BatchProof per sale instead).
 func UnsignedApproval(a Approval, keyID string) (SignedApproval, error) {
-	raw, err := json.Marshal(a)
+	raw, err := marshalApproval("", &a)
 	if err != nil {
-		return SignedApproval{}, fmt.Errorf("protocol: marshal approval: %w", err)
+		return SignedApproval{}, err
 	}
 	return SignedApproval{Approval: raw, KeyID: keyID}, nil
+}
+
+// marshalApproval is prefix followed by json.Marshal(*a) (AppendApproval) in one allocation.
+func marshalApproval(prefix string, a *Approval) ([]byte, error) {
+	n := 320 + len(prefix) + len(a.ApprovalID) + len(a.ApprovalCode) + len(a.TerminalID) + len(a.TerminalTxnID) +
+		len(a.MerchantID) + len(a.Amount.Currency) + len(a.MaskedCustomer) + len(a.AuthorizationID)
+	raw, err := AppendApproval(append(make([]byte, 0, n), prefix...), *a)
+	if err != nil {
+		return nil, fmt.Errorf("protocol: marshal approval: %w", err)
+	}
+	return raw, nil
 }
 
 // VerifyApproval checks sa against the server keys and returns the approval it carries: its own
