@@ -15,7 +15,7 @@ import (
 // earlierAuthRecord is an authorization record as written before the txn list moved into it: format
 // fmtAuth, without the list.
 func earlierAuthRecord(e authEntry) []byte {
-	b := encodeAuthorization(&e.a, e.used) // fmtAuth2 with an empty txn list: one 0 byte at the end
+	b := encodeAuthorization(&e.a, e.used.Values()) // fmtAuth2 with an empty txn list: one 0 byte at the end
 	b[0] = fmtAuth
 	return b[:len(b)-1]
 }
@@ -48,10 +48,10 @@ func TestAuthorizationTxnsOfTheEarlierLayout(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if len(e.txns) != 3 {
-			return fmt.Errorf("authorization %s lists %v, want 3 txns", old, e.txns)
+		if e.txns.Len() != 3 {
+			return fmt.Errorf("authorization %s lists %v, want 3 txns", old, e.txns.Values())
 		}
-		for _, seq := range e.txns {
+		for _, seq := range e.txns.Values() {
 			if err := b.Put(authTxnKey(old, seq), indexMark); err != nil {
 				return err
 			}
@@ -123,8 +123,8 @@ func TestAuthorizationTxnsOfTheEarlierLayout(t *testing.T) {
 			for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
 				keys++
 			}
-			if len(e.txns) != tc.inline || keys != tc.keys {
-				t.Errorf("authorization %s: %d txns in the record and %d keys, want %d and %d", tc.auth, len(e.txns), keys, tc.inline, tc.keys)
+			if e.txns.Len() != tc.inline || keys != tc.keys {
+				t.Errorf("authorization %s: %d txns in the record and %d keys, want %d and %d", tc.auth, e.txns.Len(), keys, tc.inline, tc.keys)
 			}
 		}
 		return nil

@@ -266,7 +266,7 @@ func decodeEntry(b []byte) (store.Entry, error) {
 // encodeAuthorization encodes an authorization with the counters of its used codes (ascending) and
 // nothing else: see encodeAuthEntry.
 func encodeAuthorization(a *store.Authorization, used []uint64) []byte {
-	return encodeAuthEntry(&authEntry{a: *a, used: used})
+	return encodeAuthEntry(&authEntry{a: *a, used: ascListOf(used)})
 }
 
 // encodeAuthEntry encodes an authorization with the counters of its used codes and the seqs of its
@@ -276,7 +276,7 @@ func encodeAuthorization(a *store.Authorization, used []uint64) []byte {
 func encodeAuthEntry(x *authEntry) []byte {
 	a := &x.a
 	n := 128 + len(a.ID) + len(a.UserID) + len(a.AccountID) + len(a.HoldAccountID) + len(a.KeyID) +
-		len(a.DevicePublicKey) + len(a.Credential) + len(a.SealedSecret) + 3*len(x.used) + 3*len(x.txns)
+		len(a.DevicePublicKey) + len(a.Credential) + len(a.SealedSecret) + len(x.used.deltas) + len(x.txns.deltas) + 16
 	e := enc{b: make([]byte, 0, n)}
 	e.b = append(e.b, fmtAuth2)
 	for _, s := range []string{a.ID, a.UserID, a.AccountID, a.HoldAccountID, a.Currency, a.KeyID} {
@@ -295,55 +295,14 @@ func encodeAuthEntry(x *authEntry) []byte {
 	e.varint(int64(a.ReplayedCodes))
 	e.varint(a.ReleasedMinor)
 	e.time(a.HoldClosedAt)
-	e.ascending(x.used)
-	e.ascending(x.txns)
+	e.ascList(&x.used)
+	e.ascList(&x.txns)
 	return e.b
-}
-
-// ascending appends a strictly ascending list: its length, the first value, then the differences.
-func (e *enc) ascending(vs []uint64) {
-	e.uvarint(uint64(len(vs)))
-	var prev uint64
-	for i, v := range vs {
-		if i == 0 {
-			e.uvarint(v)
-		} else {
-			e.uvarint(v - prev)
-		}
-		prev = v
-	}
-}
-
-// ascending reads what enc.ascending wrote; a list that is not strictly ascending is corrupt.
-func (d *dec) ascending() []uint64 {
-	n := d.uvarint()
-	if n > uint64(len(d.b)) { // each value takes at least a byte
-		d.fail()
-		return nil
-	}
-	var vs []uint64
-	if n > 0 {
-		vs = make([]uint64, 0, n)
-	}
-	var prev uint64
-	for i := range n {
-		v := d.uvarint()
-		if i > 0 {
-			if v == 0 || prev+v < prev { // strictly ascending, no overflow
-				d.fail()
-				return nil
-			}
-			v += prev
-		}
-		vs = append(vs, v)
-		prev = v
-	}
-	return vs
 }
 
 func decodeAuthorization(b []byte) (store.Authorization, []uint64, error) {
 	x, err := decodeAuthEntry(b)
-	return x.a, x.used, err
+	return x.a, x.used.Values(), err
 }
 
 // decodeAuthEntry decodes a record of either format.
@@ -374,9 +333,9 @@ func decodeAuthEntryOf(d dec) (authEntry, error) {
 	a.UsedCodes, a.ReplayedCodes = d.int(), d.int()
 	a.ReleasedMinor = d.varint()
 	a.HoldClosedAt = d.time()
-	x.used = d.ascending()
+	x.used = d.ascList()
 	if format == fmtAuth2 {
-		x.txns = d.ascending()
+		x.txns = d.ascList()
 	}
 	if err := d.done("authorization"); err != nil {
 		return authEntry{}, err
@@ -387,7 +346,7 @@ func decodeAuthEntryOf(d dec) (authEntry, error) {
 // getAuthorization reads authorization id and its used codes; store.ErrNotFound if absent.
 func getAuthorization(b *bolt.Bucket, id string) (store.Authorization, []uint64, error) {
 	x, err := getAuthEntry(b, id)
-	return x.a, x.used, err
+	return x.a, x.used.Values(), err
 }
 
 // getAuthEntry reads authorization id with its used codes and inline txn list; store.ErrNotFound if

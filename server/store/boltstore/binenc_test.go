@@ -51,13 +51,13 @@ func TestCodecRoundTrip(t *testing.T) {
 	}
 	for i, want := range codecAuths {
 		for _, txns := range codecUsed {
-			x := authEntry{a: want, used: []uint64{3, 4}, txns: txns}
+			x := authEntry{a: want, used: ascListOf([]uint64{3, 4}), txns: ascListOf(txns)}
 			got, err := decodeAuthEntry(encodeAuthEntry(&x))
 			if err != nil || !reflect.DeepEqual(got, x) {
 				t.Errorf("authorization %d with txns %v: %+v, %v; want %+v", i, txns, got, err, x)
 			}
 			// The earlier format (fmtAuth, no txn list) still decodes, listing no txns inline.
-			x.txns = nil
+			x.txns = ascList{}
 			got, err = decodeAuthEntry(earlierAuthRecord(x))
 			if err != nil || !reflect.DeepEqual(got, x) {
 				t.Errorf("authorization %d in the earlier format: %+v, %v; want %+v", i, got, err, x)
@@ -156,7 +156,7 @@ func FuzzDecodeAuthorization(f *testing.F) {
 	var seeds [][]byte
 	for _, v := range codecAuths {
 		for _, used := range codecUsed {
-			x := authEntry{a: v, used: used, txns: used}
+			x := authEntry{a: v, used: ascListOf(used), txns: ascListOf(used)}
 			seeds = append(seeds, encodeAuthEntry(&x), earlierAuthRecord(x))
 		}
 	}

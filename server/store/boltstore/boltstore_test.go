@@ -176,18 +176,18 @@ func TestCheckFindsCorruption(t *testing.T) {
 		}},
 		{"txn missing from its authorization's list", func(tx *bolt.Tx) error {
 			e, err := getAuthEntry(tx.Bucket(bktAuthData), "Z1")
-			if err != nil || len(e.txns) == 0 {
+			if err != nil || e.txns.Len() == 0 {
 				return fmt.Errorf("authorization Z1 lists no txns: %v", err)
 			}
-			e.txns = e.txns[1:]
+			e.txns = ascListOf(e.txns.Values()[1:])
 			return tx.Bucket(bktAuthData).Put(authKey("Z1"), encodeAuthEntry(&e))
 		}},
 		{"txn listed twice", func(tx *bolt.Tx) error {
 			e, err := getAuthEntry(tx.Bucket(bktAuthData), "Z1")
-			if err != nil || len(e.txns) == 0 {
+			if err != nil || e.txns.Len() == 0 {
 				return fmt.Errorf("authorization Z1 lists no txns: %v", err)
 			}
-			return tx.Bucket(bktAuthData).Put(authTxnKey("Z1", e.txns[0]), indexMark)
+			return tx.Bucket(bktAuthData).Put(authTxnKey("Z1", e.txns.Values()[0]), indexMark)
 		}},
 		{"entry unbalanced", func(tx *bolt.Tx) error {
 			e := store.Entry{ID: 1, Kind: store.EntryOpening, Currency: "EUR", Legs: []store.Leg{{AccountID: "A1", Delta: 10000}}}

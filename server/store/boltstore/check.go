@@ -154,8 +154,8 @@ func checkAuthorizations(tx *bolt.Tx, c *ledger.Checker) (map[uint64]bool, error
 				c.Problem("authorization stored under %q says id %s", id, a.ID)
 			}
 			c.Authorization(a)
-			unpaid = make(map[uint64]bool, len(e.used))
-			for _, counter := range e.used {
+			unpaid = make(map[uint64]bool, e.used.Len())
+			for _, counter := range e.used.Values() {
 				c.UsedCode(store.UsedCode{AuthorizationID: id, Counter: counter})
 				unpaid[counter] = true
 			}
@@ -168,7 +168,7 @@ func checkAuthorizations(tx *bolt.Tx, c *ledger.Checker) (map[uint64]bool, error
 					c.Problem("open authorization %s missing from the sweep index", a.ID)
 				}
 			}
-			for _, seq := range e.txns {
+			for _, seq := range e.txns.Values() {
 				listedTxn(id, seq)
 			}
 		case tag == tagTxn && len(rest) == 8:
