@@ -23,17 +23,17 @@ const stepSlack = otp.MaxSkewSteps * otp.StepSeconds * time.Second
 // credential_expired, whatever approved_at says. It returns "" when the step is within.
 func CheckCodeStep(a store.Authorization, step uint64) (protocol.Code, string) {
 	start := otp.StepStart(step)
-	made := start.Format(time.RFC3339)
+	made := func() string { return start.Format(time.RFC3339) } // for a refusal only: every payment comes here
 	switch {
 	case start.Add(otp.StepSeconds * time.Second).Add(stepSlack).Before(a.CreatedAt.Add(-credential.MaxClockSkew)):
 		return protocol.CodeCredentialInvalid, fmt.Sprintf("the code was made at %s (its signed time step), before authorization %s was issued at %s",
-			made, a.ID, a.CreatedAt.UTC().Format(time.RFC3339))
+			made(), a.ID, a.CreatedAt.UTC().Format(time.RFC3339))
 	case !a.RevokedAt.IsZero() && !start.Before(a.RevokedAt.Add(stepSlack)):
 		return protocol.CodeCredentialRevoked, fmt.Sprintf("the code was made at %s (its signed time step), after authorization %s was revoked at %s",
-			made, a.ID, a.RevokedAt.UTC().Format(time.RFC3339))
+			made(), a.ID, a.RevokedAt.UTC().Format(time.RFC3339))
 	case !start.Before(a.ExpiresAt.Add(stepSlack)):
 		return protocol.CodeCredentialExpired, fmt.Sprintf("the code was made at %s (its signed time step), after authorization %s expired at %s",
-			made, a.ID, a.ExpiresAt.UTC().Format(time.RFC3339))
+			made(), a.ID, a.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 	return "", ""
 }

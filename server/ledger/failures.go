@@ -45,7 +45,9 @@ func CountFailures(f store.Failures, since, now time.Time) store.FailureCount {
 			c.InWindow++
 		}
 	}
-	if f.Day == Norm(now).Format(dayLayout) {
+	// Every payment counts its terminal's and its user's failures, most of which have none: the day
+	// is only formatted to compare when there is a count to report.
+	if f.DayCount != 0 && f.Day == Norm(now).Format(dayLayout) {
 		c.Today = f.DayCount
 	}
 	return c
