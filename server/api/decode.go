@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/stillpay/stillpay/shared/protocol"
@@ -46,7 +47,18 @@ func readAllSized(rd io.Reader, declared, limit int64) ([]byte, error) {
 
 // decodeStrict decodes exactly one JSON value from body into v, refusing unknown fields, trailing
 // data and values of the wrong type, each with its own code so that a client knows what to fix.
+//
+// An empty *protocol.BatchRequest in the plain shape terminals send is read by decodeBatchFast
+// instead, which fills the same value and leaves every other body to the code below.
 func decodeStrict(body []byte, v any) *protocol.Problem {
+	if req, ok := v.(*protocol.BatchRequest); ok && reflect.ValueOf(*req).IsZero() && decodeBatchFast(body, req) {
+		return nil
+	}
+	return decodeJSON(body, v)
+}
+
+// decodeJSON is decodeStrict with encoding/json alone.
+func decodeJSON(body []byte, v any) *protocol.Problem {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
