@@ -3,10 +3,13 @@ package protocol
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -185,4 +188,52 @@ func batchPath(m int, leaves [][32]byte) [][]byte {
 	}
 	l := BatchRoot(leaves[:k])
 	return append(batchPath(m-k, leaves[k:]), l[:])
+}
+
+// TestBatchLeafAllocations: a leaf and an inner node are hashed without allocating (the server
+// hashes one leaf per batched payment).
+func TestBatchLeafAllocations(t *testing.T) {
+	r := TransactionResponse{TerminalTxnID: "t-1", Status: StatusApproved,
+		Approval: &SignedApproval{Approval: []byte(`{"approval_id":"a"}`)}}
+	if n := testing.AllocsPerRun(100, func() { BatchLeaf(r) }); n != 0 {
+		t.Fatalf("BatchLeaf allocates %.0f times", n)
+	}
+	l := BatchLeaf(r)
+	if n := testing.AllocsPerRun(100, func() { batchNode(l, l) }); n != 0 {
+		t.Fatalf("batchNode allocates %.0f times", n)
+	}
+}
+
+// referenceLeaf is BatchLeaf as docs/protocol.md defines it, written the plain way: terminals of
+// every version compute it, so the optimised BatchLeaf must not change a single bit.
+func referenceLeaf(r TransactionResponse) [32]byte {
+	var raw []byte
+	if r.Approval != nil {
+		raw = r.Approval.Approval
+	}
+	b := []byte{0}
+	for _, f := range [][]byte{[]byte(r.TerminalTxnID), []byte(r.Status), []byte(r.Code), raw} {
+		b = binary.AppendUvarint(b, uint64(len(f)))
+		b = append(b, f...)
+	}
+	return sha256.Sum256(b)
+}
+
+func TestBatchLeafMatchesDefinition(t *testing.T) {
+	long := strings.Repeat("x", 3000) // longer than BatchLeaf's stack buffer
+	for _, r := range []TransactionResponse{
+		{},
+		{TerminalTxnID: "t-1", Status: StatusApproved, Approval: &SignedApproval{Approval: []byte(`{"approval_id":"a"}`)}},
+		{TerminalTxnID: "t-2", Status: StatusDeclined, Code: CodeCodeInvalid},
+		{TerminalTxnID: long, Status: StatusApproved, Approval: &SignedApproval{Approval: []byte(long)}},
+		{TerminalTxnID: strings.Repeat("é", 200), Status: StatusApproved, Approval: &SignedApproval{}},
+	} {
+		if got, want := BatchLeaf(r), referenceLeaf(r); got != want {
+			t.Fatalf("BatchLeaf(%.40q) = %x, want %x", r.TerminalTxnID, got, want)
+		}
+	}
+	l, r := BatchLeaf(TransactionResponse{TerminalTxnID: "l"}), BatchLeaf(TransactionResponse{TerminalTxnID: "r"})
+	if got, want := batchNode(l, r), sha256.Sum256(append(append([]byte{1}, l[:]...), r[:]...)); got != want {
+		t.Fatalf("batchNode = %x, want %x", got, want)
+	}
 }
