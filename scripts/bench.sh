@@ -16,6 +16,9 @@ echo "   flow 1 payments, then flow 2 orders (each created by a terminal and con
 echo "   baseline: a bbolt loop with one fsync'd Update per payment, before and after each of 3 runs per phase (medians, spread)"
 "$BIN/settlementd" bench
 
+echo "   the floor under one payment per request: an empty net/http handler, 64 keep-alive clients (CPU per request, client + server)"
+gobench -bench 'HTTPFloor' -benchtime 20000x ./server/bench/
+
 echo
 echo "== the store alone: group commit vs one fsync'd Update per payment (boltstore)"
 gobench -bench 'GroupCommit' -benchtime 30000x ./server/store/boltstore/
