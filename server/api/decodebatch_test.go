@@ -1,9 +1,11 @@
 package api
 
 import (
+	"bytes"
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/protocol"
@@ -169,5 +171,49 @@ func FuzzDecodeBatchFast(f *testing.F) {
 			}
 		}
 		compareWithJSON(t, body)
+	})
+}
+
+// plainStringRef is plainString one byte at a time, the definition the word-at-a-time loop must match.
+func plainStringRef(s []byte) bool {
+	for _, c := range s {
+		if c == '\\' || c < 0x20 {
+			return false
+		}
+	}
+	return utf8.Valid(s)
+}
+
+// TestPlainString puts each kind of byte that matters at every position of strings of 0..24 bytes,
+// so that every word position and the tail are covered.
+func TestPlainString(t *testing.T) {
+	t.Parallel()
+	specials := []byte{'\\', 0, 0x1f, 0x20, '"', 0x7f, 0x80, 0xc3, 0xff, 'a', '~'}
+	for n := range 25 {
+		for pos := range n {
+			for _, c := range specials {
+				s := bytes.Repeat([]byte{'x'}, n)
+				s[pos] = c
+				if got, want := plainString(s), plainStringRef(s); got != want {
+					t.Errorf("plainString(%q) = %v, want %v", s, got, want)
+				}
+			}
+		}
+	}
+	for _, s := range []string{"", "é", "€uro and more text", "a valid 😀 in a long ASCII run", "x\xc3\xa9\\y", "0123456\xe2\x82"} {
+		if got, want := plainString([]byte(s)), plainStringRef([]byte(s)); got != want {
+			t.Errorf("plainString(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func FuzzPlainString(f *testing.F) {
+	f.Add([]byte("SP2:ABCDEFGHIJ$%*+-./:"))
+	f.Add([]byte("0123456\\89abcdef\x01"))
+	f.Add([]byte("é€😀\xff"))
+	f.Fuzz(func(t *testing.T, s []byte) {
+		if got, want := plainString(s), plainStringRef(s); got != want {
+			t.Fatalf("plainString(%q) = %v, want %v", s, got, want)
+		}
 	})
 }
