@@ -344,8 +344,13 @@ func (f *fixture) phase(ctx context.Context, name string, perTerm, size int) (Ro
 		path = protocol.PathBatches
 	}
 	reqs := make([][]*http.Request, len(f.terms))
-	for ti, t := range f.terms {
-		for r := range perTerm {
+	// Requests are signed round by round across the terminals, in the order the terminals will send
+	// them, so their timestamps (and the server's nonce index keyed by expiry) grow as they arrive,
+	// as they do when real terminals sign each request just before sending it. Signing each
+	// terminal's requests in one go would make 64 separate runs of timestamps, which the server then
+	// inserts at 64 places of its nonce index at once: a cost no real fleet causes.
+	for r := range perTerm {
+		for ti, t := range f.terms {
 			var body any
 			if size == 1 {
 				code, err := f.code(now)
