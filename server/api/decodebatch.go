@@ -67,8 +67,24 @@ func decodeBatchFast(body []byte, req *protocol.BatchRequest) bool {
 
 // jsonReader reads the subset of JSON decodeBatchFast takes, from b[i:].
 type jsonReader struct {
-	b []byte
-	i int
+	b        []byte
+	i        int
+	currency string // the last amount's currency
+}
+
+// kindName is an item's kind, without a new string for the four kinds there are.
+func kindName(s []byte) string {
+	switch string(s) {
+	case protocol.KindOnline:
+		return protocol.KindOnline
+	case protocol.KindOffline:
+		return protocol.KindOffline
+	case protocol.KindVoid:
+		return protocol.KindVoid
+	case protocol.KindRefund:
+		return protocol.KindRefund
+	}
+	return string(s)
 }
 
 // skipSpace skips JSON's four whitespace characters.
@@ -229,7 +245,12 @@ func (p *jsonReader) item(it *protocol.BatchItem) bool {
 	return p.object(func(key []byte) bool {
 		switch string(key) {
 		case "kind":
-			return once(keyKind) && text(&it.Kind)
+			if !once(keyKind) {
+				return false
+			}
+			s, ok := p.str()
+			it.Kind = kindName(s)
+			return ok
 		case "terminal_txn_id":
 			return once(keyTxnID) && text(&it.TerminalTxnID)
 		case "payload":
@@ -272,7 +293,10 @@ func (p *jsonReader) amount(it *protocol.BatchItem) bool {
 		case string(key) == "currency" && seen&2 == 0:
 			seen |= 2
 			s, ok := p.str()
-			it.Amount.Currency = string(s)
+			if string(s) != p.currency {
+				p.currency = string(s) // a batch is in one currency: one string for all its items
+			}
+			it.Amount.Currency = p.currency
 			return ok
 		}
 		return false
