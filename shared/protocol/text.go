@@ -91,7 +91,16 @@ func CheckText(field, s string, maxLen int) error {
 	if len(s) > maxLen {
 		return fieldErr(field, "is %d bytes, at most %d", len(s), maxLen)
 	}
-	for i, r := range s {
+	// Printable ASCII, the usual text (and every payment's QR payload), is checked byte by byte;
+	// the rune loop below starts at the first other byte. Same verdicts, same messages.
+	i := 0
+	for ; i < len(s) && s[i] < utf8.RuneSelf; i++ {
+		if c := s[i]; c < ' ' || c == 0x7f {
+			return fieldErr(field, "has the unprintable character %U at byte %d", rune(c), i)
+		}
+	}
+	for j, r := range s[i:] {
+		i := i + j
 		switch {
 		case r == utf8.RuneError && isBadUTF8(s[i:]):
 			return fieldErr(field, "is not valid UTF-8 at byte %d", i)

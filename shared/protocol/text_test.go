@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode"
@@ -126,8 +127,50 @@ func FuzzCheckText(f *testing.F) {
 				}
 			}
 		}
+		if got, want := fmt.Sprint(CheckText("f", s, 64)), fmt.Sprint(referenceCheckText("f", s, 64)); got != want {
+			t.Fatalf("CheckText(%q) = %s, the plain rune loop says %s", s, got, want)
+		}
 		if CheckID("f", s) == nil && CheckText("f", s, MaxIDLen) != nil {
 			t.Fatalf("an id %q that is not text", s)
 		}
 	})
+}
+
+// referenceCheckText is CheckText without its ASCII fast path: every character through the rune
+// loop. The fuzz test holds CheckText to its verdicts and messages.
+func referenceCheckText(field, s string, maxLen int) error {
+	if len(s) > maxLen {
+		return fieldErr(field, "is %d bytes, at most %d", len(s), maxLen)
+	}
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && isBadUTF8(s[i:]):
+			return fieldErr(field, "is not valid UTF-8 at byte %d", i)
+		case !unicode.IsPrint(r):
+			return fieldErr(field, "has the unprintable character %U at byte %d", r, i)
+		}
+	}
+	return nil
+}
+
+func TestCheckTextMatchesReference(t *testing.T) {
+	for _, tc := range textCases {
+		if got, want := fmt.Sprint(CheckText("f", tc.in, 64)), fmt.Sprint(referenceCheckText("f", tc.in, 64)); got != want {
+			t.Errorf("CheckText(%q) = %s, want %s", tc.in, got, want)
+		}
+	}
+	for _, in := range []string{"abc\x7f", "ab\x00", "\x1b[2J", "caf\xc3\xa9\n", "plain ascii ~", "é\x01", "a\xff", "\u200b"} {
+		if got, want := fmt.Sprint(CheckText("f", in, 64)), fmt.Sprint(referenceCheckText("f", in, 64)); got != want {
+			t.Errorf("CheckText(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func BenchmarkCheckTextPayload(b *testing.B) {
+	s := strings.Repeat("SP2:6FQ5-ABCDEFGHIJ+0123456789", 12) // a QR payload's length, base45-like
+	for b.Loop() {
+		if err := CheckText("payload", s, 4096); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
