@@ -170,6 +170,9 @@ func (d *dec) ascList() ascList {
 	}
 	d.b = b
 	l := ascList{n: int(n), last: prev, deltas: start[: len(start)-len(b) : len(start)-len(b)]}
+	if d.dropLists {
+		return ascList{}
+	}
 	if n == 0 {
 		l.deltas = nil
 	} else if !d.inTx {

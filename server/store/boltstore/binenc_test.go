@@ -47,6 +47,10 @@ func TestCodecRoundTrip(t *testing.T) {
 			if err != nil || !reflect.DeepEqual(got, want) || !reflect.DeepEqual(gotUsed, used) {
 				t.Errorf("authorization %d with used %v: %+v %v, %v; want %+v", i, used, got, gotUsed, err, want)
 			}
+			// The read path's decoder skips the lists and gives the same record.
+			if got, err := authOnly(encodeAuthorization(&want, used)); err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("authOnly, authorization %d with used %v: %+v, %v; want %+v", i, used, got, err, want)
+			}
 		}
 	}
 	for i, want := range codecAuths {
@@ -113,6 +117,9 @@ func TestCodecRejects(t *testing.T) {
 		if _, _, err := decodeAuthorization(tc.b); !errors.Is(err, errCorrupt) {
 			t.Errorf("authorization, %s: %v, want errCorrupt", tc.name, err)
 		}
+		if _, err := authOnly(tc.b); !errors.Is(err, errCorrupt) {
+			t.Errorf("authOnly, %s: %v, want errCorrupt", tc.name, err)
+		}
 	}
 }
 
@@ -152,7 +159,8 @@ func FuzzDecodeEntry(f *testing.F) {
 	fuzzDecode(f, seeds, decodeEntry, encodeEntry)
 }
 
-func FuzzDecodeAuthorization(f *testing.F) {
+// authRecordSeeds are encoded authorizations of both formats, from the codec table.
+func authRecordSeeds() [][]byte {
 	var seeds [][]byte
 	for _, v := range codecAuths {
 		for _, used := range codecUsed {
@@ -160,5 +168,54 @@ func FuzzDecodeAuthorization(f *testing.F) {
 			seeds = append(seeds, encodeAuthEntry(&x), earlierAuthRecord(x))
 		}
 	}
-	fuzzDecode(f, seeds, decodeAuthEntry, encodeAuthEntry)
+	return seeds
+}
+
+func FuzzDecodeAuthorization(f *testing.F) {
+	fuzzDecode(f, authRecordSeeds(), decodeAuthEntry, encodeAuthEntry)
+}
+
+// FuzzAuthOnly holds the read path's decoder, which skips the lists, to the full decoder: it refuses
+// what the full one refuses and gives the same record otherwise.
+func FuzzAuthOnly(f *testing.F) {
+	for _, s := range authRecordSeeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		full, fullErr := decodeAuthEntry(b)
+		got, err := authOnly(b)
+		if (err == nil) != (fullErr == nil) {
+			t.Fatalf("authOnly: %v; the full decoder: %v", err, fullErr)
+		}
+		if err == nil && !reflect.DeepEqual(got, full.a) {
+			t.Fatalf("authOnly: %+v; the full decoder: %+v", got, full.a)
+		}
+	})
+}
+
+// BenchmarkAuthOnly reads an authorization with 1,000 used codes and txns, as the bench's are near
+// their end: the read path's decoder next to the full one it replaced there.
+func BenchmarkAuthOnly(b *testing.B) {
+	codes := make([]uint64, 1000)
+	for i := range codes {
+		codes[i] = uint64(i * 3)
+	}
+	x := authEntry{a: codecAuths[1], used: ascListOf(codes), txns: ascListOf(codes)}
+	raw := encodeAuthEntry(&x)
+	b.Run("full", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, _, err := decodeAuthorization(raw); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("authOnly", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := authOnly(raw); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
