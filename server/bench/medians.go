@@ -34,7 +34,7 @@ func (s spread) format(prec int) string {
 
 // printMedians adds, for every phase that ran more than once, the medians and the spread (min–max)
 // of its rate, its ratio to its own baselines, the baselines and its CPU per payment; the goal is
-// judged on the median ratio.
+// judged on the median ratio and, where that falls short, the median server CPU.
 func (r Report) printMedians(w io.Writer) {
 	var names []string
 	runs := map[string][]Row{}
@@ -62,14 +62,7 @@ func (r Report) printMedians(w io.Writer) {
 			srv = append(srv, row.ServerCPUMicrosPerPayment)
 		}
 		x := spreadOf(ratio)
-		goal := ""
-		if g := rows[0].Goal; g > 0 {
-			verdict := "met"
-			if x.median < g {
-				verdict = "NOT met"
-			}
-			goal = fmt.Sprintf(">= %.0fx %s", g, verdict)
-		}
+		goal := verdict(rows[0].Goal, x.median, rows[0].ServerCPUGoal, spreadOf(srv).median)
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", n, len(rows), spreadOf(rate).format(0), spreadOf(base).format(0), x.format(1), goal,
 			spreadOf(cpu).cpu(), spreadOf(srv).cpu())
 	}
