@@ -23,11 +23,18 @@ import (
 // childStartTimeout bounds how long the child settlementd may take to listen.
 const childStartTimeout = 60 * time.Second
 
+// childOptions are the server child's settings from the bench's flags.
+type childOptions struct {
+	storeSpec  string // --store; "" is the embedded store in the data directory
+	gcPercent  int
+	cpuProfile string // --cpuprofile; "" profiles nothing
+}
+
 // benchChild runs `settlementd serve` of this very binary as a child process on data and
 // 127.0.0.1 and measures it. The server then has a process of its own, so the report shows its CPU
 // per payment apart from the load generator's (docs/benchmarks.md, "The request path"); the whole
 // column is the sum of both processes, comparable to the in-process figure.
-func benchChild(ctx context.Context, cmd *cobra.Command, cfg bench.Config, data, storeSpec string, gcPercent int, asJSON bool) error {
+func benchChild(ctx context.Context, cmd *cobra.Command, cfg bench.Config, data string, opt childOptions, asJSON bool) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("bench: the server child needs this binary's path: %w", err)
@@ -37,9 +44,12 @@ func benchChild(ctx context.Context, cmd *cobra.Command, cfg bench.Config, data,
 	}
 	addrFile := filepath.Join(data, "bench.addr")
 	args := []string{"serve", "--data", data, "--listen", "127.0.0.1:0", "--addr-file", addrFile,
-		"--log-level", "warn", "--gc-percent", strconv.Itoa(gcPercent)}
-	if storeSpec != "" {
-		args = append(args, "--store", storeSpec)
+		"--log-level", "warn", "--gc-percent", strconv.Itoa(opt.gcPercent)}
+	if opt.storeSpec != "" {
+		args = append(args, "--store", opt.storeSpec)
+	}
+	if opt.cpuProfile != "" {
+		args = append(args, "--cpuprofile", opt.cpuProfile)
 	}
 	child := exec.Command(exe, args...)
 	// The child's output is copied by exec's goroutine while the bench writes its progress: both go

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stillpay/stillpay/server/bench"
@@ -27,10 +28,16 @@ func TestMain(m *testing.M) {
 func TestBenchServerProcess(t *testing.T) {
 	t.Setenv(runAsMainEnv, "1") // inherited by the child
 	var out, errOut bytes.Buffer
+	profile := filepath.Join(t.TempDir(), "server.prof")
 	code := Main([]string{"bench", "--server-process", "--data", t.TempDir(), "--terminals", "4", "--single", "100",
-		"--batch100", "0", "--batch1000", "0", "--orders", "0", "--baseline", "5", "--repeats", "1", "--json"}, &out, &errOut)
+		"--batch100", "0", "--batch1000", "0", "--orders", "0", "--baseline", "5", "--repeats", "1", "--json",
+		"--server-cpuprofile", profile}, &out, &errOut)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errOut.String())
+	}
+	// The child wrote its profile when it shut down: a gzipped pprof protobuf.
+	if raw, err := os.ReadFile(profile); err != nil || len(raw) < 100 || raw[0] != 0x1f || raw[1] != 0x8b {
+		t.Fatalf("server profile: %d bytes, %v", len(raw), err)
 	}
 	var rep bench.Report
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
@@ -42,5 +49,15 @@ func TestBenchServerProcess(t *testing.T) {
 	r := rep.Rows[0]
 	if r.ServerCPUMicrosPerPayment <= 0 || r.CPUMicrosPerPayment <= r.ServerCPUMicrosPerPayment {
 		t.Fatalf("CPU per payment: all %.0f µs, server %.0f µs; want both, the server's below the whole", r.CPUMicrosPerPayment, r.ServerCPUMicrosPerPayment)
+	}
+}
+
+// TestBenchServerProfileNeedsChild: the server's profile is the child's, so without a child the flag
+// is refused before anything runs.
+func TestBenchServerProfileNeedsChild(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := Main([]string{"bench", "--data", t.TempDir(), "--server-cpuprofile", filepath.Join(t.TempDir(), "p")}, &out, &errOut)
+	if code == 0 || !bytes.Contains(errOut.Bytes(), []byte("--server-process")) {
+		t.Fatalf("exit %d, %s", code, errOut.String())
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -34,7 +33,7 @@ func newBenchCmd() *cobra.Command {
 	var server, tokenFile, data, storeSpec string
 	var asJSON, serverProcess bool
 	var serverPID int
-	var cpuProfile string
+	var cpuProfile, serverProfile string
 	var gcPercent int
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -76,16 +75,15 @@ local server adds its CPU the same way.`,
 			}
 			cfg.BaselineDir = data
 			cfg.Progress = cmd.ErrOrStderr()
+			if serverProfile != "" && !serverProcess {
+				return errors.New("--server-cpuprofile profiles the server child: give --server-process too")
+			}
 			if cpuProfile != "" {
-				fh, err := os.Create(cpuProfile)
+				stop, err := startCPUProfile(cpuProfile)
 				if err != nil {
 					return err
 				}
-				defer fh.Close()
-				if err := pprof.StartCPUProfile(fh); err != nil {
-					return err
-				}
-				defer pprof.StopCPUProfile()
+				defer stop()
 			}
 			if server != "" {
 				if tokenFile == "" {
@@ -103,7 +101,7 @@ local server adds its CPU the same way.`,
 				return runBench(ctx, cmd, cfg, asJSON)
 			}
 			if serverProcess {
-				return benchChild(ctx, cmd, cfg, filepath.Join(data, "server"), storeSpec, gcPercent, asJSON)
+				return benchChild(ctx, cmd, cfg, filepath.Join(data, "server"), childOptions{storeSpec: storeSpec, gcPercent: gcPercent, cpuProfile: serverProfile}, asJSON)
 			}
 			return benchInProcess(ctx, cmd, cfg, filepath.Join(data, "server"), storeSpec, asJSON)
 		},
@@ -127,6 +125,7 @@ local server adds its CPU the same way.`,
 	fl.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	addGCFlag(fl, &gcPercent)
 	fl.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (driver and in-process server; the driver alone with --server-process) to this file")
+	fl.StringVar(&serverProfile, "server-cpuprofile", "", "with --server-process: write a CPU profile of the server child's whole run (setup included) to this file")
 	cmd.MarkFlagsMutuallyExclusive("server", "server-process")
 	return cmd
 }
