@@ -48,13 +48,30 @@ func readAllSized(rd io.Reader, declared, limit int64) ([]byte, error) {
 // decodeStrict decodes exactly one JSON value from body into v, refusing unknown fields, trailing
 // data and values of the wrong type, each with its own code so that a client knows what to fix.
 //
-// An empty *protocol.BatchRequest in the plain shape terminals send is read by decodeBatchFast
-// instead, which fills the same value and leaves every other body to the code below.
+// An empty batch, payment, void or refund request in the plain shape terminals send is read by
+// decodeFast instead, which fills the same value and leaves every other body to the code below.
 func decodeStrict(body []byte, v any) *protocol.Problem {
-	if req, ok := v.(*protocol.BatchRequest); ok && reflect.ValueOf(*req).IsZero() && decodeBatchFast(body, req) {
+	if decodeFast(body, v) {
 		return nil
 	}
 	return decodeJSON(body, v)
+}
+
+// decodeFast reads body into v with the fast path of v's type (decodebatch.go, decodesingle.go)
+// and reports whether it could. Only into an empty value: encoding/json keeps the fields a body does
+// not name, the fast paths replace the whole value.
+func decodeFast(body []byte, v any) bool {
+	switch req := v.(type) {
+	case *protocol.BatchRequest:
+		return req != nil && reflect.ValueOf(*req).IsZero() && decodeBatchFast(body, req)
+	case *protocol.TransactionRequest:
+		return req != nil && *req == (protocol.TransactionRequest{}) && decodeTransactionFast(body, req)
+	case *protocol.VoidRequest:
+		return req != nil && *req == (protocol.VoidRequest{}) && decodeVoidFast(body, req)
+	case *protocol.RefundRequest:
+		return req != nil && *req == (protocol.RefundRequest{}) && decodeRefundFast(body, req)
+	}
+	return false
 }
 
 // decodeJSON is decodeStrict with encoding/json alone.

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/stillpay/stillpay/shared/money"
 	"github.com/stillpay/stillpay/shared/protocol"
 )
 
@@ -45,7 +46,7 @@ func decodeBatchFast(body []byte, req *protocol.BatchRequest) bool {
 	p := jsonReader{b: body}
 	var out protocol.BatchRequest
 	var seen uint
-	ok := p.object(func(key []byte) bool {
+	ok := p.whole(func(key []byte) bool {
 		switch {
 		case string(key) == "batch_id" && seen&1 == 0:
 			seen |= 1
@@ -58,14 +59,15 @@ func decodeBatchFast(body []byte, req *protocol.BatchRequest) bool {
 		}
 		return false
 	})
-	if !ok || !p.end() {
+	if !ok {
 		return false
 	}
 	*req = out
 	return true
 }
 
-// jsonReader reads the subset of JSON decodeBatchFast takes, from b[i:].
+// jsonReader reads the subset of JSON the fast paths take (decodeBatchFast, decodeTransactionFast,
+// decodeVoidFast, decodeRefundFast), from b[i:].
 type jsonReader struct {
 	b        []byte
 	i        int
@@ -183,6 +185,11 @@ func (p *jsonReader) int() (int64, bool) {
 	return n, true
 }
 
+// whole reads the body as one object (see object) followed by nothing but whitespace.
+func (p *jsonReader) whole(field func(key []byte) bool) bool {
+	return p.object(field) && p.end()
+}
+
 // object reads an object, calling field with each key once the reader is at its value; field reads
 // the value. Keys must need no unquoting.
 func (p *jsonReader) object(field func(key []byte) bool) bool {
@@ -230,73 +237,78 @@ func (p *jsonReader) items(items *[]protocol.BatchItem) bool {
 // item reads one batch item.
 func (p *jsonReader) item(it *protocol.BatchItem) bool {
 	var seen uint
-	once := func(bit uint) bool {
-		if seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-		return true
-	}
-	text := func(dst *string) bool {
-		s, ok := p.str()
-		*dst = string(s)
-		return ok
-	}
 	return p.object(func(key []byte) bool {
 		switch string(key) {
 		case "kind":
-			if !once(keyKind) {
+			if !claimKey(&seen, keyKind) {
 				return false
 			}
 			s, ok := p.str()
 			it.Kind = kindName(s)
 			return ok
 		case "terminal_txn_id":
-			return once(keyTxnID) && text(&it.TerminalTxnID)
+			return claimKey(&seen, keyTxnID) && p.text(&it.TerminalTxnID)
 		case "payload":
-			return once(keyPayload) && text(&it.Payload)
+			return claimKey(&seen, keyPayload) && p.text(&it.Payload)
 		case "target_txn_id":
-			return once(keyTarget) && text(&it.TargetTxnID)
+			return claimKey(&seen, keyTarget) && p.text(&it.TargetTxnID)
 		case "reference":
-			return once(keyReference) && text(&it.Reference)
+			return claimKey(&seen, keyReference) && p.text(&it.Reference)
 		case "gross":
-			if !once(keyGross) {
-				return false
-			}
-			var ok bool
-			it.Gross, ok = p.int()
-			return ok
+			return claimKey(&seen, keyGross) && p.integer(&it.Gross)
 		case "approved_at":
-			if !once(keyApprovedAt) {
+			if !claimKey(&seen, keyApprovedAt) {
 				return false
 			}
 			s, ok := p.str()
 			// The literal with its quotes, as encoding/json hands it to an Unmarshaler.
 			return ok && it.ApprovedAt.UnmarshalJSON(p.b[p.i-len(s)-2:p.i]) == nil
 		case "amount":
-			return once(keyAmount) && p.amount(it)
+			return claimKey(&seen, keyAmount) && p.amount(&it.Amount)
 		}
 		return false
 	})
 }
 
-// amount reads an item's amount.
-func (p *jsonReader) amount(it *protocol.BatchItem) bool {
+// claimKey records bit in *seen and reports whether it was not there yet: the fast path leaves a
+// repeated key to encoding/json, where the last one wins.
+func claimKey(seen *uint, bit uint) bool {
+	if *seen&bit != 0 {
+		return false
+	}
+	*seen |= bit
+	return true
+}
+
+// text reads a string into *dst.
+func (p *jsonReader) text(dst *string) bool {
+	s, ok := p.str()
+	*dst = string(s)
+	return ok
+}
+
+// integer reads an integer into *dst.
+func (p *jsonReader) integer(dst *int64) bool {
+	n, ok := p.int()
+	*dst = n
+	return ok
+}
+
+// amount reads an amount (a batch item's, a payment's, a refund's).
+func (p *jsonReader) amount(a *money.Amount) bool {
 	var seen uint
 	return p.object(func(key []byte) bool {
 		switch {
 		case string(key) == "minor" && seen&1 == 0:
 			seen |= 1
-			var ok bool
-			it.Amount.Minor, ok = p.int()
-			return ok
+			return p.integer(&a.Minor)
 		case string(key) == "currency" && seen&2 == 0:
 			seen |= 2
 			s, ok := p.str()
 			if string(s) != p.currency {
 				p.currency = string(s) // a batch is in one currency: one string for all its items
 			}
-			it.Amount.Currency = p.currency
+			a.Currency = p.currency
 			return ok
 		}
 		return false
