@@ -57,6 +57,9 @@ type Config struct {
 	BaselineOps int
 	// Progress receives a line per step; nil discards.
 	Progress io.Writer
+	// SetupDone, when set, is called once the setup is done, before the first phase: the server
+	// child's profile starts over there, so it holds the phases alone.
+	SetupDone func() error
 	// Commits, when set, reads the store's group-commit counters (transactions committed, write
 	// requests in them), so the report shows how many writes shared each fsync.
 	Commits func() (commits, writes uint64)
@@ -177,6 +180,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	f, err := setup(ctx, client, cfg, codesNeeded)
 	if err != nil {
 		return rep, err
+	}
+	if cfg.SetupDone != nil {
+		if err := cfg.SetupDone(); err != nil {
+			return rep, err
+		}
 	}
 	phases := []struct {
 		name    string

@@ -59,6 +59,9 @@ func benchChild(ctx context.Context, cmd *cobra.Command, cfg bench.Config, data 
 	if err := child.Start(); err != nil {
 		return fmt.Errorf("bench: start the server child: %w", err)
 	}
+	if opt.cpuProfile != "" {
+		cfg.SetupDone = func() error { return signalProfileRestart(child.Process) }
+	}
 	exited := make(chan error, 1)
 	go func() { exited <- child.Wait() }()
 	defer func() {

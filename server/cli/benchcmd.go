@@ -79,11 +79,11 @@ local server adds its CPU the same way.`,
 				return errors.New("--server-cpuprofile profiles the server child: give --server-process too")
 			}
 			if cpuProfile != "" {
-				stop, err := startCPUProfile(cpuProfile)
+				prof, err := startCPUProfile(cpuProfile)
 				if err != nil {
 					return err
 				}
-				defer stop()
+				defer prof.stop()
 			}
 			if server != "" {
 				if tokenFile == "" {
@@ -125,7 +125,7 @@ local server adds its CPU the same way.`,
 	fl.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	addGCFlag(fl, &gcPercent)
 	fl.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (driver and in-process server; the driver alone with --server-process) to this file")
-	fl.StringVar(&serverProfile, "server-cpuprofile", "", "with --server-process: write a CPU profile of the server child's whole run (setup included) to this file")
+	fl.StringVar(&serverProfile, "server-cpuprofile", "", "with --server-process: write a CPU profile of the server child to this file, from the first phase on (not the setup) until it shuts down")
 	cmd.MarkFlagsMutuallyExclusive("server", "server-process")
 	return cmd
 }

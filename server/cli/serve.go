@@ -98,7 +98,7 @@ SIGINT or SIGTERM shut down gracefully: in-flight requests finish first.`,
 	fl.DurationVar(&f.keySync, "key-sync", keysync.DefaultPoll, "on a shared database: how often to look for signing keys other instances announced; a rotated key becomes current "+fmt.Sprint(keysync.AnnounceRounds)+" of these after 'admin rotate-key'")
 	fl.DurationVar(&f.grace, "settlement-grace", service.DefaultPolicy().SettlementGrace, "how long unused holds stay after expiry or revocation, for late offline batches")
 	addOfferFlags(fl, &f.offers)
-	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the server's whole run to this file, ended at shutdown (for measurements: docs/benchmarks.md; 'settlementd bench --server-cpuprofile' uses it)")
+	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to this file until shutdown; SIGUSR1 starts it over (for measurements: docs/benchmarks.md; 'settlementd bench --server-cpuprofile' uses both)")
 	fl.StringVar(&f.pushContact, "push-contact", "", "send Web Push notifications of new offers to web wallets, with this contact for push services (mailto:ops@example.com or an https URL; VAPID key in DATA/vapid.key); empty: no push")
 	return cmd
 }
@@ -112,11 +112,12 @@ func runServe(cmd *cobra.Command, f serveFlags) (err error) {
 		return err
 	}
 	if f.cpuProfile != "" {
-		stop, err := startCPUProfile(f.cpuProfile)
+		prof, err := startCPUProfile(f.cpuProfile)
 		if err != nil {
 			return err
 		}
-		defer stop()
+		defer prof.stop()
+		defer restartProfileOnSignal(prof, log)()
 	}
 	tokenFile := f.adminTokenFile
 	if tokenFile == "" {
