@@ -188,7 +188,7 @@ func (s *engine) Import(ctx context.Context, recs []store.Record) error {
 	}
 	return s.w.do(ctx, len(recs), func(tx *bolt.Tx) error {
 		for i, r := range recs {
-			if err := importRecord(tx, r); err != nil {
+			if err := s.importRecord(tx, r); err != nil {
 				// Earlier records of this call are written: the whole call rolls back.
 				return abort(fmt.Errorf("record %d: %w", i, err))
 			}
@@ -204,7 +204,7 @@ func exists(tx *bolt.Tx, bucket, key []byte, what string) error {
 	return nil
 }
 
-func importRecord(tx *bolt.Tx, r store.Record) error {
+func (s *engine) importRecord(tx *bolt.Tx, r store.Record) error {
 	switch {
 	case r.Merchant != nil:
 		if err := ledger.ValidID("merchant_id", r.Merchant.ID); err != nil {
@@ -240,7 +240,7 @@ func importRecord(tx *bolt.Tx, r store.Record) error {
 		if err := ledger.ValidHash("enrollment code hash", r.Terminal.EnrollCodeHash); err != nil {
 			return err
 		}
-		return putTerminal(tx, *r.Terminal)
+		return s.putTerminal(tx, *r.Terminal)
 	case r.Authorization != nil:
 		if err := ledger.ValidID("authorization_id", r.Authorization.ID); err != nil {
 			return err
