@@ -11,19 +11,27 @@ import (
 	"github.com/stillpay/stillpay/server/store"
 )
 
-// TestGetTerminalSeesEveryWrite: GetTerminal answers from its cache while no terminal record was
-// written, so each kind of write (enrollment, reissue, revocation, import) must reach the next read.
-// It fails if any write of a terminal record skips putTerminalRecord's commit hook.
-func TestGetTerminalSeesEveryWrite(t *testing.T) {
+// openWithTerminal opens a store with merchant M1 and its pending terminal T1 (enrollment code
+// "code1"), and gives the time to enroll it at.
+func openWithTerminal(t *testing.T) (store.Store, time.Time) {
+	t.Helper()
 	ctx := context.Background()
 	s := openTemp(t)
-	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	if _, err := s.CreateMerchant(ctx, store.Merchant{ID: "M1", Currency: "EUR"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.CreateTerminal(ctx, store.Terminal{ID: "T1", MerchantID: "M1", EnrollCodeHash: []byte("code1")}); err != nil {
 		t.Fatal(err)
 	}
+	return s, time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+}
+
+// TestGetTerminalSeesEveryWrite: GetTerminal answers from its cache while no terminal record was
+// written, so each kind of write (enrollment, reissue, revocation, import) must reach the next read.
+// It fails if any write of a terminal record skips putTerminalRecord's commit hook.
+func TestGetTerminalSeesEveryWrite(t *testing.T) {
+	ctx := context.Background()
+	s, at := openWithTerminal(t)
 	get := func(want func(store.Terminal) bool, what string) store.Terminal {
 		t.Helper()
 		for range 3 { // the first read fills the cache, the others answer from it
@@ -70,14 +78,7 @@ func TestGetTerminalSeesEveryWrite(t *testing.T) {
 // read that starts after RevokeTerminal returned sees the revocation.
 func TestGetTerminalRevokedUnderLoad(t *testing.T) {
 	ctx := context.Background()
-	s := openTemp(t)
-	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-	if _, err := s.CreateMerchant(ctx, store.Merchant{ID: "M1", Currency: "EUR"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.CreateTerminal(ctx, store.Terminal{ID: "T1", MerchantID: "M1", EnrollCodeHash: []byte("code1")}); err != nil {
-		t.Fatal(err)
-	}
+	s, at := openWithTerminal(t)
 	if _, err := s.EnrollTerminal(ctx, store.Enrollment{CodeHash: []byte("code1"), PublicKey: make([]byte, 32), At: at}); err != nil {
 		t.Fatal(err)
 	}
