@@ -4,13 +4,13 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"fmt"
 
 	"github.com/stillpay/stillpay/shared/keyfile"
+	"github.com/stillpay/stillpay/shared/otp"
 	"github.com/stillpay/stillpay/shared/protocol"
 )
 
@@ -107,8 +107,18 @@ func (s *Sealer) open(sealed, context []byte) ([]byte, error) {
 // TerminalSessionKey is the key of a terminal's session (docs/protocol.md, "Terminal sessions"):
 // HMAC-SHA-256 under the session secret of the terminal id, its Ed25519 public key and the session
 // id. Nothing of it is stored: whoever holds the seal key can derive it, nobody else can.
+//
+// The server derives it for every MAC'd request, so the input is built on the stack (ids longer than
+// the buffer go to the heap) and MAC'd by otp.HMACSHA256, which allocates nothing; the returned key
+// is the one allocation left (crypto/hmac.New allocated its state, both pads and two digests).
 func (s *Sealer) TerminalSessionKey(terminalID string, terminalKey []byte, sessionID string) []byte {
-	m := hmac.New(sha256.New, s.session)
-	m.Write(protocol.SessionKeyInput(terminalID, terminalKey, sessionID))
-	return m.Sum(nil)
+	var buf [sessionKeyInputBufSize]byte
+	key := new([sha256.Size]byte)
+	otp.HMACSHA256(key, s.session, protocol.AppendSessionKeyInput(buf[:0], terminalID, terminalKey, sessionID))
+	return key[:]
 }
+
+// sessionKeyInputBufSize holds protocol.SessionKeyInput for the longest ids a request carries: the
+// context (29 bytes), a 64-byte terminal id, a 32-byte Ed25519 key, a 64-byte session header and
+// their three one-byte lengths are 192 bytes.
+const sessionKeyInputBufSize = 256
