@@ -44,6 +44,9 @@ func (e *FieldError) Unwrap() error { return ErrInvalidField }
 // FieldProblem is the 400 invalid_field problem of the *FieldError in err's chain, naming the field,
 // or nil when err holds none. Every HTTP server of the system answers a bad field with it.
 func FieldProblem(err error) *Problem {
+	if err == nil {
+		return nil // every accepted field of every request: errors.As would put fe on the heap first
+	}
 	var fe *FieldError
 	if !errors.As(err, &fe) {
 		return nil

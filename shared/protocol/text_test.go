@@ -174,3 +174,17 @@ func BenchmarkCheckTextPayload(b *testing.B) {
 		}
 	}
 }
+
+// TestFieldProblemOfNoError: every accepted field of every request passes through FieldProblem with
+// a nil error; that must cost nothing.
+func TestFieldProblemOfNoError(t *testing.T) {
+	if p := FieldProblem(nil); p != nil {
+		t.Fatalf("FieldProblem(nil) = %+v", p)
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = FieldProblem(nil) }); n != 0 {
+		t.Fatalf("FieldProblem(nil) makes %.0f allocations", n)
+	}
+	if p := FieldProblem(CheckID("terminal_id", "")); p == nil || p.Field != "terminal_id" || p.Code != CodeInvalidField {
+		t.Fatalf("FieldProblem of a field error: %+v", p)
+	}
+}
