@@ -27,7 +27,14 @@ type Config struct {
 	// another host.
 	AllowPlainPasswords bool
 	Log                 *slog.Logger
-	Metrics             *Metrics // nil makes a fresh registry
+	// Metrics is the registry /metrics serves; nil makes a fresh one. New registers this Server's
+	// series on it, so a Metrics belongs to one Server.
+	Metrics *Metrics
+	// StoreCommits reads the store's group-commit counters (transactions committed, write requests
+	// in them), exported as settlementd_store_commits_total and settlementd_store_commit_writes_total;
+	// nil (a store without group commit) exports neither. A plain function, so this package needs
+	// no store's types (storeopen.CommitStats makes it).
+	StoreCommits func() (commits, writes uint64)
 	// MetricsElsewhere leaves /metrics off this handler: it is served on its own address
 	// (serve --metrics-listen), e.g. one only the monitoring network reaches.
 	MetricsElsewhere bool
@@ -60,6 +67,11 @@ func New(cfg Config) *Server {
 	if s.metrics == nil {
 		s.metrics = NewMetrics()
 	}
+	var groups func() (uint64, uint64)
+	if cfg.Service != nil {
+		groups = cfg.Service.GroupStats
+	}
+	s.metrics.exportGroups(cfg.StoreCommits, groups)
 	s.adminTok = newAdminToken(cfg, s.log)
 	s.plainPasswordsOK = cfg.AllowPlainPasswords
 	s.mux = http.NewServeMux()

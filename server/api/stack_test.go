@@ -15,6 +15,7 @@ import (
 	"github.com/stillpay/stillpay/server/store/boltstore"
 	"github.com/stillpay/stillpay/server/store/pgstore"
 	"github.com/stillpay/stillpay/server/store/pgstore/pgtest"
+	"github.com/stillpay/stillpay/server/store/storeopen"
 	"github.com/stillpay/stillpay/shared/clock"
 	"github.com/stillpay/stillpay/shared/clock/clocktest"
 	"github.com/stillpay/stillpay/shared/money"
@@ -81,7 +82,8 @@ func newStackWith(t testing.TB, kind string, cfg func(*service.Config, *Config))
 	// throttling day. Every part of the stack (and the simulated terminal and wallet) uses this clock.
 	clock := clocktest.NewFake(time.Now().UTC().Truncate(24 * time.Hour).Add(10 * time.Hour))
 	scfg := service.Config{Clock: clock}
-	acfg := Config{AdminToken: testAdminToken}
+	// As openApp wires it: the store's group commits on /metrics.
+	acfg := Config{AdminToken: testAdminToken, StoreCommits: storeopen.CommitStats(st)}
 	if cfg != nil {
 		cfg(&scfg, &acfg)
 	}

@@ -61,11 +61,13 @@ type Config struct {
 	// child's profile starts over there, so it holds the phases alone.
 	SetupDone func() error
 	// Commits, when set, reads the store's group-commit counters (transactions committed, write
-	// requests in them), so the report shows how many writes shared each fsync.
-	Commits func() (commits, writes uint64)
+	// requests in them), so the report shows how many writes shared each fsync: in process from the
+	// store, else from the server's /metrics (MetricsSource). An error leaves the column empty.
+	Commits func() (commits, writes uint64, err error)
 	// ApprovalGroups, when set, reads the server's approval-group counters (signatures made,
-	// approvals they proved), so the report shows how many single approvals shared a signature.
-	ApprovalGroups func() (groups, approvals uint64)
+	// approvals they proved), so the report shows how many single approvals shared a signature; as
+	// Commits.
+	ApprovalGroups func() (groups, approvals uint64, err error)
 	// CPUTime, when set, reads the CPU time (user + system) of the whole measurement: this process
 	// (the load generator, and the server when it runs in process) plus a server child process, so
 	// the report shows CPU µs per payment. Under load from other programs it is steadier than
@@ -199,30 +201,17 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	// measure runs one phase and adds its row, with the store's commits and the ratio to the baseline.
 	lastBaseline := rep.BaselinePerSec
+	commits := &groupCounts{column: "writes/commit", read: cfg.Commits, progress: progress}
+	groups := &groupCounts{column: "approvals/signature", read: cfg.ApprovalGroups, progress: progress}
 	measure := func(goal, cpuGoal float64, run func() (Row, error)) error {
 		base := lastBaseline
-		var c0, w0, g0, a0 uint64
-		if cfg.Commits != nil {
-			c0, w0 = cfg.Commits()
-		}
-		if cfg.ApprovalGroups != nil {
-			g0, a0 = cfg.ApprovalGroups()
-		}
+		commits0, groups0 := commits.take(), groups.take()
 		row, err := run()
 		if err != nil {
 			return err
 		}
-		if cfg.ApprovalGroups != nil {
-			if g1, a1 := cfg.ApprovalGroups(); g1 > g0 {
-				row.ApprovalsPerSignature = float64(a1-a0) / float64(g1-g0)
-			}
-		}
-		if cfg.Commits != nil {
-			c1, w1 := cfg.Commits()
-			if row.Commits = c1 - c0; row.Commits > 0 {
-				row.WritesPerCommit = float64(w1-w0) / float64(row.Commits)
-			}
-		}
+		_, row.ApprovalsPerSignature = groups.delta(groups0, groups.take())
+		row.Commits, row.WritesPerCommit = commits.delta(commits0, commits.take())
 		row.Goal, row.ServerCPUGoal = goal, cpuGoal
 		if cfg.Repeats > 1 && cfg.BaselineOps > 0 {
 			after, err := BaselineBBolt(cfg.BaselineDir, cfg.BaselineOps)

@@ -84,6 +84,7 @@ func benchChild(ctx context.Context, cmd *cobra.Command, cfg bench.Config, data 
 	}
 	pid := child.Process.Pid
 	cfg.BaseURL, cfg.AdminToken = "http://"+addr, tok
+	readGroupsFromMetrics(&cfg) // the child serves /metrics on --listen: no --metrics-listen here
 	cfg.ServerCPUTime = func() time.Duration { return pidCPU(pid) }
 	cfg.CPUTime = func() time.Duration { return processCPU() + pidCPU(pid) }
 	return runBench(ctx, cmd, cfg, asJSON)

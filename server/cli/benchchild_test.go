@@ -24,7 +24,8 @@ func TestMain(m *testing.M) {
 }
 
 // TestBenchServerProcess: `settlementd bench --server-process` measures a real server child and
-// reports its own CPU per payment next to the whole (load generator + server), the whole larger.
+// reports its own CPU per payment next to the whole (load generator + server), the whole larger, and
+// the writes per commit and approvals per signature it reads from the child's /metrics.
 func TestBenchServerProcess(t *testing.T) {
 	t.Setenv(runAsMainEnv, "1") // inherited by the child
 	var out, errOut bytes.Buffer
@@ -49,6 +50,15 @@ func TestBenchServerProcess(t *testing.T) {
 	r := rep.Rows[0]
 	if r.ServerCPUMicrosPerPayment <= 0 || r.CPUMicrosPerPayment <= r.ServerCPUMicrosPerPayment {
 		t.Fatalf("CPU per payment: all %.0f µs, server %.0f µs; want both, the server's below the whole", r.CPUMicrosPerPayment, r.ServerCPUMicrosPerPayment)
+	}
+	// The group columns come from the child's /metrics: every payment is a write in some commit,
+	// and the bench's terminals announce group proofs, so each approval is in some group.
+	if r.Commits == 0 || r.WritesPerCommit < 1 || r.ApprovalsPerSignature < 1 {
+		t.Fatalf("child mode: %d commits, %.2f writes/commit, %.2f approvals/signature; want all read from /metrics\n%s",
+			r.Commits, r.WritesPerCommit, r.ApprovalsPerSignature, errOut.String())
+	}
+	if bytes.Contains(errOut.Bytes(), []byte("left empty")) {
+		t.Fatalf("a group column was left empty:\n%s", errOut.String())
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,7 +19,8 @@ import (
 	"github.com/stillpay/stillpay/server/bench"
 	"github.com/stillpay/stillpay/server/keysync"
 	"github.com/stillpay/stillpay/server/service"
-	"github.com/stillpay/stillpay/server/store/boltstore"
+	"github.com/stillpay/stillpay/server/store/storeopen"
+	"github.com/stillpay/stillpay/shared/protocol"
 )
 
 func newBenchCmd() *cobra.Command {
@@ -94,6 +96,7 @@ local server adds its CPU the same way.`,
 					return err
 				}
 				cfg.BaseURL, cfg.AdminToken = server, tok
+				readGroupsFromMetrics(&cfg)
 				if serverPID > 0 {
 					cfg.ServerCPUTime = func() time.Duration { return pidCPU(serverPID) }
 					cfg.CPUTime = func() time.Duration { return processCPU() + pidCPU(serverPID) }
@@ -147,12 +150,9 @@ func benchInProcess(ctx context.Context, cmd *cobra.Command, cfg bench.Config, d
 	go func() { done <- api.Serve(sctx, a.handler, api.ServeConfig{Listener: ln, Log: log}) }()
 	cfg.BaseURL, cfg.AdminToken = "http://"+ln.Addr().String(), a.token
 	cfg.CPUTime = processCPU
-	cfg.ApprovalGroups = a.svc.GroupStats
-	if gs, ok := a.store.(interface{ Stats() boltstore.GroupStats }); ok {
-		cfg.Commits = func() (uint64, uint64) {
-			s := gs.Stats()
-			return s.Commits, s.Requests
-		}
+	cfg.ApprovalGroups = infallible(a.svc.GroupStats)
+	if cs := storeopen.CommitStats(a.store); cs != nil {
+		cfg.Commits = infallible(cs)
 	}
 	err = runBench(ctx, cmd, cfg, asJSON)
 	stop()
@@ -160,6 +160,19 @@ func benchInProcess(ctx context.Context, cmd *cobra.Command, cfg bench.Config, d
 		err = serr
 	}
 	return err
+}
+
+// infallible adapts a counter read in this process to bench.Config's, which may fail (over HTTP).
+func infallible(f func() (uint64, uint64)) func() (uint64, uint64, error) {
+	return func() (uint64, uint64, error) { a, b := f(); return a, b, nil }
+}
+
+// readGroupsFromMetrics makes the bench read the group counters of a server in another process from
+// its /metrics (on the API address, no token). If they cannot be read (a server that does not export
+// them, or --metrics-listen moved /metrics elsewhere) the columns stay empty; the run goes on.
+func readGroupsFromMetrics(cfg *bench.Config) {
+	src := bench.MetricsSource{URL: strings.TrimSuffix(cfg.BaseURL, "/") + protocol.PathMetrics}
+	cfg.Commits, cfg.ApprovalGroups = src.Commits, src.ApprovalGroups
 }
 
 func runBench(ctx context.Context, cmd *cobra.Command, cfg bench.Config, asJSON bool) error {

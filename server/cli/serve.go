@@ -25,6 +25,7 @@ import (
 	"github.com/stillpay/stillpay/server/service"
 	"github.com/stillpay/stillpay/server/store"
 	"github.com/stillpay/stillpay/server/store/boltstore"
+	"github.com/stillpay/stillpay/server/store/storeopen"
 	"github.com/stillpay/stillpay/shared/keyfile"
 	"github.com/stillpay/stillpay/shared/supervise"
 )
@@ -272,6 +273,9 @@ func openApp(ctx context.Context, data, storeSpec, tokenFile string, keyPoll tim
 	if h.Metrics == nil {
 		h.Metrics = api.NewMetrics()
 		h.Metrics.SetBuildInfo(version, commit)
+	}
+	if h.StoreCommits == nil {
+		h.StoreCommits = storeopen.CommitStats(st)
 	}
 	if bs, ok := st.(*boltstore.Store); ok {
 		h.Backup = func(ctx context.Context, w io.Writer) error { return backup.Write(ctx, w, bs, data) }

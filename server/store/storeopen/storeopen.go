@@ -95,3 +95,17 @@ func Migrate(ctx context.Context, spec string, log *slog.Logger) ([]int, error) 
 	}
 	return pgstore.Migrate(ctx, spec, log)
 }
+
+// CommitStats reads st's group-commit counters (transactions committed, write requests in them) for
+// /metrics and the bench, or nil for a store that keeps none (memstore). The two stores name the
+// writes differently (bbolt Requests, PostgreSQL Calls: ApplyPayments/ApplySigned calls); both count
+// the requests that shared a commit.
+func CommitStats(st store.Store) func() (commits, writes uint64) {
+	switch s := st.(type) {
+	case *boltstore.Store:
+		return func() (uint64, uint64) { g := s.Stats(); return g.Commits, g.Requests }
+	case *pgstore.Store:
+		return func() (uint64, uint64) { g := s.Stats(); return g.Commits, g.Calls }
+	}
+	return nil
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stillpay/stillpay/server/store"
 	"github.com/stillpay/stillpay/server/store/boltstore"
+	"github.com/stillpay/stillpay/server/store/memstore"
 	"github.com/stillpay/stillpay/server/store/pgstore"
 	"github.com/stillpay/stillpay/server/store/pgstore/pgtest"
 	"github.com/stillpay/stillpay/server/store/storeopen"
@@ -116,5 +117,25 @@ func TestOpenErrors(t *testing.T) {
 	}
 	if _, err := storeopen.Open(t.Context(), "redis://h", t.TempDir(), nil); !errors.Is(err, storeopen.ErrSpec) {
 		t.Errorf("redis URL: %v", err)
+	}
+}
+
+// TestCommitStats: the embedded store's group commits are read (Open itself commits the schema);
+// a store without group commit has no reader, so /metrics exports no zeros for it.
+func TestCommitStats(t *testing.T) {
+	s, err := boltstore.Open(t.TempDir(), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	read := storeopen.CommitStats(s)
+	if read == nil {
+		t.Fatal("no commit stats for the embedded store")
+	}
+	if c, w := read(); c != s.Stats().Commits || w != s.Stats().Requests || w < c {
+		t.Errorf("read %d commits of %d writes; the store says %+v", c, w, s.Stats())
+	}
+	if storeopen.CommitStats(memstore.New()) != nil {
+		t.Error("commit stats for memstore, which has no group commit")
 	}
 }
