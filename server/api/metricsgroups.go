@@ -1,15 +1,9 @@
 package api
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
 
-// Names of the group series: how many writes shared a store commit (one transaction and fsync) and
-// how many single approvals shared an Ed25519 group signature. `settlementd bench --server-process`
-// reads them from the child's /metrics (bench.MetricsSource), so they are part of its contract.
-const (
-	metricStoreCommits          = "settlementd_store_commits_total"
-	metricStoreCommitWrites     = "settlementd_store_commit_writes_total"
-	metricApprovalGroups        = "settlementd_approval_groups_total"
-	metricApprovalGroupApproved = "settlementd_approval_group_approvals_total"
+	"github.com/stillpay/stillpay/shared/protocol"
 )
 
 // pairCollector exports two counters read by one call of src at scrape time. One call per scrape,
@@ -39,12 +33,12 @@ func (c *pairCollector) Collect(ch chan<- prometheus.Metric) {
 func (m *Metrics) exportGroups(commits, groups func() (uint64, uint64)) {
 	if commits != nil {
 		m.registry.MustRegister(newPairCollector(commits,
-			metricStoreCommits, "Store group commits: transactions committed (each one fsync on the embedded store).",
-			metricStoreCommitWrites, "Write requests in the store's group commits; divided by "+metricStoreCommits+": writes per commit."))
+			protocol.MetricStoreCommits, "Store group commits: transactions committed (each one fsync on the embedded store).",
+			protocol.MetricStoreCommitWrites, "Write requests in the store's group commits; divided by "+protocol.MetricStoreCommits+": writes per commit."))
 	}
 	if groups != nil {
 		m.registry.MustRegister(newPairCollector(groups,
-			metricApprovalGroups, "Ed25519 group signatures made over the approvals of concurrent single requests.",
-			metricApprovalGroupApproved, "Approvals proved by those group signatures; divided by "+metricApprovalGroups+": approvals per signature."))
+			protocol.MetricApprovalGroups, "Ed25519 group signatures made over the approvals of concurrent single requests.",
+			protocol.MetricApprovalGroupApprovals, "Approvals proved by those group signatures; divided by "+protocol.MetricApprovalGroups+": approvals per signature."))
 	}
 }

@@ -17,7 +17,7 @@ import (
 )
 
 // groupSeries are the four group counters, in the pairs their sources give them.
-var groupSeries = []string{metricStoreCommits, metricStoreCommitWrites, metricApprovalGroups, metricApprovalGroupApproved}
+var groupSeries = []string{protocol.MetricStoreCommits, protocol.MetricStoreCommitWrites, protocol.MetricApprovalGroups, protocol.MetricApprovalGroupApprovals}
 
 // scrapeMetrics GETs url and returns the body of its 200 answer.
 func scrapeMetrics(t *testing.T, url string) []byte {
@@ -78,8 +78,8 @@ func TestGroupCountersOnMetrics(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, w := got[metricStoreCommits], got[metricStoreCommitWrites]
-		g, a := got[metricApprovalGroups], got[metricApprovalGroupApproved]
+		c, w := got[protocol.MetricStoreCommits], got[protocol.MetricStoreCommitWrites]
+		g, a := got[protocol.MetricApprovalGroups], got[protocol.MetricApprovalGroupApprovals]
 		if c < 1 || w < c || c < c0 || c > c1 || w < w0 || w > w1 {
 			t.Errorf("store: %d commits of %d writes on /metrics; the store counts %d/%d before, %d/%d after", c, w, c0, w0, c1, w1)
 		}
@@ -108,12 +108,12 @@ func TestGroupCountersWithoutStoreStats(t *testing.T) {
 	if strings.Contains(string(body), "settlementd_store_commit") {
 		t.Errorf("store series without a source:\n%s", body)
 	}
-	if got, err := bench.ParseCounters(body, metricApprovalGroups, metricApprovalGroupApproved); err != nil || got[metricApprovalGroupApproved] != 1 {
+	if got, err := bench.ParseCounters(body, protocol.MetricApprovalGroups, protocol.MetricApprovalGroupApprovals); err != nil || got[protocol.MetricApprovalGroupApprovals] != 1 {
 		t.Errorf("approval groups: %v, %v", got, err)
 	}
 	src := bench.MetricsSource{URL: s.srv.URL + protocol.PathMetrics}
-	if _, _, err := src.Commits(); !errors.Is(err, bench.ErrSeriesMissing) || !strings.Contains(err.Error(), metricStoreCommits) {
-		t.Errorf("bench reader without store series: %v, want ErrSeriesMissing naming %s", err, metricStoreCommits)
+	if _, _, err := src.Commits(); !errors.Is(err, bench.ErrSeriesMissing) || !strings.Contains(err.Error(), protocol.MetricStoreCommits) {
+		t.Errorf("bench reader without store series: %v, want ErrSeriesMissing naming %s", err, protocol.MetricStoreCommits)
 	}
 
 	elsewhere := newStackWith(t, storeBolt, func(_ *service.Config, c *Config) { c.MetricsElsewhere = true })

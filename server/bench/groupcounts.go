@@ -7,15 +7,8 @@ import (
 	"io"
 	"net/http"
 	"time"
-)
 
-// The group series of settlementd's /metrics (server/api/metricsgroups.go) that the report's
-// writes/commit and approvals/signature columns are made of.
-const (
-	seriesStoreCommits      = "settlementd_store_commits_total"
-	seriesStoreCommitWrites = "settlementd_store_commit_writes_total"
-	seriesApprovalGroups    = "settlementd_approval_groups_total"
-	seriesGroupApprovals    = "settlementd_approval_group_approvals_total"
+	"github.com/stillpay/stillpay/shared/protocol"
 )
 
 // maxMetricsBytes bounds a /metrics answer read: a few tens of KB in practice.
@@ -36,12 +29,12 @@ type MetricsSource struct {
 
 // Commits reads the store's group commits and the write requests in them.
 func (m MetricsSource) Commits() (commits, writes uint64, err error) {
-	return m.pair(seriesStoreCommits, seriesStoreCommitWrites)
+	return m.pair(protocol.MetricStoreCommits, protocol.MetricStoreCommitWrites)
 }
 
 // ApprovalGroups reads the group signatures made and the approvals they proved.
 func (m MetricsSource) ApprovalGroups() (groups, approvals uint64, err error) {
-	return m.pair(seriesApprovalGroups, seriesGroupApprovals)
+	return m.pair(protocol.MetricApprovalGroups, protocol.MetricApprovalGroupApprovals)
 }
 
 func (m MetricsSource) pair(a, b string) (uint64, uint64, error) {
