@@ -47,15 +47,11 @@ func decodeBatchFast(body []byte, req *protocol.BatchRequest) bool {
 	var out protocol.BatchRequest
 	var seen uint
 	ok := p.whole(func(key []byte) bool {
-		switch {
-		case string(key) == "batch_id" && seen&1 == 0:
-			seen |= 1
-			s, ok := p.str()
-			out.BatchID = string(s)
-			return ok
-		case string(key) == "items" && seen&2 == 0:
-			seen |= 2
-			return p.items(&out.Items)
+		switch string(key) {
+		case "batch_id":
+			return claimKey(&seen, 1) && p.text(&out.BatchID)
+		case "items":
+			return claimKey(&seen, 2) && p.items(&out.Items)
 		}
 		return false
 	})
@@ -298,12 +294,13 @@ func (p *jsonReader) integer(dst *int64) bool {
 func (p *jsonReader) amount(a *money.Amount) bool {
 	var seen uint
 	return p.object(func(key []byte) bool {
-		switch {
-		case string(key) == "minor" && seen&1 == 0:
-			seen |= 1
-			return p.integer(&a.Minor)
-		case string(key) == "currency" && seen&2 == 0:
-			seen |= 2
+		switch string(key) {
+		case "minor":
+			return claimKey(&seen, 1) && p.integer(&a.Minor)
+		case "currency":
+			if !claimKey(&seen, 2) {
+				return false
+			}
 			s, ok := p.str()
 			if string(s) != p.currency {
 				p.currency = string(s) // a batch is in one currency: one string for all its items
